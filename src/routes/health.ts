@@ -1,0 +1,39 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import type { Db } from '../db/database.ts';
+
+export interface HealthRouteOptions {
+  readonly db: Db;
+  readonly clock: () => Date;
+}
+
+const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+  checks: Type.Optional(Type.Record(Type.String(), Type.String())),
+});
+
+/** Liveness (the process answers) and readiness (the database takes a write). */
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteOptions> = async (app, options) => {
+  app.get('/healthz', { schema: { response: { 200: Health } } }, async () => ({ status: 'ok' as const }));
+
+  app.get('/readyz', { schema: { response: { 200: Health, 503: Health } } }, async (request, reply) => {
+    const database = await databaseWritable(options.db, options.clock());
+    if (database === 'ok') return { status: 'ok' as const, checks: { database } };
+    request.log.warn({ database }, 'not ready');
+    return reply.code(503).send({ status: 'unavailable', checks: { database } });
+  });
+};
+
+/** 'ok', or why the database does not take a write. */
+async function databaseWritable(db: Db, now: Date): Promise<string> {
+  try {
+    await db
+      .insertInto('readiness_probe')
+      .values({ id: 1, checked_at: now.getTime() })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ checked_at: now.getTime() }))
+      .execute();
+    return 'ok';
+  } catch (error) {
+    return `database not writable: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}

@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { groupTextUpdate, textUpdate } from '../support/updates.ts';
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await createTestApp();
+});
+afterEach(async () => t.close());
+
+const post = (body: unknown, headers: Record<string, string> = {}) =>
+  t.app.inject({
+    method: 'POST',
+    url: '/telegram/update',
+    headers: { 'content-type': 'application/json', 'x-bot-slug': 'etm-terrain', ...headers },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+describe('POST /telegram/update', () => {
+  it('answers /start in a private chat with a plain-text greeting', async () => {
+    const response = await post(textUpdate('/start'));
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ text: expect.stringContaining('Bonjour Jean') });
+  });
+
+  it('records other updates and answers an empty 200', async () => {
+    const response = await post(textUpdate('bonjour'));
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe('');
+  });
+
+  it('treats a repeated update_id as already handled', async () => {
+    const update = textUpdate('/start');
+    expect((await post(update)).json()).toHaveProperty('text');
+    const again = await post(update);
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toBe('');
+    const rows = await t.db.selectFrom('processed_updates').selectAll().execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it('ignores unknown update kinds and group chatter with an empty 200', async () => {
+    for (const update of [{ update_id: 9, my_chat_member: { foo: 1 } }, groupTextUpdate('/start')]) {
+      const response = await post(update);
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toBe('');
+    }
+  });
+
+  it.each([
+    ['not JSON', '{"update_id": ', 'invalid_json'],
+    ['an empty body', '', 'invalid_json'],
+    ['no update_id', { message: {} }, 'invalid_update'],
+    ['a negative update_id', { update_id: -1 }, 'invalid_update'],
+    ['a message without chat', { update_id: 1, message: { message_id: 1, date: 1 } }, 'invalid_update'],
+    ['a JSON array', [1, 2], 'invalid_update'],
+  ])('answers 400 to %s', async (_name, body, code) => {
+    const response = await post(body);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: code, message: expect.any(String) });
+  });
+
+  it('answers 404 to an unknown or missing slug', async () => {
+    const unknown = await post(textUpdate('/start'), { 'x-bot-slug': 'other-bot' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual({ error: 'unknown_slug', message: expect.any(String) });
+    const missing = await t.app.inject({
+      method: 'POST',
+      url: '/telegram/update',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(textUpdate('/start')),
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error).toBe('unknown_slug');
+  });
+
+  it('answers 413 to a body over 1 MB', async () => {
+    const update = textUpdate('x'.repeat(1024 * 1024));
+    const response = await post(update);
+    expect(response.statusCode).toBe(413);
+    expect(response.json().error).toBe('payload_too_large');
+  });
+
+  it('answers 415 to a body that is not JSON', async () => {
+    const response = await post('update_id=1', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(response.statusCode).toBe(415);
+    expect(response.json().error).toBe('unsupported_media_type');
+  });
+
+  it('answers 503 when the update cannot be recorded, so that it comes again', async () => {
+    await t.db.schema.dropTable('processed_updates').execute();
+    const response = await post(textUpdate('/start'));
+    expect(response.statusCode).toBe(503);
+    expect(response.json().error).toBe('unavailable');
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/nope' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json().error).toBe('not_found');
+  });
+});

@@ -1,0 +1,59 @@
+import { Writable } from 'node:stream';
+import { buildApp } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { type Db, openDatabase } from '../../src/db/database.ts';
+import { createLogger } from '../../src/logger.ts';
+
+/** Fake but well-formed credentials: never real ones in tests. */
+export const FAKE_TOKEN = '123456:TEST-fake-token-not-real';
+
+export const testEnv = (overrides: Record<string, string> = {}): Record<string, string> => ({
+  BOTS: 'etm-terrain',
+  BOT_ETM_TERRAIN_TOKEN: FAKE_TOKEN,
+  DATABASE_URL: 'sqlite::memory:',
+  LOG_LEVEL: 'silent',
+  ...overrides,
+});
+
+/** Collects every log line as parsed JSON, so tests can assert on what was logged. */
+export class LogCapture extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+  readonly raw: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    const text = chunk.toString();
+    this.raw.push(text);
+    for (const line of text.split('\n').filter(Boolean)) this.lines.push(JSON.parse(line));
+    done();
+  }
+}
+
+export interface TestApp {
+  readonly app: Awaited<ReturnType<typeof buildApp>>;
+  readonly db: Db;
+  readonly config: Config;
+  readonly logs: LogCapture;
+  readonly clock: { now: Date };
+  close(): Promise<void>;
+}
+
+/** A full app on an in-memory database with a settable clock and captured logs. */
+export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadConfig(testEnv(overrides));
+  const db = await openDatabase(config.databaseUrl);
+  const logs = new LogCapture();
+  const clock = { now: new Date('2026-03-25T14:30:00Z') };
+  const logger = createLogger(config.logLevel, logs);
+  const app = await buildApp(config, { db, logger, clock: () => clock.now });
+  await app.ready();
+  return {
+    app,
+    db,
+    config,
+    logs,
+    clock,
+    async close() {
+      await app.close();
+      await db.destroy();
+    },
+  };
+}
