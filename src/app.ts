@@ -31,6 +31,13 @@ export async function buildApp(config: Config, deps: AppDeps) {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Every route served, as registered: the OpenAPI test compares them with the spec.
+  const servedRoutes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) servedRoutes.push({ method, url: route.url });
+  });
+  app.decorate('servedRoutes', servedRoutes);
+
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request) => {
     throw new HttpError(404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
@@ -42,3 +49,10 @@ export async function buildApp(config: Config, deps: AppDeps) {
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The routes this instance serves (method, URL), in registration order. */
+    servedRoutes: readonly { method: string; url: string }[];
+  }
+}
