@@ -46,6 +46,7 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export const DEMO_SLUG = 'demo';
 
 const INTEGER = '^[0-9]+$';
+const MAX_PORT = 65_535;
 const CHAT_ID = '^-?[0-9]+$';
 const USER_IDS = '^\\s*([0-9]+(\\s*,\\s*[0-9]+)*)?\\s*$';
 const HTTP_URL = '^https?://[^\\s]+$';
@@ -166,6 +167,10 @@ function semanticProblems(env: Record<string, string>, slugs: string[]): string[
     for (const key of nextcloudKeys) {
       if (env[key] === undefined) problems.push(`${key} is required when ${nextcloudSet.join(', ')} is set`);
     }
+  }
+  // The pattern takes any digits; an out-of-range port would otherwise fail later, at listen, alone.
+  if (env.PORT !== undefined && new RegExp(INTEGER).test(env.PORT) && Number(env.PORT) > MAX_PORT) {
+    problems.push('PORT is invalid: expected listen port');
   }
   if (env.REPORT_TIMEZONE !== undefined && !isTimeZone(env.REPORT_TIMEZONE)) {
     problems.push('REPORT_TIMEZONE is invalid: expected an IANA time zone such as Europe/Paris');
