@@ -1,0 +1,374 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+import { describe, expect, it } from 'vitest';
+import {
+  botEnvPrefix,
+  type Config,
+  ConfigError,
+  configSchema,
+  DEMO_SLUG,
+  loadConfig,
+  redactedConfig,
+} from '../src/config.ts';
+import { FAKE_TOKEN } from './support/test-app.ts';
+
+const OTHER_TOKEN = '654321:TEST-other-fake-token';
+
+/** The ConfigError thrown for this environment; fails the test if none is thrown. */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig defaults', () => {
+  it('applies every default when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'sqlite:./data/etm-terrain.db',
+      demo: true,
+      bots: [
+        {
+          slug: 'demo',
+          token: undefined,
+          groups: { chantier: undefined, sav: undefined, magasin: undefined },
+          allowedUsers: [],
+        },
+      ],
+      telegramApiUrl: 'https://api.telegram.org',
+      nextcloud: undefined,
+      deckBoard: 'ETM Chantiers',
+      reportTimezone: 'Europe/Paris',
+      albumQuietMs: 2500,
+      ollama: { url: 'http://127.0.0.1:11434', model: 'mistral:7b-instruct', embedModel: 'nomic-embed-text' },
+      adminToken: undefined,
+      logLevel: 'info',
+      shutdownGraceMs: 10_000,
+      worker: { enabled: true, concurrency: 4 },
+      jobRetentionDays: 7,
+      conversationTimeoutMinutes: 30,
+    } satisfies Config);
+  });
+
+  it('takes every setting from the environment when set', () => {
+    const config = loadConfig({
+      PORT: '9090',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'sqlite:/var/lib/etm/etm.db',
+      BOTS: 'etm-terrain',
+      BOT_ETM_TERRAIN_TOKEN: FAKE_TOKEN,
+      TELEGRAM_API_URL: 'http://127.0.0.1:8081/',
+      NEXTCLOUD_URL: 'https://cloud.example.invalid/',
+      NEXTCLOUD_USER: 'etm-bot',
+      NEXTCLOUD_PASSWORD: 'fake-app-password',
+      DECK_BOARD: 'Tableau test',
+      REPORT_TIMEZONE: 'America/Cayenne',
+      ALBUM_QUIET_MS: '100',
+      OLLAMA_URL: 'http://127.0.0.1:9999',
+      OLLAMA_MODEL: 'tiny-chat',
+      OLLAMA_EMBED_MODEL: 'tiny-embed',
+      ADMIN_TOKEN: 'fake-admin-token-0123456789',
+      LOG_LEVEL: 'debug',
+      SHUTDOWN_GRACE_MS: '500',
+      WORKER_ENABLED: 'false',
+      WORKER_CONCURRENCY: '2',
+      JOB_RETENTION_DAYS: '3',
+      CONVERSATION_TIMEOUT_MINUTES: '15',
+    });
+    expect(config).toMatchObject({
+      port: 9090,
+      host: '127.0.0.1',
+      databaseUrl: 'sqlite:/var/lib/etm/etm.db',
+      demo: false,
+      telegramApiUrl: 'http://127.0.0.1:8081',
+      nextcloud: { url: 'https://cloud.example.invalid', user: 'etm-bot', password: 'fake-app-password' },
+      deckBoard: 'Tableau test',
+      reportTimezone: 'America/Cayenne',
+      albumQuietMs: 100,
+      ollama: { url: 'http://127.0.0.1:9999', model: 'tiny-chat', embedModel: 'tiny-embed' },
+      adminToken: 'fake-admin-token-0123456789',
+      logLevel: 'debug',
+      shutdownGraceMs: 500,
+      worker: { enabled: false, concurrency: 2 },
+      jobRetentionDays: 3,
+      conversationTimeoutMinutes: 15,
+    });
+  });
+
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['false', false],
+    ['0', false],
+  ])('reads WORKER_ENABLED=%s as %s', (value, enabled) => {
+    expect(loadConfig({ WORKER_ENABLED: value }).worker.enabled).toBe(enabled);
+  });
+
+  it('treats empty and blank values as unset', () => {
+    const config = loadConfig({ PORT: '', BOTS: '  ', LOG_LEVEL: '', NEXTCLOUD_URL: '', ADMIN_TOKEN: '' });
+    expect(config.port).toBe(8080);
+    expect(config.demo).toBe(true);
+    expect(config.logLevel).toBe('info');
+    expect(config.nextcloud).toBeUndefined();
+    expect(config.adminToken).toBeUndefined();
+  });
+
+  it('treats an empty bot token as missing', () => {
+    expect(configError({ BOTS: 'etm-terrain', BOT_ETM_TERRAIN_TOKEN: '' }).problems).toEqual([
+      'BOT_ETM_TERRAIN_TOKEN is required',
+    ]);
+  });
+});
+
+describe('bots', () => {
+  it('serves the demo slug only, with no token, when BOTS is unset', () => {
+    const config = loadConfig({ BOT_ETM_TERRAIN_TOKEN: FAKE_TOKEN });
+    expect(config.demo).toBe(true);
+    expect(config.bots.map((bot) => bot.slug)).toEqual([DEMO_SLUG]);
+    expect(DEMO_SLUG).toBe('demo');
+    expect(config.bots[0]?.token).toBeUndefined();
+  });
+
+  it('names per-bot variables BOT_<SLUG>_* with the slug upper-cased and dashes as underscores', () => {
+    expect(botEnvPrefix('etm-terrain')).toBe('BOT_ETM_TERRAIN_');
+    expect(botEnvPrefix('sav2')).toBe('BOT_SAV2_');
+    const config = loadConfig({
+      BOTS: 'etm-terrain, sav2',
+      BOT_ETM_TERRAIN_TOKEN: FAKE_TOKEN,
+      BOT_ETM_TERRAIN_GROUP_CHANTIER: '-1001111111111',
+      BOT_ETM_TERRAIN_GROUP_SAV: '-1002222222222',
+      BOT_ETM_TERRAIN_GROUP_MAGASIN: '-1003333333333',
+      BOT_ETM_TERRAIN_ALLOWED_USERS: ' 111111111 , 222222222 ',
+      BOT_SAV2_TOKEN: OTHER_TOKEN,
+    });
+    expect(config.demo).toBe(false);
+    expect(config.bots).toEqual([
+      {
+        slug: 'etm-terrain',
+        token: FAKE_TOKEN,
+        groups: { chantier: -1001111111111, sav: -1002222222222, magasin: -1003333333333 },
+        allowedUsers: [111111111, 222222222],
+      },
+      {
+        slug: 'sav2',
+        token: OTHER_TOKEN,
+        groups: { chantier: undefined, sav: undefined, magasin: undefined },
+        allowedUsers: [],
+      },
+    ]);
+  });
+
+  it('does not read a variable spelled with the dash kept', () => {
+    const error = configError({ BOTS: 'etm-terrain', 'BOT_ETM-TERRAIN_TOKEN': FAKE_TOKEN });
+    expect(error.problems).toEqual(['BOT_ETM_TERRAIN_TOKEN is required']);
+  });
+
+  it('reads a single allowed user', () => {
+    const config = loadConfig({ BOTS: 'a', BOT_A_TOKEN: FAKE_TOKEN, BOT_A_ALLOWED_USERS: '42' });
+    expect(config.bots[0]?.allowedUsers).toEqual([42]);
+  });
+
+  it.each(['abc', '12;34', '-5', '1,,2', '1.5'])('refuses ALLOWED_USERS=%s', (value) => {
+    const error = configError({ BOTS: 'a', BOT_A_TOKEN: FAKE_TOKEN, BOT_A_ALLOWED_USERS: value });
+    expect(error.problems).toEqual(['BOT_A_ALLOWED_USERS is invalid: expected comma-separated user ids']);
+  });
+
+  it.each(['group', '-100abc', '1e5'])('refuses a group id %s', (value) => {
+    const error = configError({ BOTS: 'a', BOT_A_TOKEN: FAKE_TOKEN, BOT_A_GROUP_SAV: value });
+    expect(error.problems).toEqual(['BOT_A_GROUP_SAV is invalid: expected chat id']);
+  });
+
+  it('refuses a slug listed twice and a slug that is not kebab-case', () => {
+    expect(configError({ BOTS: 'a,a', BOT_A_TOKEN: FAKE_TOKEN }).problems).toEqual([
+      'BOTS lists a slug twice',
+    ]);
+    expect(configError({ BOTS: 'Etm_Terrain', BOT_ETM_TERRAIN_TOKEN: FAKE_TOKEN }).message).toContain(
+      'BOTS is invalid',
+    );
+  });
+});
+
+describe('ConfigError', () => {
+  it('reports every missing or invalid key at once, naming each variable', () => {
+    const error = configError({
+      BOTS: 'etm-terrain,sav2',
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      NEXTCLOUD_URL: 'https://cloud.example.invalid',
+      REPORT_TIMEZONE: 'Mars/Olympus_Mons',
+      ADMIN_TOKEN: 'short',
+      TELEGRAM_API_URL: 'ftp://example.invalid',
+      DATABASE_URL: 'mysql://db',
+      WORKER_CONCURRENCY: '0',
+    });
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('ConfigError');
+    expect([...error.problems].sort()).toEqual(
+      [
+        'BOT_ETM_TERRAIN_TOKEN is required',
+        'BOT_SAV2_TOKEN is required',
+        'PORT is invalid: expected listen port',
+        'LOG_LEVEL is invalid: expected fatal, error, warn, info, debug, trace or silent',
+        'NEXTCLOUD_USER is required when NEXTCLOUD_URL is set',
+        'NEXTCLOUD_PASSWORD is required when NEXTCLOUD_URL is set',
+        'REPORT_TIMEZONE is invalid: expected an IANA time zone such as Europe/Paris',
+        'ADMIN_TOKEN is invalid: expected at least 16 characters',
+        'TELEGRAM_API_URL is invalid: expected Bot API root',
+        'DATABASE_URL is invalid: expected sqlite:<path> or postgres://…',
+        'WORKER_CONCURRENCY is invalid: expected positive integer',
+      ].sort(),
+    );
+    for (const name of [
+      'BOT_ETM_TERRAIN_TOKEN',
+      'BOT_SAV2_TOKEN',
+      'PORT',
+      'LOG_LEVEL',
+      'NEXTCLOUD_USER',
+      'NEXTCLOUD_PASSWORD',
+      'REPORT_TIMEZONE',
+      'ADMIN_TOKEN',
+      'TELEGRAM_API_URL',
+      'DATABASE_URL',
+      'WORKER_CONCURRENCY',
+    ]) {
+      expect(error.message).toContain(name);
+    }
+  });
+
+  it.each(['65536', '99999'])('refuses PORT=%s, beyond the last TCP port', (port) => {
+    expect(configError({ PORT: port }).problems).toEqual(['PORT is invalid: expected listen port']);
+  });
+
+  it('accepts the highest TCP port', () => {
+    expect(loadConfig({ PORT: '65535' }).port).toBe(65535);
+  });
+
+  it('refuses PostgreSQL until it is supported', () => {
+    expect(configError({ DATABASE_URL: 'postgres://etm@db/etm' }).message).toContain('PostgreSQL');
+  });
+
+  it('never echoes a secret value in its message', () => {
+    const secrets = {
+      token: '123456:TEST-SECRET-with-a-bad-char-!',
+      shortAdmin: 'SECRET-admin',
+      password: 'SECRET-nextcloud-password',
+    };
+    const error = configError({
+      BOTS: 'etm-terrain',
+      BOT_ETM_TERRAIN_TOKEN: secrets.token,
+      ADMIN_TOKEN: secrets.shortAdmin,
+      NEXTCLOUD_PASSWORD: secrets.password,
+    });
+    expect(error.message).toContain('BOT_ETM_TERRAIN_TOKEN is invalid');
+    expect(error.message).toContain('ADMIN_TOKEN is invalid');
+    expect(error.message).toContain('NEXTCLOUD_URL is required when NEXTCLOUD_PASSWORD is set');
+    const everything = `${error.message}\n${error.problems.join('\n')}\n${error.stack ?? ''}`;
+    expect(everything).not.toContain('SECRET');
+  });
+});
+
+describe('the config object', () => {
+  const config = loadConfig({
+    BOTS: 'etm-terrain',
+    BOT_ETM_TERRAIN_TOKEN: FAKE_TOKEN,
+    BOT_ETM_TERRAIN_ALLOWED_USERS: '1,2',
+    NEXTCLOUD_URL: 'https://cloud.example.invalid',
+    NEXTCLOUD_USER: 'etm-bot',
+    NEXTCLOUD_PASSWORD: 'fake-app-password',
+    ADMIN_TOKEN: 'fake-admin-token-0123456789',
+  });
+
+  it('is deeply frozen', () => {
+    const bot = config.bots[0]!;
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.bots)).toBe(true);
+    expect(Object.isFrozen(bot)).toBe(true);
+    expect(Object.isFrozen(bot.groups)).toBe(true);
+    expect(Object.isFrozen(bot.allowedUsers)).toBe(true);
+    expect(Object.isFrozen(config.nextcloud)).toBe(true);
+    expect(Object.isFrozen(config.ollama)).toBe(true);
+    expect(Object.isFrozen(config.worker)).toBe(true);
+    // ESM is strict mode: writing to a frozen object throws.
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (bot.allowedUsers as number[]).push(3);
+    }).toThrow(TypeError);
+  });
+
+  it('has a redacted view that hides every secret and keeps the rest', () => {
+    const redacted = redactedConfig(config);
+    const text = JSON.stringify(redacted);
+    expect(text).not.toContain(FAKE_TOKEN);
+    expect(text).not.toContain('fake-app-password');
+    expect(text).not.toContain('fake-admin-token');
+    expect(redacted).toMatchObject({
+      port: 8080,
+      bots: [{ slug: 'etm-terrain', token: '[set]', allowedUsers: [1, 2] }],
+      nextcloud: { url: 'https://cloud.example.invalid', user: 'etm-bot', password: '[set]' },
+      adminToken: '[set]',
+    });
+    expect(redactedConfig(loadConfig({}))).toMatchObject({
+      bots: [{ slug: 'demo', token: '[unset]' }],
+      nextcloud: undefined,
+      adminToken: '[unset]',
+    });
+  });
+});
+
+describe('.env.example', () => {
+  const text = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+  /** Every `KEY=value` line, active or commented out (`# KEY=value`). */
+  const entries = [...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((m) => ({
+    key: m[1]!,
+    value: m[2]!,
+  }));
+  const exampleKeys = entries.map((entry) => entry.key);
+  const fixedKeys = Object.keys(configSchema([]).properties);
+
+  it('lists every fixed setting of the schema', () => {
+    expect(fixedKeys.length).toBeGreaterThan(10);
+    expect(fixedKeys.filter((key) => !exampleKeys.includes(key))).toEqual([]);
+  });
+
+  it('lists every per-bot setting for the example slug etm-terrain', () => {
+    const botKeys = Object.keys(configSchema(['etm-terrain']).properties).filter(
+      (key) => !fixedKeys.includes(key),
+    );
+    expect(botKeys.length).toBeGreaterThan(0);
+    expect(botKeys.filter((key) => !exampleKeys.includes(key))).toEqual([]);
+  });
+
+  it('lists only settings that the schema knows, each once', () => {
+    const known = Object.keys(configSchema(['etm-terrain']).properties);
+    expect(exampleKeys.filter((key) => !known.includes(key))).toEqual([]);
+    expect(new Set(exampleKeys).size).toBe(exampleKeys.length);
+  });
+
+  it('explains every setting in a comment line just above it', () => {
+    const lines = text.split('\n');
+    for (const { key } of entries) {
+      const index = lines.findIndex((line) => new RegExp(`^#?\\s*${key}=`).test(line));
+      expect(lines[index - 1], key).toMatch(/^# .*\(.*default.*\)\.?$/);
+    }
+  });
+
+  it('loads as it is (everything commented out) into the demo configuration', () => {
+    expect(loadConfig(parseDotenv(text)).demo).toBe(true);
+  });
+
+  it('holds fake values that are all valid once uncommented', () => {
+    const config = loadConfig(Object.fromEntries(entries.map(({ key, value }) => [key, value])));
+    expect(config.bots.map((bot) => bot.slug)).toEqual(['etm-terrain']);
+    expect(config.bots[0]?.token).toMatch(/TEST-fake/);
+    expect(config.nextcloud?.password).toMatch(/fake/);
+    expect(config.adminToken).toMatch(/fake/);
+  });
+});
