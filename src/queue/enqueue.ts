@@ -1,25 +1,37 @@
 import type { Kysely, Transaction } from 'kysely';
+import Value from 'typebox/value';
 import type { Database } from '../db/schema.ts';
+import { type JobPayload, type JobType, jobCatalog } from './job-catalog.ts';
 
-export interface NewJob {
-  readonly type: string;
+export interface NewJob<T extends JobType = JobType> {
+  readonly type: T;
   /** Unique per logical side effect: enqueuing the same key twice is a no-op. */
   readonly idempotencyKey: string;
-  readonly payload: unknown;
+  readonly payload: JobPayload<T>;
   readonly runAt?: Date;
-  /** Higher runs first: a button answer must not wait behind photo uploads. */
-  readonly priority?: number;
-  readonly maxAttempts?: number;
 }
 
-export const DEFAULT_MAX_ATTEMPTS = 8;
+/** A payload that does not match its job type's schema: a bug, so the whole transaction fails. */
+export class InvalidJobPayloadError extends Error {
+  constructor(type: string, problems: string) {
+    super(`invalid payload for job ${type}: ${problems}`);
+    this.name = 'InvalidJobPayloadError';
+  }
+}
 
 /** Records a job inside the caller's transaction; false when its key was already enqueued. */
-export async function enqueue(
+export async function enqueue<T extends JobType>(
   trx: Transaction<Database> | Kysely<Database>,
-  job: NewJob,
+  job: NewJob<T>,
   now: Date,
 ): Promise<boolean> {
+  const spec = jobCatalog[job.type];
+  if (!Value.Check(spec.schema, job.payload)) {
+    const problems = Value.Errors(spec.schema, job.payload)
+      .map((e) => `${e.instancePath || '/'} ${e.message}`)
+      .join('; ');
+    throw new InvalidJobPayloadError(job.type, problems);
+  }
   const at = now.getTime();
   const result = await trx
     .insertInto('jobs')
@@ -28,10 +40,10 @@ export async function enqueue(
       idempotency_key: job.idempotencyKey,
       payload: JSON.stringify(job.payload),
       state: 'pending',
-      priority: job.priority ?? 0,
+      priority: spec.priority,
       run_at: job.runAt?.getTime() ?? at,
       attempts: 0,
-      max_attempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      max_attempts: spec.maxAttempts,
       created_at: at,
       updated_at: at,
     })

@@ -1,0 +1,63 @@
+import Type, { type Static, type TSchema } from 'typebox';
+
+/**
+ * Every kind of job: its payload schema (checked at enqueue, so a bad payload fails the
+ * transaction that asked for it, not a worker hours later), its priority (higher runs first: a
+ * button answer must not queue behind photo uploads) and its number of attempts.
+ */
+export interface JobSpec {
+  readonly schema: TSchema;
+  readonly priority: number;
+  readonly maxAttempts: number;
+}
+
+const Slug = Type.String({ pattern: '^[a-z0-9-]+$' });
+const ChatId = Type.Integer();
+
+/** Inline keyboard markup as the Bot API takes it: rows of callback buttons. */
+export const InlineKeyboardSchema = Type.Array(
+  Type.Array(
+    Type.Object({ text: Type.String(), callback_data: Type.String({ minLength: 1, maxLength: 64 }) }),
+  ),
+);
+
+export const jobCatalog = {
+  'telegram.answer-callback': {
+    schema: Type.Object({ slug: Slug, callbackQueryId: Type.String(), text: Type.Optional(Type.String()) }),
+    priority: 100,
+    // Telegram refuses answers to queries older than about 15 s: retrying for long is pointless.
+    maxAttempts: 3,
+  },
+  'telegram.edit-reply-markup': {
+    schema: Type.Object({
+      slug: Slug,
+      chatId: ChatId,
+      messageId: Type.Integer(),
+      keyboard: Type.Optional(InlineKeyboardSchema),
+    }),
+    priority: 90,
+    maxAttempts: 5,
+  },
+  'telegram.send-message': {
+    schema: Type.Object({
+      slug: Slug,
+      chatId: ChatId,
+      text: Type.String({ minLength: 1 }),
+      keyboard: Type.Optional(InlineKeyboardSchema),
+    }),
+    priority: 80,
+    maxAttempts: 10,
+  },
+  'telegram.set-commands': {
+    schema: Type.Object({ slug: Slug }),
+    priority: 0,
+    maxAttempts: 10,
+  },
+} satisfies Record<string, JobSpec>;
+
+export type JobType = keyof typeof jobCatalog;
+export type JobPayload<T extends JobType> = Static<(typeof jobCatalog)[T]['schema']>;
+
+export function isJobType(type: string): type is JobType {
+  return Object.hasOwn(jobCatalog, type);
+}

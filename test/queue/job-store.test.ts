@@ -1,0 +1,205 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/database.ts';
+import { backoffDelayMs } from '../../src/queue/backoff.ts';
+import { enqueue, InvalidJobPayloadError } from '../../src/queue/enqueue.ts';
+import {
+  claimNextJob,
+  completeJob,
+  failJob,
+  listJobs,
+  purgeFinishedJobs,
+  releaseJob,
+  retryDeadJob,
+} from '../../src/queue/job-store.ts';
+import { memoryDatabase, TestClock } from '../support/database.ts';
+
+let db: Db;
+let clock: TestClock;
+beforeEach(async () => {
+  db = await memoryDatabase();
+  clock = new TestClock();
+});
+afterEach(() => db.destroy());
+
+const TYPES = ['telegram.send-message', 'telegram.answer-callback', 'telegram.set-commands'];
+const claim = (workerId = 'w1', lockMs = 60_000) =>
+  claimNextJob(db, { workerId, now: clock.now(), lockMs, types: TYPES });
+const message = (key: string, runAt?: Date) =>
+  enqueue(
+    db,
+    {
+      type: 'telegram.send-message',
+      idempotencyKey: key,
+      payload: { slug: 'etm', chatId: 1, text: key },
+      runAt,
+    },
+    clock.now(),
+  );
+const answer = (key: string) =>
+  enqueue(
+    db,
+    { type: 'telegram.answer-callback', idempotencyKey: key, payload: { slug: 'etm', callbackQueryId: key } },
+    clock.now(),
+  );
+
+describe('enqueue', () => {
+  it('is a no-op for a key already enqueued', async () => {
+    expect(await message('a')).toBe(true);
+    expect(await message('a')).toBe(false);
+    expect(await listJobs(db)).toHaveLength(1);
+  });
+
+  it('refuses a payload that does not match its type', async () => {
+    await expect(
+      enqueue(
+        db,
+        // @ts-expect-error: the payload is wrong on purpose
+        { type: 'telegram.send-message', idempotencyKey: 'x', payload: { slug: 'etm', text: '' } },
+        clock.now(),
+      ),
+    ).rejects.toBeInstanceOf(InvalidJobPayloadError);
+  });
+});
+
+describe('claim', () => {
+  it('takes the highest priority first, then the earliest run_at', async () => {
+    await message('late', new Date(clock.now().getTime() - 1000));
+    await message('early', new Date(clock.now().getTime() - 5000));
+    await answer('button');
+    const order = [];
+    for (let job = await claim(); job; job = await claim()) order.push(job.idempotency_key);
+    expect(order).toEqual(['button', 'early', 'late']);
+  });
+
+  it('counts the attempt at claim time and locks the row', async () => {
+    await message('a');
+    const job = (await claim('w1'))!;
+    expect(job).toMatchObject({ attempts: 1, state: 'running', locked_by: 'w1' });
+    expect(await claim('w2')).toBeUndefined();
+  });
+
+  it('does not take a job before its run_at, nor a type it was not given', async () => {
+    await message('later', new Date(clock.now().getTime() + 10_000));
+    await enqueue(
+      db,
+      {
+        type: 'telegram.edit-reply-markup',
+        idempotencyKey: 'e',
+        payload: { slug: 'etm', chatId: 1, messageId: 2 },
+      },
+      clock.now(),
+    );
+    expect(await claim()).toBeUndefined();
+    clock.advance(10_000);
+    expect((await claim())?.idempotency_key).toBe('later');
+  });
+
+  it('reclaims a job whose holder died once its lock has expired', async () => {
+    await message('a');
+    await claim('dead-worker', 1000);
+    expect(await claim('w2')).toBeUndefined();
+    clock.advance(1001);
+    const again = (await claim('w2'))!;
+    expect(again).toMatchObject({ locked_by: 'w2', attempts: 2 });
+    expect(await completeJob(db, { ...again, locked_by: 'dead-worker' }, 'dead-worker', clock.now())).toBe(
+      false,
+    );
+  });
+});
+
+describe('complete and fail', () => {
+  it('only the lock holder completes a job', async () => {
+    await message('a');
+    const job = (await claim('w1'))!;
+    expect(await completeJob(db, job, 'w2', clock.now())).toBe(false);
+    expect(await completeJob(db, job, 'w1', clock.now())).toBe(true);
+    expect((await listJobs(db))[0]).toMatchObject({ state: 'done', locked_by: null });
+  });
+
+  it('retries with a growing backoff, then the job is dead with its last error', async () => {
+    await message('a');
+    const delays: number[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const job = (await claim())!;
+      expect(job.attempts).toBe(attempt);
+      await failJob(
+        db,
+        job,
+        'w1',
+        { action: 'retry', reason: `HTTP 502 #${attempt}` },
+        clock.now(),
+        () => 0.5,
+      );
+      const [row] = await listJobs(db);
+      if (row!.state === 'dead') {
+        expect(attempt).toBe(row!.max_attempts);
+        expect(row!.last_error).toBe(`HTTP 502 #${attempt} (after ${attempt} attempts)`);
+        break;
+      }
+      delays.push(row!.run_at - clock.now().getTime());
+      clock.advance(row!.run_at - clock.now().getTime());
+    }
+    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeGreaterThanOrEqual(delays[i - 1]!);
+  });
+
+  it('waits exactly what the remote asked for', async () => {
+    await message('a');
+    await failJob(db, (await claim())!, 'w1', { action: 'retry', reason: '429', delayMs: 7000 }, clock.now());
+    expect((await listJobs(db))[0]!.run_at).toBe(clock.now().getTime() + 7000);
+  });
+
+  it('a permanent failure is dead at once; a "done" decision completes', async () => {
+    await message('a');
+    await message('b');
+    await failJob(db, (await claim())!, 'w1', { action: 'fail', reason: '403 blocked' }, clock.now());
+    await failJob(db, (await claim())!, 'w1', { action: 'done', reason: 'not modified' }, clock.now());
+    const states = Object.fromEntries((await listJobs(db)).map((j) => [j.idempotency_key, j.state]));
+    expect(states).toEqual({ a: 'dead', b: 'done' });
+  });
+
+  it('postponing or releasing gives the attempt back', async () => {
+    await message('a');
+    await failJob(
+      db,
+      (await claim())!,
+      'w1',
+      { action: 'postpone', reason: 'rate', delayMs: 3000 },
+      clock.now(),
+    );
+    expect((await listJobs(db))[0]).toMatchObject({ state: 'pending', attempts: 0 });
+    clock.advance(3000);
+    await releaseJob(db, (await claim())!, 'w1', clock.now());
+    expect((await listJobs(db))[0]).toMatchObject({ state: 'pending', attempts: 0 });
+  });
+
+  it('a dead job can be retried with fresh attempts', async () => {
+    await message('a');
+    const job = (await claim())!;
+    await failJob(db, job, 'w1', { action: 'fail', reason: 'x' }, clock.now());
+    expect(await retryDeadJob(db, job.id, clock.now())).toBe(true);
+    expect(await retryDeadJob(db, job.id, clock.now())).toBe(false);
+    expect((await claim())?.attempts).toBe(1);
+  });
+});
+
+describe('purge', () => {
+  it('deletes done jobs past retention and keeps dead ones', async () => {
+    await message('done');
+    await message('dead');
+    await completeJob(db, (await claim())!, 'w1', clock.now());
+    await failJob(db, (await claim())!, 'w1', { action: 'fail', reason: 'x' }, clock.now());
+    expect(await purgeFinishedJobs(db, clock.now(), 7)).toBe(0);
+    clock.advance(7 * 24 * 3600 * 1000 + 1);
+    expect(await purgeFinishedJobs(db, clock.now(), 7)).toBe(1);
+    expect((await listJobs(db)).map((j) => j.idempotency_key)).toEqual(['dead']);
+  });
+});
+
+describe('backoff', () => {
+  it('grows exponentially and caps, with jitter inside [half, full]', () => {
+    const low = [1, 2, 3, 4].map((n) => backoffDelayMs(n, () => 0));
+    expect(low).toEqual([1000, 2000, 4000, 8000]);
+    expect(backoffDelayMs(3, () => 1)).toBe(8000);
+    expect(backoffDelayMs(50, () => 1)).toBe(15 * 60_000);
+  });
+});

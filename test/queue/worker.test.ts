@@ -1,0 +1,164 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Db } from '../../src/db/database.ts';
+import { enqueue } from '../../src/queue/enqueue.ts';
+import type { FailureDecision } from '../../src/queue/failure.ts';
+import { listJobs } from '../../src/queue/job-store.ts';
+import { type JobHandler, Worker } from '../../src/queue/worker.ts';
+import { memoryDatabase, TestClock } from '../support/database.ts';
+
+let db: Db;
+let clock: TestClock;
+beforeEach(async () => {
+  db = await memoryDatabase();
+  clock = new TestClock();
+});
+afterEach(async () => {
+  vi.useRealTimers();
+  await db.destroy();
+});
+
+const logger = pino({ level: 'silent' });
+const retry: () => FailureDecision = () => ({ action: 'retry', reason: 'boom' });
+
+function worker(
+  handlers: Record<string, JobHandler>,
+  options: { concurrency?: number; idleCheckMs?: number } = {},
+) {
+  return new Worker({
+    db,
+    handlers,
+    decide: retry,
+    clock: clock.now,
+    logger,
+    concurrency: options.concurrency ?? 2,
+    idleCheckMs: options.idleCheckMs ?? 3_600_000,
+  });
+}
+
+const send = (key: string) =>
+  enqueue(
+    db,
+    { type: 'telegram.send-message', idempotencyKey: key, payload: { slug: 'etm', chatId: 1, text: key } },
+    clock.now(),
+  );
+
+/** A handler that records calls and lets the test decide when each call ends. */
+function gate() {
+  const calls: string[] = [];
+  let release: () => void = () => undefined;
+  let called: (key: string) => void = () => undefined;
+  let nextCall = new Promise<string>((resolve) => (called = resolve));
+  const handler: JobHandler = async (payload) => {
+    const { text } = payload as { text: string };
+    calls.push(text);
+    const finished = new Promise<void>((resolve) => (release = resolve));
+    called(text);
+    nextCall = new Promise<string>((resolve) => (called = resolve));
+    await finished;
+  };
+  return { calls, handler, next: () => nextCall, release: () => { release(); } };
+}
+
+describe('Worker', () => {
+  it('runOnce drains every runnable job and leaves the rest', async () => {
+    const seen: string[] = [];
+    const w = worker({ 'telegram.send-message': async (p) => void seen.push((p as { text: string }).text) });
+    await send('a');
+    await send('b');
+    await enqueue(
+      db,
+      {
+        type: 'telegram.send-message',
+        idempotencyKey: 'later',
+        payload: { slug: 'etm', chatId: 1, text: 'later' },
+        runAt: new Date(clock.now().getTime() + 60_000),
+      },
+      clock.now(),
+    );
+    expect(await w.runOnce()).toBe(2);
+    expect(seen).toEqual(['a', 'b']);
+    clock.advance(60_000);
+    expect(await w.runOnce()).toBe(1);
+  });
+
+  it('records a failure for retry with the error decision', async () => {
+    const w = worker({
+      'telegram.send-message': async () => {
+        throw new Error('remote down');
+      },
+    });
+    await send('a');
+    await w.runOnce();
+    expect((await listJobs(db))[0]).toMatchObject({ state: 'pending', attempts: 1, last_error: 'boom' });
+  });
+
+  it('leaves jobs of types it has no handler for', async () => {
+    const w = worker({});
+    await send('a');
+    expect(await w.runOnce()).toBe(0);
+    expect((await listJobs(db))[0]!.state).toBe('pending');
+  });
+
+  it('wakes up at once when told a job was enqueued, not at its next idle check', async () => {
+    const g = gate();
+    const w = worker({ 'telegram.send-message': g.handler });
+    w.start();
+    const called = g.next();
+    await send('a');
+    w.wake();
+    expect(await called).toBe('a');
+    g.release();
+    await w.stop(1000);
+    expect((await listJobs(db))[0]!.state).toBe('done');
+  });
+
+  it('on stop, lets a running job finish within the grace period', async () => {
+    const g = gate();
+    const w = worker({ 'telegram.send-message': g.handler });
+    await send('a');
+    const called = g.next();
+    w.start();
+    await called;
+    const stopped = w.stop(60_000);
+    await send('b');
+    w.wake();
+    g.release();
+    await stopped;
+    const states = Object.fromEntries((await listJobs(db)).map((j) => [j.idempotency_key, j.state]));
+    expect(states).toEqual({ a: 'done', b: 'pending' });
+  });
+
+  it('on stop, hands back a job still running after the grace period', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const g = gate();
+    const w = worker({ 'telegram.send-message': g.handler });
+    await send('a');
+    const called = g.next();
+    w.start();
+    await called;
+    const stopped = w.stop(5_000);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await stopped;
+    expect((await listJobs(db))[0]).toMatchObject({ state: 'pending', attempts: 0, locked_by: null });
+    g.release();
+  });
+
+  it('runs up to `concurrency` jobs at once', async () => {
+    const g = gate();
+    const w = worker({ 'telegram.send-message': g.handler }, { concurrency: 2 });
+    for (const key of ['a', 'b', 'c']) await send(key);
+    const first = g.next();
+    w.start();
+    await first;
+    const second = g.next();
+    await second;
+    const running = await listJobs(db, { state: 'running' });
+    expect(running).toHaveLength(2);
+    expect(g.calls).toEqual(['a', 'b']);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const stopped = w.stop(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopped;
+  });
+});
