@@ -1,8 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages the tests need, only when some are missing (apt-get is slow).
+#
+# The tests' WebDAV server is sabre/dav, the library Nextcloud is built on, from Debian
+# (php-sabre-dav 1.8, Debian 12), run by PHP's built-in server behind
+# test/support/webdav/nextcloud-dav.php. php8.2-intl gives that script PHP's Normalizer, so
+# it can normalise names to NFC as Nextcloud does. Explicit php8.2-* names keep apt from
+# choosing another PHP than the one the package set was checked with.
 set -eu
 
-PACKAGES="curl"
+PACKAGES="curl php-sabre-dav php8.2-cli php8.2-xml php8.2-mbstring php8.2-intl"
 
 missing=""
 for package in $PACKAGES; do

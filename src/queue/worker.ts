@@ -113,16 +113,16 @@ export class Worker {
   }
 
   private async runLoop(): Promise<void> {
-    while (this.active) {
+    while (this.isActive()) {
       this.woken = false;
       try {
         await this.maybePurge();
-        while (this.active && this.running.size < this.options.concurrency) {
+        while (this.isActive() && this.running.size < this.options.concurrency) {
           const job = await this.claim();
           if (!job) break;
           this.track(job);
         }
-        if (this.active) await this.sleep(await this.sleepMs());
+        if (this.isActive()) await this.sleep(await this.sleepMs());
       } catch (error) {
         // The database is unavailable: keep the loop alive and try again shortly.
         this.options.logger.error({ err: error }, 'worker loop failed; retrying');
