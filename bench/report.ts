@@ -1,0 +1,63 @@
+import type { LoadResult } from './load.ts';
+
+export interface ServerResult extends LoadResult {
+  readonly name: string;
+  readonly peakRssKiB: number | undefined;
+}
+
+/**
+ * Service over baseline: below 1 for req/s and above 1 for p99 is the price of the service's work.
+ * Undefined when the baseline value is 0 (autocannon's latencies have a 1 ms resolution).
+ */
+export interface Ratios {
+  readonly requestsPerSecond: number | undefined;
+  readonly p99: number | undefined;
+}
+
+export function ratios(service: LoadResult, bare: LoadResult): Ratios {
+  return {
+    requestsPerSecond: quotient(service.requestsPerSecond, bare.requestsPerSecond),
+    p99: quotient(service.p99Ms, bare.p99Ms),
+  };
+}
+
+const quotient = (numerator: number, denominator: number) =>
+  denominator > 0 ? numerator / denominator : undefined;
+
+const formatRatio = (value: number | undefined) => (value === undefined ? 'n/a' : value.toFixed(2));
+
+/** A fixed-width table, one row per server, then the ratios. */
+export function formatReport(results: readonly ServerResult[], ratio: Ratios): string {
+  const header = ['server', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors', 'peak RSS MiB'];
+  const rows = results.map((result) => [
+    result.name,
+    result.requestsPerSecond.toFixed(0),
+    result.p50Ms.toFixed(1),
+    result.p99Ms.toFixed(1),
+    String(result.totalRequests),
+    String(result.non2xx),
+    String(result.errors),
+    result.peakRssKiB === undefined ? 'n/a' : (result.peakRssKiB / 1024).toFixed(1),
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
+  return [
+    line(header),
+    ...rows.map(line),
+    '',
+    `service/bare req/s: ${formatRatio(ratio.requestsPerSecond)}   p99: ${formatRatio(ratio.p99)}`,
+  ].join('\n');
+}
+
+/** Why the run cannot be trusted, or nothing. */
+export function failures(results: readonly ServerResult[]): string[] {
+  return results.flatMap((result) => [
+    ...(result.non2xx > 0 ? [`${result.name}: ${result.non2xx} non-2xx answers`] : []),
+    ...(result.errors > 0 ? [`${result.name}: ${result.errors} connection errors or time-outs`] : []),
+  ]);
+}

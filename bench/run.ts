@@ -1,0 +1,145 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ChildServer, type ChildServerOptions, startChildServer } from './child-server.ts';
+import { freePort } from './free-port.ts';
+import { type LoadOptions, measure } from './load.ts';
+import { type ServerResult, failures, formatReport, ratios } from './report.ts';
+import { createUpdateIds, startUpdateBody } from './update-body.ts';
+
+/**
+ * `make bench`: the real service and a bare Fastify server, each in its own process, driven in
+ * turn by autocannon on loopback with the same Update bodies. Exits 1 when a server does not start
+ * or when any answer was not 2xx (the numbers would then measure errors).
+ */
+
+const HOST = '127.0.0.1';
+const SLUG = 'bench';
+const MAX_WARM_UP_SECONDS = 2;
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const serviceEntry = join(repoRoot, 'dist', 'server.js');
+
+interface Settings {
+  readonly durationSeconds: number;
+  readonly connections: number;
+}
+
+function settings(env: NodeJS.ProcessEnv): Settings {
+  return {
+    durationSeconds: positiveNumber(env.BENCH_DURATION, 10, 'BENCH_DURATION'),
+    connections: Math.trunc(positiveNumber(env.BENCH_CONNECTIONS, 50, 'BENCH_CONNECTIONS')),
+  };
+}
+
+function positiveNumber(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 1)
+    throw new Error(`${name} must be a number ≥ 1, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+async function main(): Promise<number> {
+  const { durationSeconds, connections } = settings(process.env);
+  if (!existsSync(serviceEntry)) throw new Error(`${serviceEntry} is missing: run \`make build\` first`);
+
+  const workDir = await mkdtemp(join(tmpdir(), 'etm-terrain-bench-'));
+  const servers: ChildServer[] = [];
+  const cleanUp = once(async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    await rm(workDir, { recursive: true, force: true });
+  });
+  // Ctrl-C mid-run must not leave servers listening or a database in /tmp.
+  process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
+  process.once('SIGTERM', () => void cleanUp().finally(() => process.exit(143)));
+
+  try {
+    const bare = await startChildServer({
+      name: 'bare fastify',
+      args: [join(repoRoot, 'bench', 'bare-server.ts')],
+      env: {},
+      host: HOST,
+      port: await freePort(HOST),
+      readyPath: '/healthz',
+    }).then(keep(servers));
+    const service = await startChildServer(serviceOptions(await freePort(HOST), workDir)).then(keep(servers));
+
+    const nextUpdateId = createUpdateIds();
+    const load = (server: ChildServer): LoadOptions => ({
+      url: server.url,
+      durationSeconds,
+      connections,
+      headers: { 'content-type': 'application/json', 'x-bot-slug': SLUG },
+      body: () => startUpdateBody(nextUpdateId()),
+    });
+
+    console.log(`node ${process.version}, ${durationSeconds} s × ${connections} connections per server`);
+    const results: ServerResult[] = [];
+    for (const server of [bare, service]) {
+      console.log(`${server.name}: one update answers ${await sampleAnswer(load(server))}`);
+      const result = await measure(load(server), Math.min(MAX_WARM_UP_SECONDS, durationSeconds));
+      results.push({ name: server.name, ...result, peakRssKiB: server.peakRssKiB() });
+    }
+    const [bareResult, serviceResult] = results as [ServerResult, ServerResult];
+    console.log('');
+    console.log(formatReport(results, ratios(serviceResult, bareResult)));
+
+    const problems = failures(results);
+    for (const problem of problems) console.error(`FAILED ${problem}`);
+    return problems.length === 0 ? 0 : 1;
+  } finally {
+    await cleanUp();
+  }
+}
+
+function serviceOptions(port: number, workDir: string): ChildServerOptions {
+  return {
+    name: 'etm-terrain',
+    args: [serviceEntry],
+    env: {
+      BOTS: SLUG,
+      BOT_BENCH_TOKEN: '123456:TEST-fake-bench-token',
+      DATABASE_URL: `sqlite:${join(workDir, 'bench.db')}`,
+      LOG_LEVEL: 'warn',
+      WORKER_ENABLED: 'false',
+      // A developer's .env must not change what is measured.
+      ENV_FILE: join(workDir, 'no.env'),
+    },
+    host: HOST,
+    port,
+    readyPath: '/healthz',
+  };
+}
+
+/** One request before the load, so the report shows which path was measured. */
+async function sampleAnswer(load: LoadOptions): Promise<string> {
+  const response = await fetch(`${load.url}/telegram/update`, {
+    method: 'POST',
+    headers: load.headers,
+    body: load.body(),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`the sample update was answered ${response.status}: ${text}`);
+  return `${response.status} ${text}`;
+}
+
+const keep =
+  (servers: ChildServer[]) =>
+  (server: ChildServer): ChildServer => {
+    servers.push(server);
+    return server;
+  };
+
+function once(action: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= action());
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+}
