@@ -9,6 +9,10 @@ export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["x-admin-token"]',
   'headers.authorization',
+  // Outgoing calls (Nextcloud's Basic auth, the admin bearer) may be logged with their headers.
+  '*.headers.authorization',
+  'authorization',
+  '*.authorization',
   'token',
   'password',
   'adminToken',

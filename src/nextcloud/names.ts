@@ -60,10 +60,9 @@ const graphemes = new Intl.Segmenter('fr', { granularity: 'grapheme' });
  */
 export function sanitizeName(raw: string): string {
   const cleaned = raw
-    .normalize('NFC')
     .replace(SEPARATING_CHARACTERS, ' ')
     .replace(DROPPED_CHARACTERS, '')
-    // Dropping a zero-width character can bring a letter next to its combining mark.
+    // After the drops: removing a zero-width character can bring a letter next to its accent.
     .normalize('NFC')
     .replace(/\s+/gu, ' ');
   // One byte is kept for the underscore a reserved basename may receive.

@@ -215,8 +215,8 @@ export class Worker {
     return Math.max(0, Math.min(this.idleCheckMs, next - this.options.clock().getTime()));
   }
 
-  /** A getter, not a field read, so that the loop re-reads it after every await. */
-  private get active(): boolean {
+  /** A call, not a field read, so the checker does not assume it unchanged across awaits. */
+  private isActive(): boolean {
     return !this.stopping;
   }
 
