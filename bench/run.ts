@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type ChildServer, type ChildServerOptions, startChildServer } from './child-server.ts';
 import { freePort } from './free-port.ts';
@@ -18,6 +19,7 @@ import { createUpdateIds, startUpdateBody } from './update-body.ts';
 const HOST = '127.0.0.1';
 const SLUG = 'bench';
 const MAX_WARM_UP_SECONDS = 2;
+const LOG_SETTLE_MS = 300;
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const serviceEntry = join(repoRoot, 'dist', 'server.js');
 
@@ -78,7 +80,7 @@ async function main(): Promise<number> {
     console.log(`node ${process.version}, ${durationSeconds} s × ${connections} connections per server`);
     const results: ServerResult[] = [];
     for (const server of [bare, service]) {
-      console.log(`${server.name}: one update answers ${await sampleAnswer(load(server))}`);
+      console.log(`${server.name}: one update answers ${await sampleAnswer(server, load(server))}`);
       const result = await measure(load(server), Math.min(MAX_WARM_UP_SECONDS, durationSeconds));
       results.push({ name: server.name, ...result, peakRssKiB: server.peakRssKiB() });
     }
@@ -114,14 +116,20 @@ function serviceOptions(port: number, workDir: string): ChildServerOptions {
 }
 
 /** One request before the load, so the report shows which path was measured. */
-async function sampleAnswer(load: LoadOptions): Promise<string> {
+async function sampleAnswer(server: ChildServer, load: LoadOptions): Promise<string> {
   const response = await fetch(`${load.url}/telegram/update`, {
     method: 'POST',
     headers: load.headers,
     body: load.body(),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`the sample update was answered ${response.status}: ${text}`);
+  if (!response.ok) {
+    // The server's own log says why; its line may reach our pipe just after the answer.
+    await delay(LOG_SETTLE_MS);
+    throw new Error(
+      `${server.name} answered the sample update ${response.status}: ${text}\n${server.output()}`,
+    );
+  }
   return `${response.status} ${text}`;
 }
 
