@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { conversationSettings } from './conversation/settings.ts';
 import type { Db } from './db/database.ts';
 import { errorHandler, HttpError } from './http-error.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -12,6 +13,8 @@ export interface AppDeps {
   readonly db: Db;
   readonly logger: Logger;
   readonly clock?: () => Date;
+  /** Wakes the job worker after an update was recorded (its jobs should leave at once). */
+  readonly wakeWorker?: () => void;
 }
 
 /** The gateway may send Updates with large captions, never megabytes: refuse beyond 1 MB. */
@@ -44,7 +47,13 @@ export async function buildApp(config: Config, deps: AppDeps) {
   });
 
   await app.register(healthRoutes, { db: deps.db, clock });
-  await app.register(telegramUpdateRoute, { db: deps.db, bots: config.bots, clock });
+  await app.register(telegramUpdateRoute, {
+    db: deps.db,
+    bots: config.bots,
+    clock,
+    settings: conversationSettings(config),
+    onRecorded: deps.wakeWorker ?? (() => undefined),
+  });
   return app;
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { buildApp } from './app.ts';
+import { createBackground, enqueueStartupJobs } from './background.ts';
 import { type Config, ConfigError, loadConfig, redactedConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { createLogger } from './logger.ts';
@@ -11,10 +12,23 @@ async function main(): Promise<void> {
   const config = configOrExit();
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config.databaseUrl);
-  const app = await buildApp(config, { db, logger });
+  const clock = () => new Date();
+  const background = createBackground(config, db, logger, clock);
+  const app = await buildApp(config, {
+    db,
+    logger,
+    clock,
+    wakeWorker: () => {
+      background.worker.wake();
+    },
+  });
   const shutdown = createShutdown({
     app,
-    closeAfterServer: [() => db.destroy()],
+    closeAfterServer: [
+      () => background.worker.stop(config.shutdownGraceMs),
+      () => background.close(),
+      () => db.destroy(),
+    ],
     graceMs: config.shutdownGraceMs,
     logger,
     exit: (code) => process.exit(code),
@@ -22,6 +36,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
+  await enqueueStartupJobs(config, db, clock());
+  if (config.worker.enabled) background.worker.start();
   await app.listen({ port: config.port, host: config.host });
   logger.info({ config: redactedConfig(config) }, 'etm-terrain started');
   warnAboutDisabledParts(config, logger);

@@ -213,9 +213,9 @@ describe('openapi.yaml', () => {
   });
 
   it('shows the 200 answers the route really gives, with their media types', async () => {
-    const greeting = await postUpdate(sampleText('start'));
-    expect(greeting.headers['content-type']).toMatch(/^application\/json/);
-    expect(examplesOf('200', 'application/json')).toEqual([greeting.json()]);
+    const answered = await postUpdate(sampleText('voice'));
+    expect(answered.headers['content-type']).toMatch(/^application\/json/);
+    expect(examplesOf('200', 'application/json')).toEqual([answered.json()]);
 
     const nothing = await postUpdate(sampleText('unknown-kind'));
     expect(nothing.headers['content-type']).toMatch(/^text\/plain/);

@@ -72,7 +72,7 @@ describe('graceful shutdown of a real listener', () => {
     });
 
     // Headers and half of the body now; the other half once shutdown has begun.
-    const body = Buffer.from(JSON.stringify(textUpdate('/start')));
+    const body = Buffer.from(JSON.stringify(textUpdate('/aide')));
     const half = Math.floor(body.length / 2);
     const arrived = once(app.server, 'request');
     const request = httpRequest({

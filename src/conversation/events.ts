@@ -38,7 +38,7 @@ export type Event =
   | (Base & MediaFields & { readonly kind: 'photo' })
   | (Base & MediaFields & { readonly kind: 'document'; readonly image: ImageHint })
   | (Base & { readonly kind: 'voice' })
-  | (Base & { readonly kind: 'edited' })
+  | (Base & { readonly kind: 'edited'; readonly text: string | undefined })
   | (Base & { readonly kind: 'other' })
   | (Base & ButtonFields & { readonly kind: 'button' });
 
@@ -78,7 +78,7 @@ function fromMessage(message: Message, edited: boolean): Event | Ignored {
     sender: toSender(message.from),
     origin: { chatId: message.chat.id, messageId: message.message_id, date: message.date },
   };
-  if (edited) return { ...base, kind: 'edited' };
+  if (edited) return { ...base, kind: 'edited', text: message.text ?? message.caption };
   if (message.photo && message.photo.length > 0) {
     // Telegram lists sizes from smallest to largest: the last one is the original.
     const largest = message.photo[message.photo.length - 1]!;

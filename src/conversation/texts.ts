@@ -1,4 +1,98 @@
-/** Every sentence a technician reads, in French, plain text (no parse mode). */
-export const texts = {
-  greeting: (firstName: string) => `Bonjour ${firstName} 👋 Je suis le bot terrain d'ETM.`,
+import type { ReportKind } from './state.ts';
+
+/** Every sentence a technician reads: French, short, plain text (no parse mode). */
+
+export interface Button {
+  readonly text: string;
+  readonly callback_data: string;
+}
+export type Keyboard = readonly (readonly Button[])[];
+
+export const REPORT_LABELS: Record<ReportKind, string> = {
+  fin: '📸 Fin de Chantier',
+  sav: '⚠️ Alerte SAV',
+  materiel: '📦 Matériel Manquant',
 };
+
+export const menuKeyboard: Keyboard = [
+  [{ text: REPORT_LABELS.fin, callback_data: 'fin' }],
+  [{ text: REPORT_LABELS.sav, callback_data: 'sav' }],
+  [{ text: REPORT_LABELS.materiel, callback_data: 'materiel' }],
+];
+
+export const setAsideKeyboard: Keyboard = [
+  [
+    { text: '↩️ Reprendre', callback_data: 'reprendre' },
+    { text: '🗑️ Abandonner', callback_data: 'abandonner' },
+  ],
+];
+
+const KIND_NAMES: Record<ReportKind, string> = {
+  fin: 'Fin de chantier',
+  sav: 'Alerte SAV',
+  materiel: 'Matériel manquant',
+};
+
+export const texts = {
+  greeting: (firstName: string) => `Bonjour ${firstName} 👋 Que veux-tu signaler ?`,
+  menu: 'Que veux-tu signaler ?',
+  start: {
+    fin: '📸 Fin de chantier : envoie les photos avec en légende « Client / Notes » (ex. Müller / onduleur + batterie posés).',
+    sav: '⚠️ Alerte SAV : écris « Chantier / Description » (ex. Müller / PAC en défaut E-12). Photos bienvenues.',
+    materiel:
+      '📦 Matériel manquant : écris « Chantier / - article - article » (ex. Müller / - cuivre 28mm - disconnecteur).',
+  } satisfies Record<ReportKind, string>,
+  missing: {
+    photo: '📸 Il me faut au moins une photo du chantier terminé.',
+    finChantier: '🏠 Quel client ? Réponds par ex. « Müller » ou « Müller / onduleur posé ».',
+    savChantier: '🏠 Pour quel chantier ? Réponds juste le nom (ex. Müller).',
+    savDescription: '📝 Décris le problème (ex. Müller / PAC en défaut E-12).',
+    materielChantier: '🏠 Pour quel chantier ? Réponds juste le nom (ex. Müller).',
+    materielItems: '📦 Que manque-t-il ? (ex. - cuivre 28mm - disconnecteur)',
+  },
+  whichReport: (photoCount: number) =>
+    `📎 ${photoCount === 0 ? 'Texte reçu' : `${photos(photoCount)} reçue${photoCount > 1 ? 's' : ''}`}. C’est pour quel rapport ?`,
+  received: '⏳ Bien reçu ! J’archive et je préviens le bureau.',
+  reportCreated: (publicId: string, kind: ReportKind, chantier: string) =>
+    `✅ ${publicId} enregistré : ${KIND_NAMES[kind]} — ${chantier}.`,
+  cancelled: (summary: string) => `🗑️ Annulé. J’ai abandonné : ${summary}.`,
+  nothingToCancel: 'Rien à annuler. Tape /menu pour commencer un rapport.',
+  setAside: (summary: string, minutes: number) =>
+    `🕒 Ton rapport en cours (${summary}) est resté ${minutes} min sans suite : je l’ai mis de côté.`,
+  resumed: (summary: string) => `↩️ On reprend : ${summary}.`,
+  nothingToResume: 'Aucun rapport mis de côté.',
+  voice: '🎤 Je ne lis pas les messages vocaux : écris-moi en texte, s’il te plaît.',
+  notUnderstood: 'Je n’ai pas compris. Tape /menu pour choisir un rapport ou /aide.',
+  unknownCommand: (command: string) => `Commande /${command} inconnue. Tape /aide.`,
+  notAnImage: (name: string) =>
+    `📄 « ${name} » n’est pas une photo : je ne peux pas l’archiver. Envoie-la en photo.`,
+  edited: '✏️ Je ne vois pas les messages modifiés : renvoie le texte corrigé, s’il te plaît.',
+  staleButton: 'Ce bouton n’est plus valable.',
+  buttonAlreadyHandled: 'Déjà pris en compte 👍',
+  refused: '⛔ Ce bot est réservé aux techniciens d’ETM. Demande au bureau de t’ajouter.',
+  help: [
+    'ℹ️ Trois rapports :',
+    '📸 /fin — photos + légende « Client / Notes »',
+    '⚠️ /sav — « Chantier / Description », photos en plus si tu veux',
+    '📦 /materiel — « Chantier / - article - article »',
+    'Exemple : Müller / - cuivre 28mm - disconnecteur - soupape anti-gel',
+    '/annuler abandonne le rapport en cours, /menu affiche les boutons.',
+  ].join('\n'),
+};
+
+/** A short description of what a draft holds, for cancel and set-aside messages. */
+export function describeDraft(draft: {
+  kind: ReportKind | undefined;
+  chantier: string | undefined;
+  media: readonly unknown[];
+  text: string | undefined;
+}): string {
+  const parts: string[] = [];
+  if (draft.kind) parts.push(KIND_NAMES[draft.kind]);
+  if (draft.chantier) parts.push(draft.chantier);
+  if (draft.media.length > 0) parts.push(photos(draft.media.length));
+  if (draft.text && parts.length < 3) parts.push('un texte');
+  return parts.length > 0 ? parts.join(', ') : 'un rapport vide';
+}
+
+export const photos = (n: number) => (n === 1 ? '1 photo' : `${n} photos`);

@@ -1,19 +1,343 @@
-import type { Effect } from './effects.ts';
-import type { Event } from './events.ts';
-import type { ConversationState } from './state.ts';
-import { texts } from './texts.ts';
+import { addMedia, addText, isBlank, missingPiece } from './draft.ts';
+import type { Event, MediaFile, Sender } from './events.ts';
+import { OutcomeBuilder, type Outcome } from './outcome.ts';
+import { ALBUM_MAX_ITEMS, type ConversationSettings } from './settings.ts';
+import {
+  type ConversationState,
+  type Draft,
+  type DraftMedia,
+  emptyDraft,
+  REPORT_KINDS,
+  type ReportKind,
+} from './state.ts';
+import { describeDraft, menuKeyboard, setAsideKeyboard, texts } from './texts.ts';
 
-export interface Outcome {
-  readonly state: ConversationState;
-  readonly effects: readonly Effect[];
-  /** Plain text for the gateway to relay to the technician, if any. */
-  readonly reply: string | undefined;
+/** An album's quiet period is over (or it reached 10 items): raised by the album-close job. */
+export interface AlbumClosedEvent {
+  readonly kind: 'album-closed';
+  readonly mediaGroupId: string;
 }
 
-/** The conversation: a pure function of (state, event, clock). */
-export function transition(state: ConversationState, event: Event, _now: Date): Outcome {
-  if (event.kind === 'command' && event.command === 'start') {
-    return { state, effects: [], reply: texts.greeting(event.sender.firstName) };
+export type ConversationEvent = Event | AlbumClosedEvent;
+
+export interface TransitionContext {
+  readonly slug: string;
+  readonly now: Date;
+  readonly settings: ConversationSettings;
+}
+
+type TechnicianEvent = Event;
+type Step = (out: OutcomeBuilder, ctx: TransitionContext) => void;
+
+const BUTTON_MEMORY = 20;
+
+/** The conversation: a pure function of (state, event, clock). No I/O. */
+export function transition(
+  state: ConversationState,
+  event: ConversationEvent,
+  ctx: TransitionContext,
+): Outcome {
+  const out = new OutcomeBuilder(forgetOldAlbums(state, ctx));
+  if (event.kind === 'album-closed') {
+    onAlbumClosed(out, event.mediaGroupId, ctx);
+    return out.build();
   }
-  return { state, effects: [], reply: undefined };
+  setAsideIfStale(out, ctx);
+  onTechnicianEvent(out, event, ctx);
+  return out.build();
+}
+
+function onTechnicianEvent(out: OutcomeBuilder, event: TechnicianEvent, ctx: TransitionContext): void {
+  switch (event.kind) {
+    case 'command':
+      onCommand(out, event, event.command, ctx);
+      break;
+    case 'button':
+      onButton(out, event, ctx);
+      break;
+    case 'text':
+      onText(out, event, event.text, ctx);
+      break;
+    case 'photo':
+      onMedia(out, event, toDraftMedia(event, 'photo'), event.caption, ctx);
+      break;
+    case 'document':
+      if (event.image === 'not-image') out.say(texts.notAnImage(event.media.fileName ?? 'ce fichier'));
+      else onMedia(out, event, toDraftMedia(event, 'document'), event.caption, ctx);
+      break;
+    case 'voice':
+      out.say(texts.voice);
+      break;
+    case 'edited':
+      out.say(texts.edited);
+      break;
+    case 'other':
+      out.say(texts.notUnderstood);
+      break;
+  }
+}
+
+const COMMANDS: Record<string, (event: TechnicianEvent) => Step> = {
+  start: (event) => (out) => out.say(texts.greeting(event.sender.firstName), menuKeyboard),
+  menu: () => (out) => out.say(texts.menu, menuKeyboard),
+  fin: (event) => chooseKind(event, 'fin'),
+  sav: (event) => chooseKind(event, 'sav'),
+  materiel: (event) => chooseKind(event, 'materiel'),
+  annuler: () => cancel,
+  aide: () => (out) => out.say(texts.help),
+  help: () => (out) => out.say(texts.help),
+  reprendre: (event) => resume(event),
+  abandonner: () => dropSetAside,
+};
+
+function onCommand(
+  out: OutcomeBuilder,
+  event: TechnicianEvent,
+  command: string,
+  ctx: TransitionContext,
+): void {
+  const step = COMMANDS[command];
+  if (step) step(event)(out, ctx);
+  else out.say(texts.unknownCommand(command));
+}
+
+/** Button data we accept (Telegram may deliver data of buttons we no longer show). */
+const BUTTONS = new Set<string>([...REPORT_KINDS, 'reprendre', 'abandonner']);
+
+function onButton(
+  out: OutcomeBuilder,
+  event: Extract<Event, { kind: 'button' }>,
+  ctx: TransitionContext,
+): void {
+  const answer = (text?: string) =>
+    out.effect({
+      kind: 'job',
+      job: 'telegram.answer-callback',
+      key: 'answer',
+      scope: 'update',
+      payload: text
+        ? { slug: ctx.slug, callbackQueryId: event.callbackQueryId, text }
+        : { slug: ctx.slug, callbackQueryId: event.callbackQueryId },
+    });
+  if (!BUTTONS.has(event.data)) return void answer(texts.staleButton);
+  if (out.state.handledButtonMessages.includes(event.origin.messageId))
+    return void answer(texts.buttonAlreadyHandled);
+
+  answer();
+  if (event.messageAccessible) {
+    out.effect({
+      kind: 'job',
+      job: 'telegram.edit-reply-markup',
+      key: 'remove-buttons',
+      scope: 'update',
+      payload: { slug: ctx.slug, chatId: event.origin.chatId, messageId: event.origin.messageId },
+    });
+    out.state = {
+      ...out.state,
+      handledButtonMessages: [...out.state.handledButtonMessages, event.origin.messageId].slice(
+        -BUTTON_MEMORY,
+      ),
+    };
+  }
+  onCommand(out, event, event.data, ctx);
+}
+
+function chooseKind(event: TechnicianEvent, kind: ReportKind): Step {
+  return (out, ctx) => {
+    const current = out.state.draft ?? newDraft(event, ctx);
+    const draft: Draft = { ...current, kind, askedKind: true, updatedAt: ctx.now.getTime() };
+    if (isBlank(draft)) {
+      out.setDraft({ ...draft, awaiting: undefined }).say(texts.start[kind]);
+      return;
+    }
+    evaluate(out, draft, ctx);
+  };
+}
+
+function onText(out: OutcomeBuilder, event: TechnicianEvent, text: string, ctx: TransitionContext): void {
+  const draft = addText(out.state.draft ?? newDraft(event, ctx), text, ctx.now.getTime());
+  evaluate(out, draft, ctx);
+}
+
+function onMedia(
+  out: OutcomeBuilder,
+  event: TechnicianEvent,
+  media: DraftMedia,
+  caption: string | undefined,
+  ctx: TransitionContext,
+): void {
+  const now = ctx.now.getTime();
+  const lateAlbum = media.mediaGroupId
+    ? out.state.closedAlbums.find((album) => album.mediaGroupId === media.mediaGroupId)
+    : undefined;
+  if (lateAlbum) {
+    out.effect({ kind: 'report-addition', reportKey: lateAlbum.reportKey, media: [media] });
+    return;
+  }
+  let draft = addMedia(out.state.draft ?? newDraft(event, ctx), media, now);
+  if (caption) draft = addText(draft, caption, now);
+  if (media.mediaGroupId) draft = trackAlbumItem(out, draft, media.mediaGroupId, ctx);
+  evaluate(out, draft, ctx);
+}
+
+/** Records an album item; the first one schedules the album's close, the tenth closes it. */
+function trackAlbumItem(
+  out: OutcomeBuilder,
+  draft: Draft,
+  mediaGroupId: string,
+  ctx: TransitionContext,
+): Draft {
+  const now = ctx.now.getTime();
+  const open = draft.openAlbums.find((album) => album.mediaGroupId === mediaGroupId);
+  const others = draft.openAlbums.filter((album) => album.mediaGroupId !== mediaGroupId);
+  const count = draft.media.filter((m) => m.mediaGroupId === mediaGroupId).length;
+  if (!open) {
+    out.effect({
+      kind: 'job',
+      job: 'conversation.album-close',
+      key: `album-close:${mediaGroupId}`,
+      scope: 'conversation',
+      payload: { slug: ctx.slug, chatId: draft.chatId, userId: draft.technician.userId, mediaGroupId },
+      runAt: now + ctx.settings.albumQuietMs,
+    });
+  }
+  if (count >= ALBUM_MAX_ITEMS) return { ...draft, openAlbums: others };
+  return { ...draft, openAlbums: [...others, { mediaGroupId, lastItemAt: now, count }] };
+}
+
+function onAlbumClosed(out: OutcomeBuilder, mediaGroupId: string, ctx: TransitionContext): void {
+  const draft = out.state.draft;
+  if (!draft?.openAlbums.some((album) => album.mediaGroupId === mediaGroupId)) return;
+  evaluate(
+    out,
+    { ...draft, openAlbums: draft.openAlbums.filter((a) => a.mediaGroupId !== mediaGroupId) },
+    ctx,
+  );
+}
+
+/** Decides what a changed draft leads to: wait, ask one thing, or create the report. */
+function evaluate(out: OutcomeBuilder, draft: Draft, ctx: TransitionContext): void {
+  if (draft.openAlbums.length > 0) {
+    out.setDraft(draft);
+    return;
+  }
+  if (!draft.kind) {
+    if (!draft.askedKind) out.say(texts.whichReport(draft.media.length), menuKeyboard);
+    out.setDraft({ ...draft, askedKind: true });
+    return;
+  }
+  const missing = missingPiece(draft);
+  if (missing) {
+    out.setDraft({ ...draft, awaiting: missing.awaitsChantier ? 'chantier' : undefined }).say(missing.prompt);
+    return;
+  }
+  createReport(out, draft, draft.kind, ctx);
+}
+
+function createReport(out: OutcomeBuilder, draft: Draft, kind: ReportKind, ctx: TransitionContext): void {
+  const key = `${draft.chatId}:${draft.startedAt}`;
+  const albums = [...new Set(draft.media.flatMap((m) => (m.mediaGroupId ? [m.mediaGroupId] : [])))];
+  out.effect({
+    kind: 'report',
+    key,
+    report: {
+      kind,
+      chantier: draft.chantier!,
+      text: draft.text ?? '',
+      media: [...draft.media].sort((a, b) => a.messageId - b.messageId),
+      technician: draft.technician,
+      chatId: draft.chatId,
+    },
+  });
+  out.state = {
+    ...out.state,
+    draft: undefined,
+    closedAlbums: [
+      ...out.state.closedAlbums,
+      ...albums.map((mediaGroupId) => ({ mediaGroupId, reportKey: key, closedAt: ctx.now.getTime() })),
+    ],
+  };
+  out.say(texts.received);
+}
+
+const cancel: Step = (out) => {
+  const { draft, setAside } = out.state;
+  const dropped = draft && !isBlank(draft) ? draft : setAside;
+  if (!dropped) {
+    out.setDraft(undefined).say(texts.nothingToCancel);
+    return;
+  }
+  out.state = dropped === draft ? { ...out.state, draft: undefined } : { ...out.state, setAside: undefined };
+  out.say(texts.cancelled(describeDraft(dropped)));
+};
+
+const dropSetAside: Step = (out) => {
+  const { setAside } = out.state;
+  if (!setAside) {
+    out.say(texts.nothingToResume);
+    return;
+  }
+  out.state = { ...out.state, setAside: undefined };
+  out.say(texts.cancelled(describeDraft(setAside)));
+};
+
+function resume(_event: TechnicianEvent): Step {
+  return (out, ctx) => {
+    const { draft, setAside } = out.state;
+    if (!setAside) {
+      out.say(texts.nothingToResume);
+      return;
+    }
+    // The current draft, if it holds anything, takes the set-aside place: nothing is dropped.
+    out.state = { ...out.state, setAside: draft && !isBlank(draft) ? draft : undefined };
+    out.say(texts.resumed(describeDraft(setAside)));
+    evaluate(out, { ...setAside, askedKind: false, updatedAt: ctx.now.getTime() }, ctx);
+  };
+}
+
+/** A draft untouched past the time-out is set aside, and the technician told once. */
+function setAsideIfStale(out: OutcomeBuilder, ctx: TransitionContext): void {
+  const { draft } = out.state;
+  const now = ctx.now.getTime();
+  if (!draft || draft.openAlbums.length > 0 || now - draft.updatedAt < ctx.settings.draftTimeoutMs) return;
+  if (isBlank(draft)) {
+    out.setDraft(undefined);
+    return;
+  }
+  const replaced = out.state.setAside;
+  if (replaced) out.say(texts.cancelled(describeDraft(replaced)));
+  out.state = { ...out.state, draft: undefined, setAside: draft };
+  const minutes = Math.round((now - draft.updatedAt) / 60_000);
+  out.say(texts.setAside(describeDraft(draft), minutes), setAsideKeyboard);
+}
+
+function forgetOldAlbums(state: ConversationState, ctx: TransitionContext): ConversationState {
+  const oldest = ctx.now.getTime() - ctx.settings.lateItemWindowMs;
+  const closedAlbums = state.closedAlbums.filter((album) => album.closedAt >= oldest);
+  return closedAlbums.length === state.closedAlbums.length ? state : { ...state, closedAlbums };
+}
+
+function newDraft(event: TechnicianEvent, ctx: TransitionContext): Draft {
+  return emptyDraft(ctx.now.getTime(), event.origin.chatId, technicianOf(event.sender));
+}
+
+function technicianOf(sender: Sender): { userId: number; name: string } {
+  return { userId: sender.userId, name: [sender.firstName, sender.lastName].filter(Boolean).join(' ') };
+}
+
+function toDraftMedia(
+  event: { media: MediaFile; origin: { messageId: number; date: number }; mediaGroupId: string | undefined },
+  source: DraftMedia['source'],
+): DraftMedia {
+  return {
+    fileId: event.media.fileId,
+    fileUniqueId: event.media.fileUniqueId,
+    messageId: event.origin.messageId,
+    date: event.origin.date,
+    source,
+    mimeType: event.media.mimeType,
+    fileName: event.media.fileName,
+    fileSize: event.media.fileSize,
+    mediaGroupId: event.mediaGroupId,
+  };
 }

@@ -6,6 +6,8 @@ export interface Database {
   conversations: ConversationsTable;
   jobs: JobsTable;
   readiness_probe: ReadinessProbeTable;
+  reports: ReportsTable;
+  chat_migrations: ChatMigrationsTable;
 }
 
 /** One row per (slug, update_id) handled: Telegram re-sends on any non-2xx. */
@@ -48,4 +50,35 @@ export interface JobsTable {
 export interface ReadinessProbeTable {
   id: number;
   checked_at: number;
+}
+
+export type ReportStatus = 'received' | 'done' | 'failed';
+
+export interface ReportsTable {
+  id: Generated<number>;
+  public_id: string;
+  kind: string;
+  seq: number;
+  slug: string;
+  source_key: string;
+  chat_id: number;
+  user_id: number;
+  technician_name: string;
+  chantier: string;
+  text: string;
+  /** JSON array of strings. */
+  items: string;
+  /** JSON array of DraftMedia. */
+  media: string;
+  status: ReportStatus;
+  created_at: number;
+  updated_at: number;
+  confirmed_at: number | null;
+}
+
+export interface ChatMigrationsTable {
+  slug: string;
+  old_chat_id: number;
+  new_chat_id: number;
+  migrated_at: number;
 }

@@ -1,13 +1,14 @@
 import type { BotConfig } from '../config.ts';
-import { toEvent } from '../conversation/events.ts';
-import { transition } from '../conversation/transition.ts';
+import { type Event, toEvent } from '../conversation/events.ts';
+import type { ConversationSettings } from '../conversation/settings.ts';
+import { texts } from '../conversation/texts.ts';
 import type { Db } from '../db/database.ts';
-import { enqueue } from '../queue/enqueue.ts';
 import type { Update } from '../telegram/update-schema.ts';
-import { loadConversation, saveConversation } from './conversation-store.ts';
+import { applyEvent } from './apply-event.ts';
+import { deliverSays } from './deliver-says.ts';
 import { markUpdateSeen } from './seen-updates.ts';
 
-export type DispatchOutcome = 'handled' | 'duplicate' | 'ignored';
+export type DispatchOutcome = 'handled' | 'duplicate' | 'ignored' | 'refused';
 
 export interface DispatchResult {
   readonly outcome: DispatchOutcome;
@@ -16,37 +17,56 @@ export interface DispatchResult {
 }
 
 /**
- * Handles one Update in one short transaction with no network: mark it seen, load the
- * conversation, run the pure transition, save, enqueue its effects as jobs.
+ * Handles one Update in one short transaction with no network: mark it seen, run the event
+ * through the conversation, record its effects as jobs, and say what goes back synchronously.
  */
 export async function dispatchUpdate(
   db: Db,
   bot: BotConfig,
   update: Update,
   now: Date,
+  settings: ConversationSettings,
 ): Promise<DispatchResult> {
   return db.transaction().execute(async (trx) => {
     if (!(await markUpdateSeen(trx, bot.slug, update.update_id, now))) return nothing('duplicate');
     const event = toEvent(update);
     if (event.kind === 'ignored') return nothing('ignored');
 
-    const key = { slug: bot.slug, chatId: event.origin.chatId, userId: event.sender.userId };
-    const stored = await loadConversation(trx, key);
-    const outcome = transition(stored.state, event, now);
-    await saveConversation(trx, key, outcome.state, stored.version, now);
-    for (const effect of outcome.effects) {
-      await enqueue(
-        trx,
-        {
-          type: effect.job,
-          idempotencyKey: `${bot.slug}:${update.update_id}:${effect.key}`,
-          payload: effect.payload,
-        },
-        now,
-      );
+    const sourceKey = `u${update.update_id}`;
+    const conversation = { slug: bot.slug, chatId: event.origin.chatId, userId: event.sender.userId };
+    const mode = {
+      botApi: bot.token !== undefined,
+      syncReply: event.kind !== 'button' && event.kind !== 'edited',
+    };
+    if (!isAllowed(bot, event)) {
+      // Nothing is recorded for strangers beyond the dedupe mark; they get one polite line.
+      const reply = await deliverSays(trx, conversation, refusal(event, bot.slug), sourceKey, mode, now);
+      return { outcome: 'refused', reply };
     }
-    return { outcome: 'handled', reply: outcome.reply };
+    const outcome = await applyEvent(
+      trx,
+      conversation,
+      event,
+      sourceKey,
+      { slug: bot.slug, now, settings },
+      (type) => skipsTelegram(bot, type),
+    );
+    const reply = await deliverSays(trx, conversation, outcome.say, sourceKey, mode, now);
+    return { outcome: 'handled', reply };
   });
+}
+
+function isAllowed(bot: BotConfig, event: Event): boolean {
+  return bot.allowedUsers.length === 0 || bot.allowedUsers.includes(event.sender.userId);
+}
+
+function refusal(event: Event, _slug: string) {
+  return event.kind === 'edited' ? [] : [{ text: texts.refused }];
+}
+
+/** Without a token nothing can reach Telegram: such jobs would wait forever. */
+function skipsTelegram(bot: BotConfig, type: string): boolean {
+  return bot.token === undefined && type.startsWith('telegram.');
 }
 
 const nothing = (outcome: DispatchOutcome): DispatchResult => ({ outcome, reply: undefined });

@@ -48,6 +48,24 @@ export const jobCatalog = {
     priority: 80,
     maxAttempts: 10,
   },
+  'conversation.album-close': {
+    schema: Type.Object({ slug: Slug, chatId: ChatId, userId: Type.Integer(), mediaGroupId: Type.String() }),
+    priority: 70,
+    maxAttempts: 20,
+  },
+  'report.process': {
+    schema: Type.Object({ reportId: Type.Integer() }),
+    priority: 50,
+    maxAttempts: 12,
+  },
+  'report.add-media': {
+    schema: Type.Object({
+      reportId: Type.Integer(),
+      messageIds: Type.Array(Type.Integer(), { minItems: 1 }),
+    }),
+    priority: 50,
+    maxAttempts: 12,
+  },
   'telegram.set-commands': {
     schema: Type.Object({ slug: Slug }),
     priority: 0,

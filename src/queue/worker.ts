@@ -106,7 +106,11 @@ export class Worker {
     const all = Promise.allSettled([...this.running.values()]);
     const finishedInTime = await Promise.race([
       all.then(() => true),
-      new Promise<false>((resolve) => setTimeout(() => { resolve(false); }, graceMs).unref()),
+      new Promise<false>((resolve) =>
+        setTimeout(() => {
+          resolve(false);
+        }, graceMs).unref(),
+      ),
     ]);
     if (!finishedInTime) await this.releaseRunning();
     await this.loop;

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { BotConfig } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import type { ConversationSettings } from '../conversation/settings.ts';
 import { dispatchUpdate } from '../dispatch/dispatch-update.ts';
 import { HttpError } from '../http-error.ts';
 import { UpdateSchema } from '../telegram/update-schema.ts';
@@ -10,6 +11,9 @@ export interface TelegramUpdateRouteOptions {
   readonly db: Db;
   readonly bots: readonly BotConfig[];
   readonly clock: () => Date;
+  readonly settings: ConversationSettings;
+  /** Called after an update was recorded: jobs may be waiting. */
+  readonly onRecorded: () => void;
 }
 
 export const ErrorSchema = Type.Object({ error: Type.String(), message: Type.String() });
@@ -55,7 +59,14 @@ export const telegramUpdateRoute: FastifyPluginAsyncTypebox<TelegramUpdateRouteO
       }
       const bot = bots.get(request.headers['x-bot-slug'] as string)!;
       request.log.debug({ update: request.body }, 'update received');
-      const result = await dispatchOrUnavailable(options.db, bot, request.body, options.clock());
+      const result = await dispatchOrUnavailable(
+        options.db,
+        bot,
+        request.body,
+        options.clock(),
+        options.settings,
+      );
+      if (result.outcome !== 'duplicate') options.onRecorded();
       request.log.info({ updateId: request.body.update_id, outcome: result.outcome }, 'update dispatched');
       // An empty 200 tells the gateway there is nothing to relay.
       if (result.reply === undefined) return reply.code(200).send('');

@@ -17,20 +17,38 @@ const post = (body: unknown, headers: Record<string, string> = {}) =>
   });
 
 describe('POST /telegram/update', () => {
-  it('answers /start in a private chat with a plain-text greeting', async () => {
-    const response = await post(textUpdate('/start'));
+  it('answers a plain line to a private message through the synchronous text', async () => {
+    const response = await post(textUpdate('/aide'));
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ text: expect.stringContaining('Bonjour Jean') });
+    expect(response.json()).toEqual({ text: expect.stringContaining('/fin') });
   });
 
-  it('records other updates and answers an empty 200', async () => {
-    const response = await post(textUpdate('bonjour'));
+  it('sends keyboards through the Bot API and answers an empty 200', async () => {
+    const response = await post(textUpdate('/start'));
     expect(response.statusCode).toBe(200);
     expect(response.body).toBe('');
+    const jobs = await t.db.selectFrom('jobs').select(['type', 'payload']).execute();
+    expect(jobs).toEqual([
+      { type: 'telegram.send-message', payload: expect.stringContaining('Bonjour Jean') },
+    ]);
+  });
+
+  it('answers /start of the demo bot (no token) synchronously, buttons as text', async () => {
+    const demo = await createTestApp({ BOTS: '' });
+    const response = await demo.app.inject({
+      method: 'POST',
+      url: '/telegram/update',
+      headers: { 'content-type': 'application/json', 'x-bot-slug': 'demo' },
+      payload: JSON.stringify(textUpdate('/start')),
+    });
+    expect(response.json()).toEqual({ text: expect.stringContaining('Bonjour Jean') });
+    expect(response.json().text).toContain('[📸 Fin de Chantier]');
+    expect(await demo.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
+    await demo.close();
   });
 
   it('treats a repeated update_id as already handled', async () => {
-    const update = textUpdate('/start');
+    const update = textUpdate('/aide');
     expect((await post(update)).json()).toHaveProperty('text');
     const again = await post(update);
     expect(again.statusCode).toBe(200);

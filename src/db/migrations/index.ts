@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely/migration';
 import * as initial from './0001-initial.ts';
+import * as reports from './0002-reports.ts';
 
 /** Every migration, in order. Names sort; shipped ones are frozen. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-reports': reports,
 };

@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { conversationSettings } from './conversation/settings.ts';
+import type { Db } from './db/database.ts';
+import { enqueue } from './queue/enqueue.ts';
+import { decideFailure } from './queue/decide-failure.ts';
+import { conversationHandlers } from './queue/handlers/conversation-handlers.ts';
+import { type TelegramBot, telegramHandlers } from './queue/handlers/telegram-handlers.ts';
+import { Worker } from './queue/worker.ts';
+import { createBotApiClient } from './telegram/bot-api-client.ts';
+import { BOT_COMMANDS_VERSION } from './telegram/bot-commands.ts';
+import { OutgoingRateLimiter } from './telegram/rate-limiter.ts';
+
+export interface Background {
+  readonly worker: Worker;
+  /** Closes the remote clients; call after the worker stopped. */
+  close(): Promise<void>;
+}
+
+/**
+ * The background side of the service: the worker and the clients its job handlers use. Jobs of
+ * a remote that is not configured get no handler, so they wait instead of failing.
+ */
+export function createBackground(config: Config, db: Db, logger: Logger, clock: () => Date): Background {
+  const bots = telegramBots(config);
+  const worker = new Worker({
+    db,
+    handlers: {
+      ...conversationHandlers({
+        db,
+        settings: conversationSettings(config),
+        hasBotApi: (slug) => bots.has(slug),
+      }),
+      ...(bots.size > 0 ? telegramHandlers({ db, bots }) : {}),
+    },
+    decide: decideFailure,
+    clock,
+    logger: logger.child({ component: 'worker' }),
+    concurrency: config.worker.concurrency,
+    retentionDays: config.jobRetentionDays,
+  });
+  return {
+    worker,
+    async close() {
+      for (const bot of bots.values()) await bot.client.close();
+    },
+  };
+}
+
+function telegramBots(config: Config): Map<string, TelegramBot> {
+  const bots = new Map<string, TelegramBot>();
+  for (const bot of config.bots) {
+    if (!bot.token) continue;
+    const client = createBotApiClient({ apiUrl: config.telegramApiUrl, token: bot.token });
+    bots.set(bot.slug, { client, limiter: new OutgoingRateLimiter() });
+  }
+  return bots;
+}
+
+/** Registers the command menu of every bot once per version of the list (and after upgrades). */
+export async function enqueueStartupJobs(config: Config, db: Db, now: Date): Promise<void> {
+  for (const bot of config.bots) {
+    if (!bot.token) continue;
+    await enqueue(
+      db,
+      {
+        type: 'telegram.set-commands',
+        idempotencyKey: `${bot.slug}:set-commands:${BOT_COMMANDS_VERSION}`,
+        payload: { slug: bot.slug },
+      },
+      now,
+    );
+  }
+}

@@ -1,0 +1,67 @@
+import { parseReportText } from './parser.ts';
+import type { Draft, DraftMedia } from './state.ts';
+import { texts } from './texts.ts';
+
+/** Pure updates of a draft from what the technician sends, and what it still lacks. */
+
+/** Adds a text (message or caption) to the draft: `Chantier / texte`, or the answer we asked for. */
+export function addText(draft: Draft, input: string, now: number): Draft {
+  const parsed = parseReportText(input);
+  if (draft.awaiting === 'chantier' && parsed.chantier === undefined && parsed.items.length === 0) {
+    const answer = parsed.text.split('\n')[0]!.trim();
+    if (answer !== '') return { ...draft, chantier: answer, awaiting: undefined, updatedAt: now };
+  }
+  return {
+    ...draft,
+    chantier: parsed.chantier ?? draft.chantier,
+    text: joinText(draft.text, parsed.text),
+    awaiting: parsed.chantier ? undefined : draft.awaiting,
+    updatedAt: now,
+  };
+}
+
+function joinText(previous: string | undefined, added: string): string | undefined {
+  if (added === '') return previous;
+  return previous ? `${previous}\n${added}` : added;
+}
+
+/** Adds a photo, once: Telegram may deliver the same message twice. */
+export function addMedia(draft: Draft, media: DraftMedia, now: number): Draft {
+  if (draft.media.some((m) => m.messageId === media.messageId)) return draft;
+  return { ...draft, media: [...draft.media, media], updatedAt: now };
+}
+
+/** The material list: the typed items, or the whole text as one item when it is not a list. */
+export function materialItems(text: string | undefined): string[] {
+  if (!text) return [];
+  const { items } = parseReportText(text);
+  return items.length > 0 ? items : [text.replace(/\s+/g, ' ').trim()];
+}
+
+export interface Missing {
+  readonly prompt: string;
+  /** Whether the next plain text is the answer (the chantier) rather than a new `Chantier / texte`. */
+  readonly awaitsChantier: boolean;
+}
+
+/** What the draft still lacks to become its report, or undefined when it is complete. */
+export function missingPiece(draft: Draft): Missing | undefined {
+  switch (draft.kind) {
+    case undefined:
+      return undefined;
+    case 'fin':
+      if (draft.media.length === 0) return { prompt: texts.missing.photo, awaitsChantier: false };
+      return draft.chantier ? undefined : { prompt: texts.missing.finChantier, awaitsChantier: true };
+    case 'sav':
+      if (!draft.text) return { prompt: texts.missing.savDescription, awaitsChantier: false };
+      return draft.chantier ? undefined : { prompt: texts.missing.savChantier, awaitsChantier: true };
+    case 'materiel':
+      if (!draft.text) return { prompt: texts.missing.materielItems, awaitsChantier: false };
+      return draft.chantier ? undefined : { prompt: texts.missing.materielChantier, awaitsChantier: true };
+  }
+}
+
+/** True when the draft holds nothing the technician sent. */
+export function isBlank(draft: Draft): boolean {
+  return draft.media.length === 0 && !draft.text && !draft.chantier;
+}

@@ -1,0 +1,87 @@
+import type { JobPayload, JobType } from '../queue/job-catalog.ts';
+import type { ConversationState, Draft, DraftMedia, ReportKind } from './state.ts';
+import type { Keyboard } from './texts.ts';
+
+/** A message for the technician; the dispatcher decides whether it goes back synchronously. */
+export interface Say {
+  readonly text: string;
+  readonly keyboard?: Keyboard;
+}
+
+/**
+ * A durable job the conversation asks for. `scope: 'update'` keys it by the update that
+ * caused it (a redelivered update enqueues nothing twice); `scope: 'conversation'` keys it by
+ * the conversation, for work that must exist once whatever update asks (an album's close).
+ */
+export type JobEffect = {
+  [T in JobType]: {
+    readonly kind: 'job';
+    readonly job: T;
+    readonly key: string;
+    readonly scope: 'update' | 'conversation';
+    readonly payload: JobPayload<T>;
+    readonly runAt?: number;
+  };
+}[JobType];
+
+/** A complete report: the dispatcher records it and enqueues its processing. */
+export interface ReportEffect {
+  readonly kind: 'report';
+  /** Unique per conversation; the report's idempotency key. */
+  readonly key: string;
+  readonly report: NewReport;
+}
+
+/** Photos that arrived for a report already created (late album items). */
+export interface ReportAdditionEffect {
+  readonly kind: 'report-addition';
+  readonly reportKey: string;
+  readonly media: readonly DraftMedia[];
+}
+
+export type Effect = JobEffect | ReportEffect | ReportAdditionEffect;
+
+export interface NewReport {
+  readonly kind: ReportKind;
+  readonly chantier: string;
+  readonly text: string;
+  readonly media: readonly DraftMedia[];
+  readonly technician: { readonly userId: number; readonly name: string };
+  readonly chatId: number;
+}
+
+export interface Outcome {
+  readonly state: ConversationState;
+  readonly say: readonly Say[];
+  readonly effects: readonly Effect[];
+}
+
+/** Builds an outcome step by step, keeping the transition functions short. */
+export class OutcomeBuilder {
+  state: ConversationState;
+  private readonly messages: Say[] = [];
+  private readonly effects: Effect[] = [];
+
+  constructor(state: ConversationState) {
+    this.state = state;
+  }
+
+  say(text: string, keyboard?: Keyboard): this {
+    this.messages.push(keyboard ? { text, keyboard } : { text });
+    return this;
+  }
+
+  effect(effect: Effect): this {
+    this.effects.push(effect);
+    return this;
+  }
+
+  setDraft(draft: Draft | undefined): this {
+    this.state = { ...this.state, draft };
+    return this;
+  }
+
+  build(): Outcome {
+    return { state: this.state, say: this.messages, effects: this.effects };
+  }
+}

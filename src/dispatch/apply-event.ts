@@ -1,0 +1,86 @@
+import type { Transaction } from 'kysely';
+import type { Effect, Outcome } from '../conversation/outcome.ts';
+import { type ConversationEvent, type TransitionContext, transition } from '../conversation/transition.ts';
+import type { Database } from '../db/schema.ts';
+import { enqueue } from '../queue/enqueue.ts';
+import { addReportMedia, insertReport } from '../reports/report-store.ts';
+import { type ConversationKey, loadConversation, saveConversation } from './conversation-store.ts';
+
+/**
+ * Runs one event through the conversation inside the caller's transaction: load, transition,
+ * save, and record every effect (jobs, reports). `sourceKey` names what caused the event
+ * (`u<update_id>`, `album:<id>`) so that effects of a redelivered cause are not recorded twice.
+ */
+export async function applyEvent(
+  trx: Transaction<Database>,
+  conversation: ConversationKey,
+  event: ConversationEvent,
+  sourceKey: string,
+  ctx: TransitionContext,
+  skipJob: (type: string) => boolean = () => false,
+): Promise<Outcome> {
+  const stored = await loadConversation(trx, conversation);
+  const outcome = transition(stored.state, event, ctx);
+  await saveConversation(trx, conversation, outcome.state, stored.version, ctx.now);
+  for (const effect of outcome.effects) {
+    await recordEffect(trx, conversation, effect, sourceKey, ctx.now, skipJob);
+  }
+  return outcome;
+}
+
+async function recordEffect(
+  trx: Transaction<Database>,
+  conversation: ConversationKey,
+  effect: Effect,
+  sourceKey: string,
+  now: Date,
+  skipJob: (type: string) => boolean,
+): Promise<void> {
+  const { slug, chatId, userId } = conversation;
+  switch (effect.kind) {
+    case 'job': {
+      if (skipJob(effect.job)) return;
+      const scope = effect.scope === 'update' ? sourceKey : `c${chatId}:${userId}`;
+      await enqueue(
+        trx,
+        {
+          type: effect.job,
+          idempotencyKey: `${slug}:${scope}:${effect.key}`,
+          payload: effect.payload,
+          ...(effect.runAt === undefined ? {} : { runAt: new Date(effect.runAt) }),
+        },
+        now,
+      );
+      return;
+    }
+    case 'report': {
+      const report = await insertReport(trx, slug, `${slug}:${effect.key}`, effect.report, now);
+      if (!report) return;
+      await enqueue(
+        trx,
+        {
+          type: 'report.process',
+          idempotencyKey: `report:${report.id}:process`,
+          payload: { reportId: report.id },
+        },
+        now,
+      );
+      return;
+    }
+    case 'report-addition': {
+      const result = await addReportMedia(trx, `${slug}:${effect.reportKey}`, effect.media, now);
+      if (!result || result.added.length === 0) return;
+      const messageIds = result.added.map((m) => m.messageId);
+      await enqueue(
+        trx,
+        {
+          type: 'report.add-media',
+          idempotencyKey: `report:${result.report.id}:add:${messageIds.join(',')}`,
+          payload: { reportId: result.report.id, messageIds },
+        },
+        now,
+      );
+      return;
+    }
+  }
+}

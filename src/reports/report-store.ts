@@ -1,0 +1,98 @@
+import type { Selectable, Transaction } from 'kysely';
+import type { NewReport } from '../conversation/outcome.ts';
+import type { DraftMedia, ReportKind } from '../conversation/state.ts';
+import { materialItems } from '../conversation/draft.ts';
+import type { Db } from '../db/database.ts';
+import type { Database, ReportsTable } from '../db/schema.ts';
+
+export type ReportRow = Selectable<ReportsTable>;
+
+const PREFIXES: Record<ReportKind, string> = { fin: 'FIN', sav: 'SAV', materiel: 'MAT' };
+
+/** `SAV-0042`: the kind's prefix and its sequence number, at least four digits. */
+export function publicReportId(kind: ReportKind, seq: number): string {
+  return `${PREFIXES[kind]}-${String(seq).padStart(4, '0')}`;
+}
+
+/**
+ * Records a complete report in the caller's transaction. Returns undefined when this draft was
+ * already recorded (same source key): a redelivered update must not create a second report.
+ */
+export async function insertReport(
+  trx: Transaction<Database>,
+  slug: string,
+  sourceKey: string,
+  report: NewReport,
+  now: Date,
+): Promise<ReportRow | undefined> {
+  const existing = await trx
+    .selectFrom('reports')
+    .select('id')
+    .where('source_key', '=', sourceKey)
+    .executeTakeFirst();
+  if (existing) return undefined;
+  const last = await trx
+    .selectFrom('reports')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('kind', '=', report.kind)
+    .executeTakeFirst();
+  const seq = (last?.seq ?? 0) + 1;
+  return trx
+    .insertInto('reports')
+    .values({
+      public_id: publicReportId(report.kind, seq),
+      kind: report.kind,
+      seq,
+      slug,
+      source_key: sourceKey,
+      chat_id: report.chatId,
+      user_id: report.technician.userId,
+      technician_name: report.technician.name,
+      chantier: report.chantier,
+      text: report.text,
+      items: JSON.stringify(report.kind === 'materiel' ? materialItems(report.text) : []),
+      media: JSON.stringify(report.media),
+      status: 'received',
+      created_at: now.getTime(),
+      updated_at: now.getTime(),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Adds late photos to a report, once each (by message id). Undefined if the report is unknown. */
+export async function addReportMedia(
+  trx: Transaction<Database>,
+  sourceKey: string,
+  media: readonly DraftMedia[],
+  now: Date,
+): Promise<{ report: ReportRow; added: DraftMedia[] } | undefined> {
+  const report = await trx
+    .selectFrom('reports')
+    .selectAll()
+    .where('source_key', '=', sourceKey)
+    .executeTakeFirst();
+  if (!report) return undefined;
+  const current = reportMedia(report);
+  const added = media.filter((m) => !current.some((c) => c.messageId === m.messageId));
+  if (added.length > 0) {
+    await trx
+      .updateTable('reports')
+      .set({ media: JSON.stringify([...current, ...added]), updated_at: now.getTime() })
+      .where('id', '=', report.id)
+      .execute();
+  }
+  return { report, added };
+}
+
+export async function getReport(db: Db, id: number): Promise<ReportRow | undefined> {
+  return db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function reportMedia(report: ReportRow): DraftMedia[] {
+  return JSON.parse(report.media) as DraftMedia[];
+}
+
+export function reportItems(report: ReportRow): string[] {
+  return JSON.parse(report.items) as string[];
+}
