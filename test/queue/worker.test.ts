@@ -57,7 +57,14 @@ function gate() {
     nextCall = new Promise<string>((resolve) => (called = resolve));
     await finished;
   };
-  return { calls, handler, next: () => nextCall, release: () => { release(); } };
+  return {
+    calls,
+    handler,
+    next: () => nextCall,
+    release: () => {
+      release();
+    },
+  };
 }
 
 describe('Worker', () => {
