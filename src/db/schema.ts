@@ -74,6 +74,15 @@ export interface ReportsTable {
   created_at: number;
   updated_at: number;
   confirmed_at: number | null;
+  /** Nextcloud folder (relative to the user's root), once planned. */
+  folder: string | null;
+  /** JSON ArchivePlan: the file name chosen for each photo. */
+  archive_plan: string | null;
+  deck_card_id: number | null;
+  deck_card_url: string | null;
+  /** JSON array of short French lines: what could not be done (told to the technician). */
+  problems: Generated<string>;
+  delay_notified_at: number | null;
 }
 
 export interface ChatMigrationsTable {

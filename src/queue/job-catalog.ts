@@ -58,6 +58,36 @@ export const jobCatalog = {
     priority: 50,
     maxAttempts: 12,
   },
+  'report.archive-photo': {
+    schema: Type.Object({ reportId: Type.Integer(), messageId: Type.Integer() }),
+    priority: 20,
+    maxAttempts: 12,
+  },
+  'report.write-markdown': {
+    schema: Type.Object({ reportId: Type.Integer() }),
+    priority: 20,
+    maxAttempts: 12,
+  },
+  'report.deck-card': {
+    schema: Type.Object({ reportId: Type.Integer() }),
+    priority: 30,
+    maxAttempts: 12,
+  },
+  'report.notify': {
+    schema: Type.Object({ reportId: Type.Integer() }),
+    priority: 40,
+    maxAttempts: 12,
+  },
+  'telegram.send-photos': {
+    schema: Type.Object({
+      slug: Slug,
+      chatId: ChatId,
+      fileIds: Type.Array(Type.String(), { minItems: 1 }),
+      caption: Type.String({ minLength: 1 }),
+    }),
+    priority: 60,
+    maxAttempts: 10,
+  },
   'report.add-media': {
     schema: Type.Object({
       reportId: Type.Integer(),

@@ -3,7 +3,7 @@ import type { BotApiClient } from '../../telegram/bot-api-client.ts';
 import { BOT_COMMANDS } from '../../telegram/bot-commands.ts';
 import { currentChatId, recordChatMigration } from '../../telegram/chat-migrations.ts';
 import type { OutgoingRateLimiter } from '../../telegram/rate-limiter.ts';
-import { splitText } from '../../telegram/split-text.ts';
+import { CAPTION_MAX_LENGTH, splitText } from '../../telegram/split-text.ts';
 import { migratedChatId } from '../../telegram/telegram-failure.ts';
 import type { JobPayload } from '../job-catalog.ts';
 import { PostponeError } from '../postpone.ts';
@@ -42,6 +42,9 @@ export function telegramHandlers(deps: TelegramHandlerDeps): Record<string, JobH
         ...(keyboard ? { reply_markup: { inline_keyboard: keyboard } } : {}),
       });
     },
+    'telegram.send-photos': async (payload, ctx) => {
+      await sendPhotos(deps, payload as JobPayload<'telegram.send-photos'>, ctx);
+    },
     'telegram.set-commands': async (payload) => {
       const { slug } = payload as JobPayload<'telegram.set-commands'>;
       await bot(deps, slug).client.setMyCommands({ commands: [...BOT_COMMANDS] });
@@ -71,6 +74,37 @@ async function sendMessage(
     ctx.log.warn({ slug: payload.slug }, 'group moved to a supergroup; sending to its new id');
     await send(movedTo);
   }
+}
+
+/**
+ * Photos Telegram already holds, re-sent by file_id (no upload): one photo with the text as its
+ * caption when it fits; otherwise albums of up to 10, then the text as its own message.
+ */
+async function sendPhotos(
+  deps: TelegramHandlerDeps,
+  payload: JobPayload<'telegram.send-photos'>,
+  ctx: JobContext,
+) {
+  const { client, limiter } = bot(deps, payload.slug);
+  const chatId = await currentChatId(deps.db, payload.slug, payload.chatId);
+  const single = payload.fileIds.length === 1 && payload.caption.length <= CAPTION_MAX_LENGTH;
+  const weight = single ? 1 : payload.fileIds.length + splitText(payload.caption).length;
+  const delay = limiter.reserve(chatId, ctx.now.getTime(), weight);
+  if (delay > 0) throw new PostponeError(delay, 'outgoing rate limit for the group');
+  if (single) {
+    await client.sendPhoto({ chat_id: chatId, photo: payload.fileIds[0]!, caption: payload.caption });
+    return;
+  }
+  for (let start = 0; start < payload.fileIds.length; start += 10) {
+    const batch = payload.fileIds.slice(start, start + 10);
+    if (batch.length === 1) await client.sendPhoto({ chat_id: chatId, photo: batch[0]! });
+    else
+      await client.sendMediaGroup({
+        chat_id: chatId,
+        media: batch.map((id) => ({ type: 'photo' as const, media: id })),
+      });
+  }
+  await sendParts(client, chatId, splitText(payload.caption), undefined);
 }
 
 /** Long texts go as several messages; the buttons ride on the last one. */

@@ -1,0 +1,59 @@
+import type { DraftMedia, ReportKind } from '../conversation/state.ts';
+import { numberAlbum } from '../nextcloud/photo-numbering.ts';
+import {
+  markdownReportFileName,
+  photoExtension,
+  photoFileName,
+  reportFolder,
+} from '../nextcloud/report-paths.ts';
+
+/** Where each photo of a report goes: decided once, so a retry uploads to the same name. */
+export interface ArchivePlan {
+  readonly folder: string;
+  readonly files: readonly PlannedFile[];
+  /** The report's Markdown file (sav and materiel), in the same folder. */
+  readonly markdown: string | undefined;
+}
+
+export interface PlannedFile {
+  readonly messageId: number;
+  readonly name: string;
+  /** Set once the upload succeeded (or found our own earlier upload). */
+  readonly stored?: boolean;
+}
+
+export interface PlanInput {
+  readonly kind: ReportKind;
+  readonly publicId: string;
+  readonly chantier: string;
+  readonly media: readonly DraftMedia[];
+  /** Unix seconds of the report's first message: the folder's date. */
+  readonly date: number;
+  readonly timeZone: string;
+  /** Client folders already there (names listed in the kind's parent folder). */
+  readonly existingFolders: readonly string[];
+}
+
+/** The folder (an existing one of the same client is reused) without its files. */
+export function planFolder(input: PlanInput): string {
+  return reportFolder(input.kind, input.chantier, input.date, input.timeZone, input.existingFolders).path;
+}
+
+/** Names every photo after what the folder already holds, in message order (design §3). */
+export function planArchive(input: PlanInput, folder: string, existingFiles: readonly string[]): ArchivePlan {
+  const numbered = numberAlbum(input.media, existingFiles);
+  return {
+    folder,
+    files: numbered.map(({ photo, number }) => ({
+      messageId: photo.messageId,
+      name: photoFileName(
+        input.kind,
+        number,
+        photo.date,
+        input.timeZone,
+        photoExtension({ mimeType: photo.mimeType, fileName: photo.fileName }),
+      ),
+    })),
+    markdown: input.kind === 'fin' ? undefined : markdownReportFileName(input.publicId),
+  };
+}

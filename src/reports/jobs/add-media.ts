@@ -1,0 +1,75 @@
+import { enqueue } from '../../queue/enqueue.ts';
+import type { JobPayload } from '../../queue/job-catalog.ts';
+import { PostponeError } from '../../queue/postpone.ts';
+import type { JobHandler } from '../../queue/worker.ts';
+import { numberAlbum } from '../../nextcloud/photo-numbering.ts';
+import { photoExtension, photoFileName } from '../../nextcloud/report-paths.ts';
+import type { ArchivePlan } from '../archive-plan.ts';
+import type { ReportDeps } from '../report-deps.ts';
+import { archivePlanOf, reportKind } from '../report-facts.ts';
+import { lateItemsNote } from '../report-messages.ts';
+import { getReport, reportMedia } from '../report-store.ts';
+
+/**
+ * `report.add-media`: photos of an album that arrived after its report was made join it: filed in
+ * the same folder after what it holds, one short note to the technician, no second group message.
+ */
+export function addMediaHandler(deps: ReportDeps): JobHandler {
+  return async (payload, { now }) => {
+    const { reportId, messageIds } = payload as JobPayload<'report.add-media'>;
+    const report = await getReport(deps.db, reportId);
+    if (!report) return;
+    const plan = archivePlanOf(report);
+    // Not planned yet: the plan will include these photos; wait for it rather than race it.
+    if (deps.archive && !plan) throw new PostponeError(1_000, 'report not planned yet');
+    const added = reportMedia(report).filter(
+      (m) => messageIds.includes(m.messageId) && !plan?.files.some((f) => f.messageId === m.messageId),
+    );
+    await deps.db.transaction().execute(async (trx) => {
+      if (plan && deps.archive && added.length > 0) {
+        const taken = plan.files.map((file) => file.name);
+        const files = numberAlbum(added, taken).map(({ photo, number }) => ({
+          messageId: photo.messageId,
+          name: photoFileName(
+            reportKind(report),
+            number,
+            photo.date,
+            deps.config.reportTimezone,
+            photoExtension({ mimeType: photo.mimeType, fileName: photo.fileName }),
+          ),
+        }));
+        const updated: ArchivePlan = { ...plan, files: [...plan.files, ...files] };
+        await trx
+          .updateTable('reports')
+          .set({ archive_plan: JSON.stringify(updated) })
+          .where('id', '=', reportId)
+          .execute();
+        for (const file of files) {
+          await enqueue(
+            trx,
+            {
+              type: 'report.archive-photo',
+              idempotencyKey: `report:${reportId}:photo:${file.messageId}`,
+              payload: { reportId, messageId: file.messageId },
+            },
+            now,
+          );
+        }
+      }
+      if (!deps.telegram.has(report.slug)) return;
+      await enqueue(
+        trx,
+        {
+          type: 'telegram.send-message',
+          idempotencyKey: `report:${reportId}:added:${messageIds.join(',')}`,
+          payload: {
+            slug: report.slug,
+            chatId: report.chat_id,
+            text: lateItemsNote(report.public_id, messageIds.length),
+          },
+        },
+        now,
+      );
+    });
+  };
+}

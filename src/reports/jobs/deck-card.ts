@@ -1,0 +1,35 @@
+import type { JobPayload } from '../../queue/job-catalog.ts';
+import type { JobHandler } from '../../queue/worker.ts';
+import { cardDescription, cardTitle, SAV_DUE_DELAY_MS, STACKS } from '../report-card-content.ts';
+import type { ReportDeps } from '../report-deps.ts';
+import { factsOf, reportKind } from '../report-facts.ts';
+import { getReport, reportMedia } from '../report-store.ts';
+
+/** `report.deck-card`: one card per report, found again by its id before being created. */
+export function deckCardHandler(deps: ReportDeps): JobHandler {
+  return async (payload, { now }) => {
+    const { reportId } = payload as JobPayload<'report.deck-card'>;
+    const report = await getReport(deps.db, reportId);
+    if (!report || !deps.cards || report.deck_card_id !== null) return;
+    const facts = factsOf(report, reportMedia(report).length);
+    const folderLink = report.folder && deps.archive ? deps.archive.folderLink(report.folder) : undefined;
+    const kind = reportKind(report);
+    const card = await deps.cards.upsertCard({
+      stackTitle: STACKS[kind],
+      marker: report.public_id,
+      title: cardTitle(facts),
+      description: cardDescription(
+        facts,
+        new Date(report.created_at),
+        deps.config.reportTimezone,
+        folderLink,
+      ),
+      ...(kind === 'sav' ? { duedate: new Date(report.created_at + SAV_DUE_DELAY_MS).toISOString() } : {}),
+    });
+    await deps.db
+      .updateTable('reports')
+      .set({ deck_card_id: card.cardId, deck_card_url: card.link, updated_at: now.getTime() })
+      .where('id', '=', reportId)
+      .execute();
+  };
+}

@@ -1,0 +1,142 @@
+import type { Transaction } from 'kysely';
+import { menuKeyboard } from '../../conversation/texts.ts';
+import type { Database } from '../../db/schema.ts';
+import { enqueue } from '../../queue/enqueue.ts';
+import type { JobPayload } from '../../queue/job-catalog.ts';
+import { PostponeError } from '../../queue/postpone.ts';
+import type { JobHandler } from '../../queue/worker.ts';
+import type { ReportDeps } from '../report-deps.ts';
+import { archivePlanOf, factsOf, problemsOf, reportKind } from '../report-facts.ts';
+import { confirmation, delayNotice, groupMessage } from '../report-messages.ts';
+import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
+
+/** After this long still retrying, the technician is told honestly that archiving goes on. */
+export const DELAY_NOTICE_AFTER_MS = 60_000;
+const RECHECK_MS = 3_000;
+const WORK_TYPES = ['report.archive-photo', 'report.write-markdown', 'report.deck-card'];
+
+/**
+ * `report.notify`: once the report's archive and card jobs have ended (done or dead), tells the
+ * office group and confirms to the technician, in one transaction, so each happens once.
+ * While they run it checks back every few seconds, and says after a minute that it is retrying.
+ */
+export function notifyReportHandler(deps: ReportDeps): JobHandler {
+  return async (payload, { now }) => {
+    const { reportId } = payload as JobPayload<'report.notify'>;
+    const report = await getReport(deps.db, reportId);
+    if (report?.status !== 'received') return;
+    const work = await deps.db
+      .selectFrom('jobs')
+      .select(['type', 'state'])
+      .where('idempotency_key', 'like', `report:${reportId}:%`)
+      .where('type', 'in', WORK_TYPES)
+      .execute();
+    if (work.some((job) => job.state === 'pending' || job.state === 'running')) {
+      if (now.getTime() - report.created_at >= DELAY_NOTICE_AFTER_MS && report.delay_notified_at === null) {
+        await sendDelayNotice(deps, report, now);
+      }
+      throw new PostponeError(RECHECK_MS, 'report work still running');
+    }
+    const failed = failures(work.filter((job) => job.state === 'dead').map((job) => job.type));
+    await deps.db.transaction().execute(async (trx) => {
+      await notify(trx, deps, report, failed, now);
+    });
+  };
+}
+
+function failures(deadTypes: string[]): string[] {
+  const problems: string[] = [];
+  const photos = deadTypes.filter((type) => type === 'report.archive-photo').length;
+  if (photos > 0)
+    problems.push(`Archivage Nextcloud échoué pour ${photos} photo(s) : le bureau est prévenu.`);
+  if (deadTypes.includes('report.write-markdown'))
+    problems.push('Le compte rendu Markdown n’a pas pu être écrit.');
+  if (deadTypes.includes('report.deck-card')) problems.push('La carte Deck n’a pas pu être créée.');
+  return problems;
+}
+
+async function notify(
+  trx: Transaction<Database>,
+  deps: ReportDeps,
+  report: ReportRow,
+  failed: string[],
+  now: Date,
+) {
+  const plan = archivePlanOf(report);
+  const photoCount = plan ? plan.files.filter((file) => file.stored).length : reportMedia(report).length;
+  const facts = factsOf(report, photoCount);
+  const problems = [...problemsOf(report), ...failed];
+  const bot = deps.config.bots.find((b) => b.slug === report.slug);
+  const group = bot?.groups[GROUP_KEYS[reportKind(report)]];
+  const canSend = deps.telegram.has(report.slug);
+  const key = (suffix: string) => `report:${report.id}:${suffix}`;
+
+  if (canSend && group !== undefined) {
+    const text = [groupMessage(facts), ...failed.map((line) => `⚠️ ${line}`)].join('\n');
+    const fileIds = reportKind(report) === 'sav' ? reportMedia(report).map((m) => m.fileId) : [];
+    await enqueue(
+      trx,
+      fileIds.length > 0
+        ? {
+            type: 'telegram.send-photos',
+            idempotencyKey: key('group'),
+            payload: { slug: report.slug, chatId: group, fileIds, caption: text },
+          }
+        : {
+            type: 'telegram.send-message',
+            idempotencyKey: key('group'),
+            payload: { slug: report.slug, chatId: group, text },
+          },
+      now,
+    );
+  }
+  if (canSend) {
+    const text = confirmation({ ...facts, groupNotified: group !== undefined, problems });
+    await enqueue(
+      trx,
+      {
+        type: 'telegram.send-message',
+        idempotencyKey: key('confirmation'),
+        payload: {
+          slug: report.slug,
+          chatId: report.chat_id,
+          text,
+          keyboard: menuKeyboard.map((row) => [...row]),
+        },
+      },
+      now,
+    );
+  }
+  await trx
+    .updateTable('reports')
+    .set({
+      status: failed.length > 0 ? 'failed' : 'done',
+      confirmed_at: now.getTime(),
+      problems: JSON.stringify(problems),
+      updated_at: now.getTime(),
+    })
+    .where('id', '=', report.id)
+    .execute();
+}
+
+const GROUP_KEYS = { fin: 'chantier', sav: 'sav', materiel: 'magasin' } as const;
+
+async function sendDelayNotice(deps: ReportDeps, report: ReportRow, now: Date) {
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('reports')
+      .set({ delay_notified_at: now.getTime() })
+      .where('id', '=', report.id)
+      .execute();
+    if (!deps.telegram.has(report.slug)) return;
+    await enqueue(
+      trx,
+      {
+        type: 'telegram.send-message',
+        idempotencyKey: `report:${report.id}:delay`,
+        payload: { slug: report.slug, chatId: report.chat_id, text: delayNotice(report.public_id) },
+      },
+      now,
+    );
+  });
+}

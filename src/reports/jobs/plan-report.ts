@@ -1,0 +1,94 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import { clientFoldersParent } from '../../nextcloud/report-paths.ts';
+import { enqueue } from '../../queue/enqueue.ts';
+import type { JobPayload } from '../../queue/job-catalog.ts';
+import type { JobHandler } from '../../queue/worker.ts';
+import { type ArchivePlan, planArchive, planFolder } from '../archive-plan.ts';
+import type { ArchivePort, ReportDeps } from '../report-deps.ts';
+import { archivePlanOf, reportKind } from '../report-facts.ts';
+import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
+
+/**
+ * `report.process`: decides where the report's files go (reusing the client's folder, numbering
+ * after what it holds), records that plan once, and enqueues the work: one upload per photo, the
+ * Markdown file, the Deck card, and the notification that waits for them.
+ */
+export function planReportHandler(deps: ReportDeps): JobHandler {
+  return async (payload, { now }) => {
+    const { reportId } = payload as JobPayload<'report.process'>;
+    const report = await getReport(deps.db, reportId);
+    if (!report) return;
+    // A retry after a crash reuses the recorded plan: the same photo keeps the same name.
+    const plan =
+      archivePlanOf(report) ?? (deps.archive ? await makePlan(deps.archive, report, deps) : undefined);
+    await deps.db.transaction().execute(async (trx) => {
+      if (plan && !report.archive_plan) await recordPlan(trx, report.id, plan, now);
+      await enqueueWork(trx, report, plan, deps, now);
+    });
+  };
+}
+
+async function makePlan(archive: ArchivePort, report: ReportRow, deps: ReportDeps): Promise<ArchivePlan> {
+  const kind = reportKind(report);
+  const media = reportMedia(report);
+  const parent = clientFoldersParent(kind).path;
+  const existingFolders = ((await archive.listFolder(parent)) ?? [])
+    .filter((entry) => entry.type === 'directory')
+    .map((entry) => entry.name);
+  const input = {
+    kind,
+    publicId: report.public_id,
+    chantier: report.chantier,
+    media,
+    date: media[0]?.date ?? Math.floor(report.created_at / 1000),
+    timeZone: deps.config.reportTimezone,
+    existingFolders,
+  };
+  const folder = planFolder(input);
+  const existingFiles = ((await archive.listFolder(folder)) ?? []).map((entry) => entry.name);
+  return planArchive(input, folder, existingFiles);
+}
+
+async function recordPlan(trx: Transaction<Database>, reportId: number, plan: ArchivePlan, now: Date) {
+  await trx
+    .updateTable('reports')
+    .set({ folder: plan.folder, archive_plan: JSON.stringify(plan), updated_at: now.getTime() })
+    .where('id', '=', reportId)
+    .execute();
+}
+
+async function enqueueWork(
+  trx: Transaction<Database>,
+  report: ReportRow,
+  plan: ArchivePlan | undefined,
+  deps: ReportDeps,
+  now: Date,
+) {
+  const reportId = report.id;
+  const job = (suffix: string) => `report:${reportId}:${suffix}`;
+  if (plan) {
+    for (const file of plan.files) {
+      await enqueue(
+        trx,
+        {
+          type: 'report.archive-photo',
+          idempotencyKey: job(`photo:${file.messageId}`),
+          payload: { reportId, messageId: file.messageId },
+        },
+        now,
+      );
+    }
+    if (plan.markdown) {
+      await enqueue(
+        trx,
+        { type: 'report.write-markdown', idempotencyKey: job('markdown'), payload: { reportId } },
+        now,
+      );
+    }
+  }
+  if (deps.cards) {
+    await enqueue(trx, { type: 'report.deck-card', idempotencyKey: job('deck'), payload: { reportId } }, now);
+  }
+  await enqueue(trx, { type: 'report.notify', idempotencyKey: job('notify'), payload: { reportId } }, now);
+}

@@ -1,0 +1,23 @@
+import type { JobPayload } from '../../queue/job-catalog.ts';
+import type { JobHandler } from '../../queue/worker.ts';
+import type { ReportDeps } from '../report-deps.ts';
+import { archivePlanOf, factsOf } from '../report-facts.ts';
+import { markdownReport } from '../report-messages.ts';
+import { getReport, reportMedia } from '../report-store.ts';
+
+/** `report.write-markdown`: the SAV / material report as a small Markdown file beside its photos. */
+export function writeMarkdownHandler(deps: ReportDeps): JobHandler {
+  return async (payload) => {
+    const { reportId } = payload as JobPayload<'report.write-markdown'>;
+    const report = await getReport(deps.db, reportId);
+    const plan = report && archivePlanOf(report);
+    if (!report || !plan?.markdown || !deps.archive) return;
+    const facts = factsOf(report, reportMedia(report).length);
+    await deps.archive.ensureFolder(plan.folder);
+    // 'exists' is our own earlier attempt: the file is never overwritten.
+    await deps.archive.writeTextNew(
+      `${plan.folder}/${plan.markdown}`,
+      markdownReport(facts, new Date(report.created_at), deps.config.reportTimezone),
+    );
+  };
+}

@@ -1,0 +1,32 @@
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import type { TelegramBot } from '../queue/handlers/telegram-handlers.ts';
+
+/** The Nextcloud file operations a report needs (implemented by src/nextcloud/webdav-archive.ts). */
+export interface ArchivePort {
+  listFolder(path: string): Promise<{ name: string; type: 'file' | 'directory'; size: number }[] | undefined>;
+  ensureFolder(path: string): Promise<void>;
+  uploadNew(path: string, body: Buffer): Promise<'created' | 'exists'>;
+  writeTextNew(path: string, text: string): Promise<'created' | 'exists'>;
+  folderLink(path: string): string;
+}
+
+/** The Deck card of a report, found again by its id before being created (idempotent). */
+export interface CardPort {
+  upsertCard(input: {
+    stackTitle: string;
+    marker: string;
+    title: string;
+    description: string;
+    duedate?: string;
+  }): Promise<{ cardId: number; link: string }>;
+}
+
+export interface ReportDeps {
+  readonly db: Db;
+  readonly config: Pick<Config, 'reportTimezone' | 'bots'>;
+  /** Undefined when Nextcloud is not configured: no archive, no card. */
+  readonly archive: ArchivePort | undefined;
+  readonly cards: CardPort | undefined;
+  readonly telegram: ReadonlyMap<string, TelegramBot>;
+}

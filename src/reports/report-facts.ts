@@ -1,0 +1,33 @@
+import type { DraftMedia, ReportKind } from '../conversation/state.ts';
+import type { ArchivePlan } from './archive-plan.ts';
+import type { ReportFacts } from './report-messages.ts';
+import { type ReportRow, reportItems, reportMedia } from './report-store.ts';
+
+/** Reading a report row's JSON columns, in one place. */
+
+export const reportKind = (row: ReportRow): ReportKind => row.kind as ReportKind;
+
+export function archivePlanOf(row: ReportRow): ArchivePlan | undefined {
+  return row.archive_plan ? (JSON.parse(row.archive_plan) as ArchivePlan) : undefined;
+}
+
+export function problemsOf(row: ReportRow): string[] {
+  return JSON.parse(row.problems) as string[];
+}
+
+export function mediaOf(row: ReportRow, messageId: number): DraftMedia | undefined {
+  return reportMedia(row).find((m) => m.messageId === messageId);
+}
+
+export function factsOf(row: ReportRow, photoCount: number): ReportFacts {
+  return {
+    publicId: row.public_id,
+    kind: reportKind(row),
+    technician: row.technician_name,
+    chantier: row.chantier,
+    text: row.text,
+    items: reportItems(row),
+    photoCount,
+    folder: row.folder ?? undefined,
+  };
+}

@@ -1,0 +1,108 @@
+import { photos } from '../conversation/texts.ts';
+import type { ReportKind } from '../conversation/state.ts';
+import { localDateTime } from '../nextcloud/report-paths.ts';
+
+/** What the office and the technician read about a report (content fixed by the business, design §3). */
+
+export interface ReportFacts {
+  readonly publicId: string;
+  readonly kind: ReportKind;
+  readonly technician: string;
+  readonly chantier: string;
+  readonly text: string;
+  readonly items: readonly string[];
+  /** Photos filed in Nextcloud (or received, when the archive is off). */
+  readonly photoCount: number;
+  /** Nextcloud folder, relative to the user's root; undefined when the archive is off. */
+  readonly folder: string | undefined;
+}
+
+export const GROUP_NAMES: Record<ReportKind, string> = {
+  fin: 'Chat Chantier',
+  sav: 'ETM-SAV',
+  materiel: 'ETM-Magasinier',
+};
+
+export function groupMessage(report: ReportFacts): string {
+  const lines = GROUP_LAYOUTS[report.kind](report);
+  return lines.filter((line) => line !== undefined).join('\n');
+}
+
+const GROUP_LAYOUTS: Record<ReportKind, (r: ReportFacts) => (string | undefined)[]> = {
+  fin: (r) => [
+    '✅ Fin de chantier',
+    `👷 ${r.technician}`,
+    `🏠 Chantier : ${r.chantier}`,
+    r.folder
+      ? `📸 ${photos(r.photoCount)} archivée${r.photoCount > 1 ? 's' : ''} → Nextcloud/${r.folder}/`
+      : `📸 ${photos(r.photoCount)}`,
+    r.text ? `📝 ${r.text}` : undefined,
+    '💶 Tu peux préparer la facture finale.',
+    `🎫 ${r.publicId}`,
+  ],
+  sav: (r) => [
+    `🚨 SAV — ${r.chantier}`,
+    `👷 ${r.technician}`,
+    `📝 ${r.text}`,
+    r.photoCount > 0 ? `📸 ${photos(r.photoCount)}${r.folder ? ` → ${r.folder}/` : ''}` : undefined,
+    `🎫 ${r.publicId}`,
+  ],
+  materiel: (r) => [
+    `📦 Matériel manquant — ${r.chantier}`,
+    `👷 ${r.technician}`,
+    ...r.items.map((item) => `- ${item}`),
+    r.photoCount > 0 ? `📸 ${photos(r.photoCount)}${r.folder ? ` → ${r.folder}/` : ''}` : undefined,
+    `🎫 ${r.publicId}`,
+  ],
+};
+
+export interface ConfirmationFacts extends ReportFacts {
+  /** The office group was told (false: not configured or unreachable). */
+  readonly groupNotified: boolean;
+  readonly problems: readonly string[];
+}
+
+/** The technician's confirmation once the report's work is done. */
+export function confirmation(report: ConfirmationFacts): string {
+  const lines = [`✅ ${report.publicId} — ${report.chantier}`];
+  if (report.folder) {
+    lines.push(
+      `📁 ${photos(report.photoCount)} archivée${report.photoCount > 1 ? 's' : ''} → ${report.folder}/`,
+    );
+  } else if (report.photoCount > 0) {
+    lines.push(
+      `📸 ${photos(report.photoCount)} reçue${report.photoCount > 1 ? 's' : ''} (archivage Nextcloud non configuré)`,
+    );
+  }
+  lines.push(
+    report.groupNotified
+      ? `📣 ${GROUP_NAMES[report.kind]} prévenu.`
+      : `⚠️ Le bureau n’a pas été prévenu (groupe ${GROUP_NAMES[report.kind]} non joignable) : appelle-le si c’est urgent.`,
+  );
+  lines.push(...report.problems.map((problem) => `⚠️ ${problem}`));
+  return lines.join('\n');
+}
+
+export const delayNotice = (publicId: string) =>
+  `⏳ ${publicId} : archivage en cours, je réessaie. Je te confirme dès que c’est fait.`;
+
+export const lateItemsNote = (publicId: string, count: number) =>
+  `📎 +${photos(count)} ajoutée${count > 1 ? 's' : ''} à ${publicId}.`;
+
+/** The small Markdown report written next to SAV and material photos. */
+export function markdownReport(report: ReportFacts, createdAt: Date, timeZone: string): string {
+  const t = localDateTime(Math.floor(createdAt.getTime() / 1000), timeZone);
+  const title = report.kind === 'sav' ? `SAV — ${report.chantier}` : `Matériel manquant — ${report.chantier}`;
+  const body =
+    report.kind === 'materiel' ? report.items.map((item) => `- [ ] ${item}`).join('\n') : report.text;
+  return [
+    `# ${report.publicId} · ${title}`,
+    '',
+    `- Technicien : ${report.technician}`,
+    `- Date : ${t.day}/${t.month}/${t.year} ${t.hour}:${t.minute}`,
+    `- Photos : ${report.photoCount}`,
+    '',
+    body,
+    '',
+  ].join('\n');
+}
