@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import { type App, buildApp } from './app.ts';
+import { type Background, createBackground, enqueueStartupJobs } from './background.ts';
+import { type Config, redactedConfig } from './config.ts';
+import { type Db, openDatabase } from './db/database.ts';
+import { createLogger } from './logger.ts';
+import { createShutdown } from './shutdown.ts';
+
+export interface Service {
+  readonly app: App;
+  readonly db: Db;
+  readonly background: Background;
+  readonly logger: Logger;
+  /** Graceful stop: stop accepting, finish requests and jobs, close everything, then `exit`. */
+  readonly shutdown: (reason: string) => Promise<void>;
+}
+
+export interface ServiceOptions {
+  readonly logger?: Logger;
+  /** Called with the exit code once stopped (the entry point exits the process). */
+  readonly exit?: (code: number) => void;
+  /** Registers more routes before listening (the sandbox's pages). */
+  readonly extend?: (app: App, service: Omit<Service, 'shutdown'>) => Promise<void>;
+}
+
+/** The whole service: database, background worker, HTTP app, listening; the entry point's body. */
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const db = await openDatabase(config.databaseUrl);
+  const clock = () => new Date();
+  const background = createBackground(config, db, logger, clock);
+  const app = await buildApp(config, {
+    db,
+    logger,
+    clock,
+    wakeWorker: () => {
+      background.worker.wake();
+    },
+  });
+  await options.extend?.(app, { app, db, background, logger });
+  const shutdown = createShutdown({
+    app,
+    closeAfterServer: [
+      () => background.worker.stop(config.shutdownGraceMs),
+      () => background.close(),
+      () => db.destroy(),
+    ],
+    graceMs: config.shutdownGraceMs,
+    logger,
+    exit: options.exit ?? (() => undefined),
+  });
+  await enqueueStartupJobs(config, db, clock());
+  if (config.worker.enabled) background.worker.start();
+  await app.listen({ port: config.port, host: config.host });
+  logger.info({ config: redactedConfig(config) }, 'etm-terrain started');
+  warnAboutDisabledParts(config, logger);
+  return { app, db, background, logger, shutdown };
+}
+
+function warnAboutDisabledParts(config: Config, logger: Logger): void {
+  if (config.demo) {
+    logger.warn(
+      'BOTS is unset: serving the demo slug "demo" only. Outgoing calls (Telegram, Nextcloud, Ollama) are OFF until configured; updates are recorded and answered.',
+    );
+  }
+  if (!config.nextcloud)
+    logger.warn('NEXTCLOUD_URL is unset: archiving and Deck cards are off until configured');
+}
