@@ -1,0 +1,471 @@
+/**
+ * The Nextcloud files of the service account, over WebDAV, as the reports need them: list a
+ * folder, create folders, upload without ever overwriting (reference nextcloud-webdav-deck.md).
+ *
+ * Requests go through undici rather than the `webdav` package's client: we need the exact
+ * status of every call (MKCOL 405 vs 409, PUT 404/409/412), an explicit Content-Length on a
+ * streamed body (webdav v5 drops it for streams, and a chunked PUT may be stored as 0 bytes),
+ * `Retry-After`, one connection pool with timeouts, and errors we can strip of the password.
+ * PROPFIND answers are still parsed by webdav's `parseXML`.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
+import { Agent, type Dispatcher, request } from 'undici';
+import { type DAVResultResponse, parseXML } from 'webdav';
+import {
+  credentialSecrets,
+  NextcloudError,
+  nextcloudTransportError,
+  parseErrorBody,
+  retryAfterSeconds,
+} from './nextcloud-errors.ts';
+
+export interface FolderEntry {
+  /** Decoded and NFC. */
+  readonly name: string;
+  readonly type: 'file' | 'directory';
+  /** Bytes; 0 for folders. */
+  readonly size: number;
+}
+
+/** A body we can send again: bytes, or a function opening a fresh stream of known size each time. */
+export type UploadBody = Buffer | (() => Promise<{ stream: Readable; size: number }>);
+
+export type UploadOutcome = 'created' | 'exists';
+
+export interface NextcloudArchive {
+  /** Entries of a folder (names NFC, decoded), or undefined when the folder does not exist. */
+  listFolder(path: string): Promise<FolderEntry[] | undefined>;
+  /** Creates every missing level of `path`; an existing folder (405, e.g. a concurrent creation) counts as success. */
+  ensureFolder(path: string): Promise<void>;
+  /**
+   * Uploads without ever overwriting: 'created', or 'exists' when something is already there
+   * (412). Creates the parent on 404/409 and tries once more. Sends an explicit Content-Length
+   * (never chunked), then checks the stored size; a file stored with another size is deleted
+   * and the call throws a NextcloudTransportError (STORED_SIZE_MISMATCH) so the job retries.
+   * An empty file found where a non-empty one is due (the leftover of such a failure) is
+   * replaced instead of reported as 'exists'. `size`, when given, must equal the body's size.
+   */
+  uploadNew(path: string, body: UploadBody, size?: number): Promise<UploadOutcome>;
+  /** Writes a small UTF-8 text file (the report's Markdown) the same way, without overwriting. */
+  writeTextNew(path: string, text: string): Promise<UploadOutcome>;
+  /**
+   * `<url>/index.php/apps/files/?dir=/<path>`: the folder in the Files app. The path is the
+   * service account's; another user sees it at the same place only if the tree is shared the
+   * same way (a group folder), not through a plain share mounted elsewhere.
+   */
+  folderLink(path: string): string;
+  /** Closes the connection pool the archive created (not a dispatcher passed in). */
+  close(): Promise<void>;
+}
+
+export interface NextcloudArchiveOptions {
+  /** NEXTCLOUD_URL, e.g. `https://cloud.example.fr` (no `/remote.php`). */
+  readonly url: string;
+  /** The account's user id, as in `/remote.php/dav/files/<user>/`. */
+  readonly user: string;
+  /** An app password, never the login password. */
+  readonly password: string;
+  /**
+   * Longest wait for an answer, and for progress while sending or receiving a body. Default
+   * 60 s: Nextcloud's brute-force throttle may delay a request by up to 25 s.
+   */
+  readonly timeoutMs?: number;
+  /** A shared undici dispatcher; by default the archive owns an Agent with the timeouts above. */
+  readonly dispatcher?: Dispatcher;
+  /**
+   * Send `X-NC-WebDAV-Auto-Mkcol: 1` so that Nextcloud 32+ creates a missing parent itself
+   * (older versions ignore it; the MKCOL fallback stays). Default true.
+   */
+  readonly autoMkcol?: boolean;
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const PHOTO_CONTENT_TYPE = 'application/octet-stream';
+const TEXT_CONTENT_TYPE = 'text/markdown; charset=utf-8';
+
+export function createNextcloudArchive(options: NextcloudArchiveOptions): NextcloudArchive {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const ownAgent = options.dispatcher
+    ? undefined
+    : new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs });
+  const baseUrl = options.url.replace(/\/+$/u, '');
+  const dav: Dav = {
+    filesUrl: `${baseUrl}/remote.php/dav/files/${encodeURIComponent(options.user)}/`,
+    authorization: `Basic ${Buffer.from(`${options.user}:${options.password}`, 'utf8').toString('base64')}`,
+    secrets: credentialSecrets(options.user, options.password),
+    dispatcher: options.dispatcher ?? ownAgent!,
+    timeoutMs,
+    autoMkcol: options.autoMkcol ?? true,
+    foldersInProgress: new Map(),
+  };
+  return {
+    listFolder: async (path) => listFolder(dav, davSegments(path)),
+    ensureFolder: async (path) => ensureFolder(dav, davSegments(path)),
+    uploadNew: async (path, body, size) => uploadNew(dav, fileSegments(path), body, size, PHOTO_CONTENT_TYPE),
+    writeTextNew: async (path, text) =>
+      uploadNew(dav, fileSegments(path), Buffer.from(text, 'utf8'), undefined, TEXT_CONTENT_TYPE),
+    folderLink: (path) => `${baseUrl}/index.php/apps/files/?dir=${encodeDirParameter(davSegments(path))}`,
+    close: async () => ownAgent?.close(),
+  };
+}
+
+interface Dav {
+  /** `<url>/remote.php/dav/files/<user>/`, with its trailing slash. */
+  readonly filesUrl: string;
+  readonly authorization: string;
+  readonly secrets: readonly string[];
+  readonly dispatcher: Dispatcher;
+  readonly timeoutMs: number;
+  readonly autoMkcol: boolean;
+  /** Folder creations under way in this process, by path: concurrent callers share one. */
+  readonly foldersInProgress: Map<string, Promise<void>>;
+}
+
+/**
+ * A path relative to the user's root as NFC segments (Nextcloud stores names NFC; the test
+ * server does too). Empty segments (leading, trailing, doubled slashes) are dropped; `.` and
+ * `..` are refused because URL resolution would climb out of the folder they name.
+ */
+export function davSegments(path: string): string[] {
+  const segments = path
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => segment.normalize('NFC'));
+  if (segments.some((segment) => segment === '.' || segment === '..')) {
+    throw new RangeError(`a Nextcloud path may not contain '.' or '..': ${JSON.stringify(path)}`);
+  }
+  return segments;
+}
+
+function fileSegments(path: string): string[] {
+  const segments = davSegments(path);
+  if (segments.length === 0) throw new RangeError('a file path needs at least a file name');
+  return segments;
+}
+
+function urlOf(dav: Dav, segments: readonly string[]): string {
+  return dav.filesUrl + segments.map(encodeURIComponent).join('/');
+}
+
+function encodeDirParameter(segments: readonly string[]): string {
+  return `/${segments.map(encodeURIComponent).join('/')}`;
+}
+
+// ── Folders ──────────────────────────────────────────────────────────────────────────────
+
+async function listFolder(dav: Dav, segments: string[]): Promise<FolderEntry[] | undefined> {
+  const answer = await exchange(dav, 'PROPFIND', segments, { headers: { depth: '1' }, accept: [207, 404] });
+  if (answer.status === 404) return undefined;
+  const self = decodedPath(new URL(urlOf(dav, segments)).pathname);
+  const entries: FolderEntry[] = [];
+  for (const response of await multistatus(dav, 'PROPFIND', segments, answer.body)) {
+    const path = decodedPath(hrefPath(response.href));
+    if (path === self) continue;
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    const properties = propertiesOf(response);
+    if (name === '' || properties === undefined) continue;
+    entries.push({ name, type: properties.type, size: properties.size });
+  }
+  return entries;
+}
+
+function ensureFolder(dav: Dav, segments: string[]): Promise<void> {
+  if (segments.length === 0) return Promise.resolve();
+  const key = segments.join('/');
+  const pending = dav.foldersInProgress.get(key);
+  if (pending !== undefined) return pending;
+  const creation = createFolder(dav, segments).finally(() => dav.foldersInProgress.delete(key));
+  dav.foldersInProgress.set(key, creation);
+  return creation;
+}
+
+/**
+ * MKCOL on the folder itself first: when it exists (the usual case) that is one request.
+ * 405 means it is there already (or a file took its name: the PUT inside then fails 409).
+ * 409 means a level above is missing: create that first, then this one once more.
+ */
+async function createFolder(dav: Dav, segments: string[]): Promise<void> {
+  const first = await exchange(dav, 'MKCOL', segments, { accept: [201, 405, 409] });
+  if (first.status !== 409) return;
+  await ensureFolder(dav, segments.slice(0, -1));
+  await exchange(dav, 'MKCOL', segments, { accept: [201, 405] });
+}
+
+// ── Uploads ──────────────────────────────────────────────────────────────────────────────
+
+async function uploadNew(
+  dav: Dav,
+  segments: string[],
+  body: UploadBody,
+  size: number | undefined,
+  contentType: string,
+): Promise<UploadOutcome> {
+  const upload = { dav, segments, body, size, contentType };
+  let sent = await put(upload, { 'if-none-match': '*' }, [201, 204, 404, 409, 412]);
+  // Older Nextcloud answers 404, newer 409 (RFC 4918); both mean "no parent folder".
+  if (sent.status === 404 || sent.status === 409) {
+    await ensureFolder(dav, segments.slice(0, -1));
+    sent = await put(upload, { 'if-none-match': '*' }, [201, 204, 412]);
+  }
+  if (sent.status === 412) return replaceEmptyLeftover(upload, sent.size);
+  await verifyStoredSize(dav, segments, sent.size);
+  return 'created';
+}
+
+interface Upload {
+  readonly dav: Dav;
+  readonly segments: string[];
+  readonly body: UploadBody;
+  readonly size: number | undefined;
+  readonly contentType: string;
+}
+
+/**
+ * Something is at the path. An empty file where we send bytes is the leftover of an upload
+ * stored as 0 bytes (deleting it failed, or the process stopped before checking): replace that
+ * exact version (If-Match), since nobody else writes empty files under our names. Anything else
+ * may be another report's file: leave it, and say 'exists'.
+ */
+async function replaceEmptyLeftover(upload: Upload, size: number): Promise<UploadOutcome> {
+  const existing = await stat(upload.dav, upload.segments);
+  if (existing?.type !== 'file' || existing.size !== 0 || size === 0 || existing.etag === undefined) {
+    return 'exists';
+  }
+  const sent = await put(upload, { 'if-match': existing.etag }, [201, 204, 412]);
+  if (sent.status === 412) return 'exists'; // replaced meanwhile by someone else: theirs now
+  await verifyStoredSize(upload.dav, upload.segments, sent.size);
+  return 'created';
+}
+
+/** One PUT with an explicit Content-Length; a failing body stream surfaces as its own error. */
+async function put(
+  upload: Upload,
+  condition: Record<string, string>,
+  accept: readonly number[],
+): Promise<{ status: number; size: number }> {
+  const opened = await openBody(upload.body, upload.size);
+  let sourceError: Error | undefined;
+  const stream = opened.payload instanceof Readable ? opened.payload : undefined;
+  stream?.once('error', (error: Error) => {
+    sourceError = error;
+  });
+  try {
+    const answer = await exchange(upload.dav, 'PUT', upload.segments, {
+      headers: {
+        'content-type': upload.contentType,
+        'content-length': String(opened.size),
+        ...(upload.dav.autoMkcol ? { 'x-nc-webdav-auto-mkcol': '1' } : {}),
+        ...condition,
+      },
+      body: opened.payload,
+      accept,
+    });
+    return { status: answer.status, size: opened.size };
+  } catch (error) {
+    // The source (e.g. a Telegram download) failed, not Nextcloud: its own error says so.
+    if (sourceError !== undefined) throw sourceError;
+    throw error;
+  } finally {
+    stream?.destroy();
+  }
+}
+
+async function openBody(
+  body: UploadBody,
+  size: number | undefined,
+): Promise<{ payload: Buffer | Readable; size: number }> {
+  const opened = Buffer.isBuffer(body) ? { payload: body, size: body.length } : await openStream(body);
+  if (size !== undefined && size !== opened.size) {
+    if (opened.payload instanceof Readable) opened.payload.destroy();
+    throw new RangeError(`upload size ${size} differs from the body's ${opened.size} bytes`);
+  }
+  return opened;
+}
+
+async function openStream(
+  open: () => Promise<{ stream: Readable; size: number }>,
+): Promise<{ payload: Readable; size: number }> {
+  const { stream, size } = await open();
+  if (!Number.isSafeInteger(size) || size < 0) {
+    stream.destroy();
+    throw new RangeError(`a streamed upload needs its size in bytes, got ${String(size)}`);
+  }
+  return { payload: stream, size };
+}
+
+/**
+ * Nextcloud may accept a PUT and store fewer bytes (chunked bodies behind some front ends). A
+ * wrong file is removed so that the next attempt's `If-None-Match: *` does not find it.
+ */
+async function verifyStoredSize(dav: Dav, segments: string[], expected: number): Promise<void> {
+  const stored = await stat(dav, segments);
+  if (stored?.type === 'file' && stored.size === expected) return;
+  if (stored?.type === 'file' && stored.etag !== undefined) {
+    await exchange(dav, 'DELETE', segments, {
+      headers: { 'if-match': stored.etag },
+      accept: [204, 404, 412],
+    }).catch(
+      () => undefined, // replaceEmptyLeftover repairs an empty leftover on the next attempt
+    );
+  }
+  const found = stored === undefined ? 'nothing' : `${stored.type} of ${stored.size} bytes`;
+  const mismatch = Object.assign(new Error(`sent ${expected} bytes, found ${found} stored`), {
+    name: 'StoredSizeMismatch',
+    code: 'STORED_SIZE_MISMATCH',
+  });
+  throw nextcloudTransportError('PUT', segments.join('/'), mismatch, dav.secrets);
+}
+
+interface Stat {
+  readonly type: 'file' | 'directory';
+  readonly size: number;
+  /** As the server sent it, quotes included: ready for If-Match. */
+  readonly etag: string | undefined;
+}
+
+async function stat(dav: Dav, segments: string[]): Promise<Stat | undefined> {
+  const answer = await exchange(dav, 'PROPFIND', segments, { headers: { depth: '0' }, accept: [207, 404] });
+  if (answer.status === 404) return undefined;
+  const [response] = await multistatus(dav, 'PROPFIND', segments, answer.body);
+  return response === undefined ? undefined : propertiesOf(response);
+}
+
+// ── Multistatus ──────────────────────────────────────────────────────────────────────────
+
+async function multistatus(
+  dav: Dav,
+  method: string,
+  segments: string[],
+  body: string,
+): Promise<DAVResultResponse[]> {
+  try {
+    return (await parseXML(body)).multistatus.response;
+  } catch (error) {
+    throw nextcloudTransportError(method, segments.join('/'), error, dav.secrets);
+  }
+}
+
+/** Type, size and ETag from a response's successful propstat; undefined if it has none. */
+function propertiesOf(response: DAVResultResponse): Stat | undefined {
+  const propstat = response.propstat;
+  const status: unknown = propstat?.status;
+  if (propstat === undefined || typeof status !== 'string' || !status.includes(' 200 ')) return undefined;
+  const props = propstat.prop as Partial<typeof propstat.prop> | undefined;
+  const resourceType: unknown = props?.resourcetype;
+  const isFolder = typeof resourceType === 'object' && resourceType !== null && 'collection' in resourceType;
+  const length = Number(props?.getcontentlength ?? 0);
+  const etag: unknown = props?.getetag;
+  return {
+    type: isFolder ? 'directory' : 'file',
+    size: isFolder || !Number.isSafeInteger(length) ? 0 : length,
+    etag: typeof etag === 'string' || typeof etag === 'number' ? quotedEtag(String(etag)) : undefined,
+  };
+}
+
+function quotedEtag(etag: string): string {
+  return /^(W\/)?".*"$/u.test(etag) ? etag : `"${etag}"`;
+}
+
+/** The path of an href, which servers may send absolute (`http://host/remote.php/…`). */
+function hrefPath(href: unknown): string {
+  const text = String(href);
+  return text.startsWith('/') ? text : new URL(text, 'http://host.invalid').pathname;
+}
+
+/** Percent-decoded, NFC, without a trailing slash; segments that do not decode stay as sent. */
+function decodedPath(path: string): string {
+  return path
+    .replace(/\/+$/u, '')
+    .split('/')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment).normalize('NFC');
+      } catch {
+        return segment;
+      }
+    })
+    .join('/');
+}
+
+// ── HTTP ─────────────────────────────────────────────────────────────────────────────────
+
+interface Answer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/**
+ * One WebDAV request. A status outside `accept` becomes a NextcloudError, a failed exchange a
+ * NextcloudTransportError; both name the method and the relative path, never the URL.
+ */
+async function exchange(
+  dav: Dav,
+  method: 'PROPFIND' | 'MKCOL' | 'PUT' | 'DELETE',
+  segments: readonly string[],
+  init: { headers?: Record<string, string>; body?: Buffer | Readable; accept: readonly number[] },
+): Promise<Answer> {
+  const path = segments.join('/');
+  try {
+    const response = await request(urlOf(dav, segments), {
+      method,
+      headers: { authorization: dav.authorization, ...init.headers },
+      ...(init.body === undefined ? {} : { body: init.body }),
+      dispatcher: dav.dispatcher,
+      // Also per request, so that a shared dispatcher without timeouts cannot hang us for minutes.
+      headersTimeout: dav.timeoutMs,
+      bodyTimeout: dav.timeoutMs,
+    });
+    if (!init.accept.includes(response.statusCode)) {
+      throw refusal(
+        dav,
+        method,
+        path,
+        response.statusCode,
+        response.headers,
+        await readBounded(response.body),
+      );
+    }
+    return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+  } catch (error) {
+    if (error instanceof NextcloudError) throw error;
+    throw nextcloudTransportError(method, path, error, dav.secrets);
+  }
+}
+
+function refusal(
+  dav: Dav,
+  method: string,
+  path: string,
+  status: number,
+  headers: IncomingHttpHeaders,
+  body: string,
+): NextcloudError {
+  const serverDate = Date.parse(String(headers.date));
+  const retryAfter = retryAfterSeconds(
+    typeof headers['retry-after'] === 'string' ? headers['retry-after'] : undefined,
+    Number.isNaN(serverDate) ? Date.now() : serverDate,
+  );
+  return new NextcloudError({ method, path, status, retryAfter, ...parseErrorBody(body, dav.secrets) });
+}
+
+/** An error body, up to a limit: sabre's are small XML; anything bigger is not worth keeping. */
+async function readBounded(body: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      const buffer = chunk as Buffer;
+      chunks.push(buffer);
+      size += buffer.length;
+      if (size > MAX_ERROR_BODY_BYTES) break;
+    }
+  } catch {
+    // The status alone still says what happened; the body only adds the server's words.
+  } finally {
+    body.destroy();
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
