@@ -1,0 +1,1076 @@
+import { describe, expect, it } from 'vitest';
+import type { Effect } from '../../src/conversation/outcome.ts';
+import { DEFAULT_SETTINGS } from '../../src/conversation/settings.ts';
+import type { Draft, DraftMedia } from '../../src/conversation/state.ts';
+import { menuKeyboard, setAsideKeyboard, texts } from '../../src/conversation/texts.ts';
+import type { ConversationEvent } from '../../src/conversation/transition.ts';
+import {
+  CHAT_ID,
+  ConversationHarness,
+  type DraftSummary,
+  effectKinds,
+  MINUTE,
+  reportEffects,
+  SLUG,
+  type SaySummary,
+  START_MS,
+  summariseDraft,
+  summariseSays,
+} from '../support/conversation-harness.ts';
+
+/**
+ * The conversation core, state × event. Each state is reached by what a technician would send;
+ * each table row says exactly what the technician reads next and what the draft then holds.
+ */
+
+type StateName =
+  | 'none'
+  | 'kindOnly'
+  | 'noKind'
+  | 'finNoPhoto'
+  | 'finNoChantier'
+  | 'savNoDescription'
+  | 'savNoChantier'
+  | 'materielNoItems'
+  | 'materielNoChantier'
+  | 'openAlbum'
+  | 'setAside';
+
+const STATES: Record<StateName, (h: ConversationHarness) => void> = {
+  none: () => undefined,
+  kindOnly: (h) => h.send(h.command('fin')),
+  noKind: (h) => h.send(h.photo()),
+  finNoPhoto: (h) => h.sendAll([h.command('fin'), h.text('Müller / onduleur posé')]),
+  finNoChantier: (h) => h.sendAll([h.command('fin'), h.photo({ caption: 'onduleur posé' })]),
+  savNoDescription: (h) => h.sendAll([h.command('sav'), h.text('Müller /')]),
+  savNoChantier: (h) => h.sendAll([h.command('sav'), h.text('PAC en défaut E-12')]),
+  materielNoItems: (h) => h.sendAll([h.command('materiel'), h.text('Müller /')]),
+  materielNoChantier: (h) => h.sendAll([h.command('materiel'), h.text('- cuivre 28mm - disconnecteur')]),
+  openAlbum: (h) => h.sendAll([h.command('fin'), h.photo({ mediaGroupId: 'alb-1' })]),
+  setAside: (h) => {
+    STATES.finNoChantier(h);
+    h.advance(31 * MINUTE);
+    h.send(h.command('aide'));
+  },
+};
+
+const STATE_NAMES = Object.keys(STATES) as StateName[];
+
+function reach(state: StateName): ConversationHarness {
+  const h = new ConversationHarness();
+  STATES[state](h);
+  return h;
+}
+
+/** A draft summary with the fields a row does not mention at their empty value. */
+const draft = (fields: Partial<DraftSummary>): DraftSummary => ({
+  kind: undefined,
+  chantier: undefined,
+  text: undefined,
+  photos: 0,
+  awaiting: undefined,
+  openAlbums: [],
+  ...fields,
+});
+
+const FIN_NO_CHANTIER = draft({ kind: 'fin', text: 'onduleur posé', photos: 1, awaiting: 'chantier' });
+
+/** What each state holds: checked once here, so every row below starts from a known place. */
+const HOLDS: Record<StateName, { draft: DraftSummary | undefined; setAside: DraftSummary | undefined }> = {
+  none: { draft: undefined, setAside: undefined },
+  kindOnly: { draft: draft({ kind: 'fin' }), setAside: undefined },
+  noKind: { draft: draft({ photos: 1 }), setAside: undefined },
+  finNoPhoto: {
+    draft: draft({ kind: 'fin', chantier: 'Müller', text: 'onduleur posé' }),
+    setAside: undefined,
+  },
+  finNoChantier: { draft: FIN_NO_CHANTIER, setAside: undefined },
+  savNoDescription: { draft: draft({ kind: 'sav', chantier: 'Müller' }), setAside: undefined },
+  savNoChantier: {
+    draft: draft({ kind: 'sav', text: 'PAC en défaut E-12', awaiting: 'chantier' }),
+    setAside: undefined,
+  },
+  materielNoItems: { draft: draft({ kind: 'materiel', chantier: 'Müller' }), setAside: undefined },
+  materielNoChantier: {
+    draft: draft({ kind: 'materiel', text: '- cuivre 28mm - disconnecteur', awaiting: 'chantier' }),
+    setAside: undefined,
+  },
+  openAlbum: { draft: draft({ kind: 'fin', photos: 1, openAlbums: ['alb-1'] }), setAside: undefined },
+  setAside: { draft: undefined, setAside: FIN_NO_CHANTIER },
+};
+
+const say = (text: string): SaySummary => ({ text });
+const sayMenu = (text: string): SaySummary => ({ text, keyboard: 'menu' });
+const RECEIVED = [say(texts.received)];
+
+describe('the states the tables start from', () => {
+  it.each(STATE_NAMES)('%s holds what the technician sent', (name) => {
+    const h = reach(name);
+    expect(summariseDraft(h.state.draft)).toEqual(HOLDS[name].draft);
+    expect(summariseDraft(h.state.setAside)).toEqual(HOLDS[name].setAside);
+  });
+});
+
+describe('events that change nothing, in every state', () => {
+  type Inert = [name: string, make: (h: ConversationHarness) => ConversationEvent, says: SaySummary[]];
+  const inert: Inert[] = [
+    ['/start', (h) => h.command('start'), [sayMenu('Bonjour Jean 👋 Que veux-tu signaler ?')]],
+    ['/aide', (h) => h.command('aide'), [say(texts.help)]],
+    ['/help', (h) => h.command('help'), [say(texts.help)]],
+    ['an unknown command', (h) => h.command('photo'), [say('Commande /photo inconnue. Tape /aide.')]],
+    ['a voice message', (h) => h.voice(), [say(texts.voice)]],
+    ['an edited message', (h) => h.edited('Müller / corrigé'), [say(texts.edited)]],
+    ['a sticker or location', (h) => h.other(), [say(texts.notUnderstood)]],
+    [
+      'a document that is not an image',
+      (h) => h.document({ image: 'not-image', mimeType: 'application/pdf', fileName: 'devis.pdf' }),
+      [say('📄 « devis.pdf » n’est pas une photo : je ne peux pas l’archiver. Envoie-la en photo.')],
+    ],
+    [
+      'a document that is not an image, without a name',
+      (h) => h.document({ image: 'not-image', mimeType: 'application/zip' }),
+      [say(texts.notAnImage('ce fichier'))],
+    ],
+    ['the close of an album it does not hold', (h) => h.albumClosed('other-album'), []],
+  ];
+  const cases = inert.flatMap(([event, make, says]) =>
+    STATE_NAMES.map((state) => [event, state, make, says] as const),
+  );
+
+  it.each(cases)('%s in state %s', (_event, state, make, says) => {
+    const h = reach(state);
+    const before = h.state;
+    const outcome = h.send(make(h));
+    expect(summariseSays(outcome.say)).toEqual(says);
+    expect(outcome.effects).toEqual([]);
+    expect(outcome.state).toEqual(before);
+  });
+});
+
+describe('choosing the report: /fin, /sav, /materiel', () => {
+  type Row = [state: StateName, says: SaySummary[], after: DraftSummary | undefined];
+  const fin: Row[] = [
+    ['none', [say(texts.start.fin)], draft({ kind: 'fin' })],
+    ['kindOnly', [say(texts.start.fin)], draft({ kind: 'fin' })],
+    ['noKind', [say(texts.missing.finChantier)], draft({ kind: 'fin', photos: 1, awaiting: 'chantier' })],
+    ['finNoPhoto', [say(texts.missing.photo)], HOLDS.finNoPhoto.draft],
+    ['finNoChantier', [say(texts.missing.finChantier)], FIN_NO_CHANTIER],
+    ['savNoDescription', [say(texts.missing.photo)], draft({ kind: 'fin', chantier: 'Müller' })],
+    ['savNoChantier', [say(texts.missing.photo)], draft({ kind: 'fin', text: 'PAC en défaut E-12' })],
+    ['materielNoItems', [say(texts.missing.photo)], draft({ kind: 'fin', chantier: 'Müller' })],
+    [
+      'materielNoChantier',
+      [say(texts.missing.photo)],
+      draft({ kind: 'fin', text: '- cuivre 28mm - disconnecteur' }),
+    ],
+    // The album is still arriving: the question waits for its close.
+    ['openAlbum', [], HOLDS.openAlbum.draft],
+    ['setAside', [say(texts.start.fin)], draft({ kind: 'fin' })],
+  ];
+  const sav: Row[] = [
+    ['none', [say(texts.start.sav)], draft({ kind: 'sav' })],
+    ['kindOnly', [say(texts.start.sav)], draft({ kind: 'sav' })],
+    ['noKind', [say(texts.missing.savDescription)], draft({ kind: 'sav', photos: 1 })],
+    ['finNoChantier', [say(texts.missing.savChantier)], { ...FIN_NO_CHANTIER, kind: 'sav' }],
+    ['savNoDescription', [say(texts.missing.savDescription)], HOLDS.savNoDescription.draft],
+    ['savNoChantier', [say(texts.missing.savChantier)], HOLDS.savNoChantier.draft],
+    ['materielNoItems', [say(texts.missing.savDescription)], draft({ kind: 'sav', chantier: 'Müller' })],
+    [
+      'materielNoChantier',
+      [say(texts.missing.savChantier)],
+      draft({ kind: 'sav', text: '- cuivre 28mm - disconnecteur', awaiting: 'chantier' }),
+    ],
+    ['openAlbum', [], { ...HOLDS.openAlbum.draft!, kind: 'sav' }],
+    ['setAside', [say(texts.start.sav)], draft({ kind: 'sav' })],
+  ];
+  const materiel: Row[] = [
+    ['none', [say(texts.start.materiel)], draft({ kind: 'materiel' })],
+    ['noKind', [say(texts.missing.materielItems)], draft({ kind: 'materiel', photos: 1 })],
+    ['finNoChantier', [say(texts.missing.materielChantier)], { ...FIN_NO_CHANTIER, kind: 'materiel' }],
+    [
+      'savNoChantier',
+      [say(texts.missing.materielChantier)],
+      draft({ kind: 'materiel', text: 'PAC en défaut E-12', awaiting: 'chantier' }),
+    ],
+    ['materielNoItems', [say(texts.missing.materielItems)], HOLDS.materielNoItems.draft],
+    ['materielNoChantier', [say(texts.missing.materielChantier)], HOLDS.materielNoChantier.draft],
+    ['setAside', [say(texts.start.materiel)], draft({ kind: 'materiel' })],
+  ];
+  const rows = [
+    ...fin.map((row) => ['fin', ...row] as const),
+    ...sav.map((row) => ['sav', ...row] as const),
+    ...materiel.map((row) => ['materiel', ...row] as const),
+  ];
+
+  it.each(rows)('/%s in state %s', (kind, state, says, after) => {
+    const h = reach(state);
+    const outcome = h.send(h.command(kind));
+    expect(summariseSays(outcome.say)).toEqual(says);
+    expect(outcome.effects).toEqual([]);
+    expect(summariseDraft(outcome.state.draft)).toEqual(after);
+    expect(summariseDraft(outcome.state.setAside)).toEqual(HOLDS[state].setAside);
+  });
+
+  it.each(rows)(
+    'the %s button in state %s does what the command does, after the answer',
+    (kind, state, says, after) => {
+      const h = reach(state);
+      const outcome = h.send(h.button(kind, { messageId: 77 }));
+      expect(summariseSays(outcome.say)).toEqual(says);
+      expect(effectKinds(outcome.effects)).toEqual([
+        'job:telegram.answer-callback',
+        'job:telegram.edit-reply-markup',
+      ]);
+      expect(summariseDraft(outcome.state.draft)).toEqual(after);
+    },
+  );
+
+  it.each([
+    ['finNoPhoto', 'sav', 'Müller', 'onduleur posé'],
+    ['finNoPhoto', 'materiel', 'Müller', 'onduleur posé'],
+  ] as const)(
+    'changing %s to %s completes it when it already holds what the new kind needs',
+    (state, kind, chantier, text) => {
+      const h = reach(state);
+      const outcome = h.send(h.command(kind));
+      expect(summariseSays(outcome.say)).toEqual(RECEIVED);
+      expect(reportEffects(outcome.effects).map((e) => e.report)).toEqual([
+        expect.objectContaining({ kind, chantier, text, media: [] }),
+      ]);
+      expect(outcome.state.draft).toBeUndefined();
+    },
+  );
+});
+
+describe('texts', () => {
+  type Row = [
+    state: StateName,
+    says: SaySummary[],
+    after: DraftSummary | undefined,
+    report?: { kind: string; chantier: string; text: string; photos: number },
+  ];
+  const WHICH_TEXT = [sayMenu('📎 Texte reçu. C’est pour quel rapport ?')];
+
+  const withSlash: Row[] = [
+    ['none', WHICH_TEXT, draft({ chantier: 'Müller', text: 'onduleur posé' })],
+    [
+      'kindOnly',
+      [say(texts.missing.photo)],
+      draft({ kind: 'fin', chantier: 'Müller', text: 'onduleur posé' }),
+    ],
+    [
+      'finNoPhoto',
+      [say(texts.missing.photo)],
+      draft({ kind: 'fin', chantier: 'Müller', text: 'onduleur posé\nonduleur posé' }),
+    ],
+    [
+      'finNoChantier',
+      RECEIVED,
+      undefined,
+      { kind: 'fin', chantier: 'Müller', text: 'onduleur posé\nonduleur posé', photos: 1 },
+    ],
+    [
+      'savNoDescription',
+      RECEIVED,
+      undefined,
+      { kind: 'sav', chantier: 'Müller', text: 'onduleur posé', photos: 0 },
+    ],
+    [
+      'savNoChantier',
+      RECEIVED,
+      undefined,
+      { kind: 'sav', chantier: 'Müller', text: 'PAC en défaut E-12\nonduleur posé', photos: 0 },
+    ],
+    [
+      'materielNoItems',
+      RECEIVED,
+      undefined,
+      { kind: 'materiel', chantier: 'Müller', text: 'onduleur posé', photos: 0 },
+    ],
+    [
+      'materielNoChantier',
+      RECEIVED,
+      undefined,
+      {
+        kind: 'materiel',
+        chantier: 'Müller',
+        text: '- cuivre 28mm - disconnecteur\nonduleur posé',
+        photos: 0,
+      },
+    ],
+    [
+      'openAlbum',
+      [],
+      draft({ kind: 'fin', chantier: 'Müller', text: 'onduleur posé', photos: 1, openAlbums: ['alb-1'] }),
+    ],
+    ['setAside', WHICH_TEXT, draft({ chantier: 'Müller', text: 'onduleur posé' })],
+  ];
+
+  // Without a slash, the text is the answer when we asked for the chantier, else the text.
+  const withoutSlash: Row[] = [
+    ['none', WHICH_TEXT, draft({ text: 'Müller' })],
+    ['kindOnly', [say(texts.missing.photo)], draft({ kind: 'fin', text: 'Müller' })],
+    [
+      'finNoChantier',
+      RECEIVED,
+      undefined,
+      { kind: 'fin', chantier: 'Müller', text: 'onduleur posé', photos: 1 },
+    ],
+    ['savNoDescription', RECEIVED, undefined, { kind: 'sav', chantier: 'Müller', text: 'Müller', photos: 0 }],
+    [
+      'savNoChantier',
+      RECEIVED,
+      undefined,
+      { kind: 'sav', chantier: 'Müller', text: 'PAC en défaut E-12', photos: 0 },
+    ],
+    [
+      'materielNoChantier',
+      RECEIVED,
+      undefined,
+      { kind: 'materiel', chantier: 'Müller', text: '- cuivre 28mm - disconnecteur', photos: 0 },
+    ],
+  ];
+
+  // A list is never taken for a chantier: the question is asked again.
+  const list: Row[] = [
+    ['none', WHICH_TEXT, draft({ text: '- tube 16mm - raccord' })],
+    [
+      'materielNoItems',
+      RECEIVED,
+      undefined,
+      { kind: 'materiel', chantier: 'Müller', text: '- tube 16mm - raccord', photos: 0 },
+    ],
+    [
+      'materielNoChantier',
+      [say(texts.missing.materielChantier)],
+      draft({
+        kind: 'materiel',
+        text: '- cuivre 28mm - disconnecteur\n- tube 16mm - raccord',
+        awaiting: 'chantier',
+      }),
+    ],
+    [
+      'savNoChantier',
+      [say(texts.missing.savChantier)],
+      draft({ kind: 'sav', text: 'PAC en défaut E-12\n- tube 16mm - raccord', awaiting: 'chantier' }),
+    ],
+    [
+      'finNoChantier',
+      [say(texts.missing.finChantier)],
+      { ...FIN_NO_CHANTIER, text: 'onduleur posé\n- tube 16mm - raccord' },
+    ],
+  ];
+
+  type Case = [input: string, ...Row];
+  const rows: Case[] = [
+    ...withSlash.map((row): Case => ['Müller / onduleur posé', ...row]),
+    ...withoutSlash.map((row): Case => ['Müller', ...row]),
+    ...list.map((row): Case => ['- tube 16mm - raccord', ...row]),
+  ];
+
+  it.each(rows)('«%s» in state %s', (input, state, says, after, report) => {
+    const h = reach(state);
+    const outcome = h.send(h.text(input));
+    expect(summariseSays(outcome.say)).toEqual(says);
+    expect(summariseDraft(outcome.state.draft)).toEqual(after);
+    expect(summariseDraft(outcome.state.setAside)).toEqual(HOLDS[state].setAside);
+    const reports = reportEffects(outcome.effects).map((e) => ({
+      kind: e.report.kind,
+      chantier: e.report.chantier,
+      text: e.report.text,
+      photos: e.report.media.length,
+    }));
+    expect(reports).toEqual(report ? [report] : []);
+    expect(outcome.effects).toHaveLength(reports.length);
+  });
+
+  it('a SAV description without a slash is kept and only the chantier is asked', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('sav'));
+    const asked = h.send(h.text('PAC en défaut E-12, plus de chauffage'));
+    expect(summariseSays(asked.say)).toEqual([
+      say('🏠 Pour quel chantier ? Réponds juste le nom (ex. Müller).'),
+    ]);
+    const done = h.send(h.text('  Müller  '));
+    expect(reportEffects(done.effects).map((e) => e.report)).toEqual([
+      {
+        kind: 'sav',
+        chantier: 'Müller',
+        text: 'PAC en défaut E-12, plus de chauffage',
+        media: [],
+        technician: { userId: CHAT_ID, name: 'Jean Test' },
+        chatId: CHAT_ID,
+      },
+    ]);
+  });
+
+  it('a material list alone (text only) is a complete report', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('materiel'));
+    const done = h.send(h.text('Müller / - cuivre 28mm - disconnecteur - soupape anti-gel'));
+    expect(summariseSays(done.say)).toEqual(RECEIVED);
+    expect(reportEffects(done.effects).map((e) => e.report)).toEqual([
+      expect.objectContaining({
+        kind: 'materiel',
+        chantier: 'Müller',
+        text: '- cuivre 28mm - disconnecteur - soupape anti-gel',
+        media: [],
+      }),
+    ]);
+  });
+});
+
+describe('photos and image documents', () => {
+  type Row = [state: StateName, says: SaySummary[], after: DraftSummary | undefined, reportPhotos?: number];
+  const WHICH_ONE = [sayMenu('📎 1 photo reçue. C’est pour quel rapport ?')];
+
+  const single: Row[] = [
+    ['none', WHICH_ONE, draft({ photos: 1 })],
+    ['kindOnly', [say(texts.missing.finChantier)], draft({ kind: 'fin', photos: 1, awaiting: 'chantier' })],
+    // Already asked which report: photos sent one by one are not each asked about.
+    ['noKind', [], draft({ photos: 2 })],
+    ['finNoPhoto', RECEIVED, undefined, 1],
+    ['finNoChantier', [say(texts.missing.finChantier)], { ...FIN_NO_CHANTIER, photos: 2 }],
+    [
+      'savNoDescription',
+      [say(texts.missing.savDescription)],
+      draft({ kind: 'sav', chantier: 'Müller', photos: 1 }),
+    ],
+    ['savNoChantier', [say(texts.missing.savChantier)], { ...HOLDS.savNoChantier.draft!, photos: 1 }],
+    [
+      'materielNoItems',
+      [say(texts.missing.materielItems)],
+      draft({ kind: 'materiel', chantier: 'Müller', photos: 1 }),
+    ],
+    [
+      'materielNoChantier',
+      [say(texts.missing.materielChantier)],
+      { ...HOLDS.materielNoChantier.draft!, photos: 1 },
+    ],
+    ['openAlbum', [], { ...HOLDS.openAlbum.draft!, photos: 2 }],
+    ['setAside', WHICH_ONE, draft({ photos: 1 })],
+  ];
+
+  const captioned: Row[] = [
+    ['none', WHICH_ONE, draft({ chantier: 'Müller', text: 'onduleur posé', photos: 1 })],
+    ['kindOnly', RECEIVED, undefined, 1],
+    ['finNoChantier', RECEIVED, undefined, 2],
+    ['savNoDescription', RECEIVED, undefined, 1],
+    ['materielNoChantier', RECEIVED, undefined, 1],
+    [
+      'openAlbum',
+      [],
+      draft({ kind: 'fin', chantier: 'Müller', text: 'onduleur posé', photos: 2, openAlbums: ['alb-1'] }),
+    ],
+  ];
+
+  it.each(single)('a photo in state %s', (state, says, after, reportPhotos) => {
+    const h = reach(state);
+    const outcome = h.send(h.photo());
+    expect(summariseSays(outcome.say)).toEqual(says);
+    expect(summariseDraft(outcome.state.draft)).toEqual(after);
+    expect(reportEffects(outcome.effects).map((e) => e.report.media.length)).toEqual(
+      reportPhotos === undefined ? [] : [reportPhotos],
+    );
+  });
+
+  it.each(captioned)(
+    'a photo captioned «Müller / onduleur posé» in state %s',
+    (state, says, after, reportPhotos) => {
+      const h = reach(state);
+      const outcome = h.send(h.photo({ caption: 'Müller / onduleur posé' }));
+      expect(summariseSays(outcome.say)).toEqual(says);
+      expect(summariseDraft(outcome.state.draft)).toEqual(after);
+      expect(reportEffects(outcome.effects).map((e) => e.report.media.length)).toEqual(
+        reportPhotos === undefined ? [] : [reportPhotos],
+      );
+    },
+  );
+
+  it('keeps what the archive needs of each photo, in message order', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    h.send(h.photo({ messageId: 205 }));
+    h.advance(90_000);
+    const outcome = h.send(h.photo({ messageId: 203, caption: 'Müller / fini' }));
+    const [report] = reportEffects(outcome.effects);
+    expect(report!.report.media).toEqual<DraftMedia[]>([
+      {
+        fileId: 'photo-203',
+        fileUniqueId: 'unique-203',
+        messageId: 203,
+        date: START_MS / 1000 + 90,
+        source: 'photo',
+        mimeType: 'image/jpeg',
+        fileName: undefined,
+        fileSize: 1203,
+        mediaGroupId: undefined,
+      },
+      expect.objectContaining({ messageId: 205, date: START_MS / 1000 }),
+    ]);
+  });
+
+  it('keeps the same photo once when Telegram delivers its message twice', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    h.send(h.photo({ messageId: 300 }));
+    const outcome = h.send(h.photo({ messageId: 300 }));
+    expect(outcome.state.draft?.media).toHaveLength(1);
+  });
+
+  it.each([
+    ['an image document (mime type)', { image: 'image', mimeType: 'image/png', fileName: 'toit.png' }],
+    [
+      'a document to be checked from its bytes',
+      { image: 'unknown', mimeType: 'application/octet-stream', fileName: 'IMG_0042' },
+    ],
+  ] as const)('%s is kept like a photo, marked as a document', (_name, options) => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    const outcome = h.send(h.document({ ...options, caption: 'Müller / toit' }));
+    expect(summariseSays(outcome.say)).toEqual(RECEIVED);
+    const [report] = reportEffects(outcome.effects);
+    expect(report!.report.media).toEqual([
+      expect.objectContaining({
+        source: 'document',
+        mimeType: options.mimeType,
+        fileName: options.fileName,
+        fileSize: 5000,
+      }),
+    ]);
+  });
+
+  it('a document that is not an image is not kept, and its caption neither goes to a report', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    const outcome = h.send(
+      h.document({ image: 'not-image', mimeType: 'application/pdf', fileName: 'devis.pdf', caption: 'x' }),
+    );
+    expect(outcome.state.draft?.media).toEqual([]);
+    expect(outcome.effects).toEqual([]);
+  });
+});
+
+describe('albums', () => {
+  const QUIET = DEFAULT_SETTINGS.albumQuietMs;
+
+  function albumCloseJob(effects: readonly Effect[]) {
+    return effects.filter((e) => e.kind === 'job' && e.job === 'conversation.album-close');
+  }
+
+  it('the first item schedules the close after the quiet period; later items add silently', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    const [first, second, third] = h.album('g1', 3, { text: 'Müller / onduleur', on: 1 });
+    const one = h.send(first!);
+    expect(one.say).toEqual([]);
+    expect(one.effects).toEqual([
+      {
+        kind: 'job',
+        job: 'conversation.album-close',
+        key: expect.stringMatching(/^album-close:g1/),
+        scope: 'conversation',
+        payload: { slug: SLUG, chatId: CHAT_ID, userId: CHAT_ID, mediaGroupId: 'g1' },
+        runAt: START_MS + QUIET,
+      },
+    ]);
+    h.advance(1000);
+    const two = h.send(second!);
+    h.advance(1000);
+    const three = h.send(third!);
+    for (const later of [two, three]) {
+      expect(later.say).toEqual([]);
+      expect(later.effects).toEqual([]);
+    }
+    expect(h.draft?.openAlbums).toEqual([{ mediaGroupId: 'g1', lastItemAt: START_MS + 2000, count: 3 }]);
+    expect(summariseDraft(h.draft)).toEqual(
+      draft({ kind: 'fin', chantier: 'Müller', text: 'onduleur', photos: 3, openAlbums: ['g1'] }),
+    );
+  });
+
+  it('its close makes ONE report of every item, whichever carried the caption', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    h.sendAll(h.album('g1', 3, { text: 'Müller / onduleur + batterie', on: 1 }));
+    h.advance(QUIET);
+    const closed = h.send(h.albumClosed('g1'));
+    expect(summariseSays(closed.say)).toEqual(RECEIVED);
+    const reports = reportEffects(closed.effects);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.report).toEqual(
+      expect.objectContaining({ kind: 'fin', chantier: 'Müller', text: 'onduleur + batterie' }),
+    );
+    expect(reports[0]!.report.media.map((m) => m.mediaGroupId)).toEqual(['g1', 'g1', 'g1']);
+    expect(h.state.closedAlbums).toEqual([
+      { mediaGroupId: 'g1', reportKey: reports[0]!.key, closedAt: START_MS + QUIET },
+    ]);
+  });
+
+  it('photos before choosing: the close asks which report once, with the buttons', () => {
+    const h = new ConversationHarness();
+    h.sendAll(h.album('g1', 4));
+    const closed = h.send(h.albumClosed('g1'));
+    expect(closed.say).toEqual([
+      { text: '📎 4 photos reçues. C’est pour quel rapport ?', keyboard: menuKeyboard },
+    ]);
+    const chosen = h.send(h.button('fin'));
+    expect(summariseSays(chosen.say)).toEqual([say(texts.missing.finChantier)]);
+    const done = h.send(h.text('Müller'));
+    expect(reportEffects(done.effects)[0]!.report.media).toHaveLength(4);
+  });
+
+  it('the 10th item closes the album at once', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    const items = h.album('g1', 10, { text: 'Müller / toiture', on: 9 });
+    const outcomes = items.map((item) => h.send(item));
+    expect(outcomes.slice(0, 9).flatMap((o) => o.say)).toEqual([]);
+    const tenth = outcomes[9]!;
+    expect(summariseSays(tenth.say)).toEqual(RECEIVED);
+    expect(reportEffects(tenth.effects)[0]!.report.media).toHaveLength(10);
+    // The close job scheduled by the first item then finds nothing to do.
+    const late = h.send(h.albumClosed('g1'));
+    expect(late).toEqual({ state: h.state, say: [], effects: [] });
+  });
+
+  it('an item arriving after its report was created joins that report', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    h.sendAll(h.album('g1', 2, { text: 'Müller / ok', on: 0 }));
+    const closed = h.send(h.albumClosed('g1'));
+    const key = reportEffects(closed.effects)[0]!.key;
+    h.advance(4000);
+    const late = h.photo({ mediaGroupId: 'g1' });
+    const outcome = h.send(late);
+    expect(outcome.say).toEqual([]);
+    expect(outcome.effects).toEqual([
+      {
+        kind: 'report-addition',
+        reportKey: key,
+        media: [expect.objectContaining({ messageId: late.origin.messageId, mediaGroupId: 'g1' })],
+      },
+    ]);
+    expect(outcome.state.draft).toBeUndefined();
+  });
+
+  it('two albums in one draft each close on their own', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    const a = h.send(h.photo({ mediaGroupId: 'a' }));
+    const b = h.send(h.photo({ mediaGroupId: 'b' }));
+    expect(albumCloseJob(a.effects)).toHaveLength(1);
+    expect(albumCloseJob(b.effects)).toHaveLength(1);
+    expect(h.send(h.albumClosed('a')).say).toEqual([]);
+    expect(summariseSays(h.send(h.albumClosed('b')).say)).toEqual([say(texts.missing.finChantier)]);
+  });
+
+  it('/annuler during an album drops it; its close then does nothing', () => {
+    const h = reach('openAlbum');
+    const cancelled = h.send(h.command('annuler'));
+    expect(summariseSays(cancelled.say)).toEqual([
+      say('🗑️ Annulé. J’ai abandonné : Fin de chantier, 1 photo.'),
+    ]);
+    expect(h.send(h.albumClosed('alb-1'))).toEqual({ state: h.state, say: [], effects: [] });
+  });
+});
+
+describe('buttons', () => {
+  it('answers the callback first, removes the buttons of the tapped message, then prompts', () => {
+    const h = new ConversationHarness();
+    const tap = h.button('sav', { messageId: 42 });
+    const outcome = h.send(tap);
+    expect(outcome.effects).toEqual([
+      {
+        kind: 'job',
+        job: 'telegram.answer-callback',
+        key: 'answer',
+        scope: 'update',
+        payload: { slug: SLUG, callbackQueryId: tap.kind === 'button' ? tap.callbackQueryId : '' },
+      },
+      {
+        kind: 'job',
+        job: 'telegram.edit-reply-markup',
+        key: 'remove-buttons',
+        scope: 'update',
+        payload: { slug: SLUG, chatId: CHAT_ID, messageId: 42 },
+      },
+    ]);
+    expect(outcome.say).toEqual([{ text: texts.start.sav }]);
+    expect(outcome.state.handledButtonMessages).toEqual([42]);
+  });
+
+  it.each(STATE_NAMES)('unknown or stale callback_data in state %s: answered, nothing else', (state) => {
+    const h = reach(state);
+    const before = h.state;
+    const outcome = h.send(h.button('report:old-format'));
+    expect(outcome.say).toEqual([]);
+    expect(outcome.effects).toEqual([
+      {
+        kind: 'job',
+        job: 'telegram.answer-callback',
+        key: 'answer',
+        scope: 'update',
+        payload: { slug: SLUG, callbackQueryId: expect.any(String), text: 'Ce bouton n’est plus valable.' },
+      },
+    ]);
+    expect(outcome.state).toEqual(before);
+  });
+
+  it('a second tap on the same message (before its buttons went) is answered without a second prompt', () => {
+    const h = new ConversationHarness();
+    h.send(h.button('fin', { messageId: 42 }));
+    const before = h.state;
+    const again = h.send(h.button('sav', { messageId: 42 }));
+    expect(again.say).toEqual([]);
+    expect(again.effects).toEqual([
+      {
+        kind: 'job',
+        job: 'telegram.answer-callback',
+        key: 'answer',
+        scope: 'update',
+        payload: { slug: SLUG, callbackQueryId: expect.any(String), text: 'Déjà pris en compte 👍' },
+      },
+    ]);
+    expect(again.state).toEqual(before);
+  });
+
+  it('a tap on a message Telegram no longer shows: answered and obeyed, no edit attempted', () => {
+    const h = new ConversationHarness();
+    const outcome = h.send(h.button('materiel', { messageId: 50, accessible: false }));
+    expect(effectKinds(outcome.effects)).toEqual(['job:telegram.answer-callback']);
+    expect(outcome.say).toEqual([{ text: texts.start.materiel }]);
+  });
+
+  it('remembers a bounded number of tapped messages', () => {
+    const h = new ConversationHarness();
+    for (let id = 1; id <= 30; id++) h.send(h.button('fin', { messageId: id }));
+    expect(h.state.handledButtonMessages).toEqual(Array.from({ length: 20 }, (_, i) => i + 11));
+  });
+});
+
+describe('the menu', () => {
+  it('/start greets by first name with the three buttons, callback_data fin, sav, materiel', () => {
+    const h = new ConversationHarness();
+    const outcome = h.send(h.command('start'));
+    expect(outcome.say).toEqual([
+      {
+        text: 'Bonjour Jean 👋 Que veux-tu signaler ?',
+        keyboard: [
+          [{ text: '📸 Fin de Chantier', callback_data: 'fin' }],
+          [{ text: '⚠️ Alerte SAV', callback_data: 'sav' }],
+          [{ text: '📦 Matériel Manquant', callback_data: 'materiel' }],
+        ],
+      },
+    ]);
+  });
+});
+
+describe('/annuler', () => {
+  type Row = [state: StateName, says: SaySummary[], setAsideAfter: DraftSummary | undefined];
+  const cancelled = (what: string) => [say(`🗑️ Annulé. J’ai abandonné : ${what}.`)];
+  const rows: Row[] = [
+    ['none', [say(texts.nothingToCancel)], undefined],
+    // Only a kind chosen: nothing the technician sent is lost.
+    ['kindOnly', [say(texts.nothingToCancel)], undefined],
+    ['noKind', cancelled('1 photo'), undefined],
+    ['finNoPhoto', cancelled('Fin de chantier, Müller, un texte'), undefined],
+    ['finNoChantier', cancelled('Fin de chantier, 1 photo, un texte'), undefined],
+    ['savNoDescription', cancelled('Alerte SAV, Müller'), undefined],
+    ['savNoChantier', cancelled('Alerte SAV, un texte'), undefined],
+    ['materielNoItems', cancelled('Matériel manquant, Müller'), undefined],
+    ['materielNoChantier', cancelled('Matériel manquant, un texte'), undefined],
+    ['openAlbum', cancelled('Fin de chantier, 1 photo'), undefined],
+    ['setAside', cancelled('Fin de chantier, 1 photo, un texte'), undefined],
+  ];
+
+  it.each(rows)('in state %s says what was dropped', (state, says, setAsideAfter) => {
+    const h = reach(state);
+    const outcome = h.send(h.command('annuler'));
+    expect(summariseSays(outcome.say)).toEqual(says);
+    expect(outcome.effects).toEqual([]);
+    expect(outcome.state.draft).toBeUndefined();
+    expect(summariseDraft(outcome.state.setAside)).toEqual(setAsideAfter);
+  });
+
+  it('drops the current draft first and keeps the set-aside one', () => {
+    const h = reach('setAside');
+    h.send(h.command('sav'));
+    h.send(h.text('Weber /'));
+    const outcome = h.send(h.command('annuler'));
+    expect(summariseSays(outcome.say)).toEqual(cancelled('Alerte SAV, Weber'));
+    expect(summariseDraft(outcome.state.setAside)).toEqual(FIN_NO_CHANTIER);
+  });
+});
+
+describe('time-outs (injected clock)', () => {
+  const TIMEOUT = DEFAULT_SETTINGS.draftTimeoutMs;
+
+  it('a draft untouched for just under 30 min is still current', () => {
+    const h = reach('savNoChantier');
+    h.advance(TIMEOUT - 1);
+    const outcome = h.send(h.text('Müller'));
+    expect(summariseSays(outcome.say)).toEqual(RECEIVED);
+  });
+
+  it('after 30 min it is set aside, the technician told once with resume/abandon buttons', () => {
+    const h = reach('savNoChantier');
+    h.advance(TIMEOUT);
+    const outcome = h.send(h.command('aide'));
+    expect(outcome.say).toEqual([
+      {
+        text: '🕒 Ton rapport en cours (Alerte SAV, un texte) est resté 30 min sans suite : je l’ai mis de côté.',
+        keyboard: setAsideKeyboard,
+      },
+      { text: texts.help },
+    ]);
+    expect(setAsideKeyboard).toEqual([
+      [
+        { text: '↩️ Reprendre', callback_data: 'reprendre' },
+        { text: '🗑️ Abandonner', callback_data: 'abandonner' },
+      ],
+    ]);
+    expect(outcome.state.draft).toBeUndefined();
+    expect(summariseDraft(outcome.state.setAside)).toEqual(HOLDS.savNoChantier.draft);
+    // Told once: the next event says nothing more about it.
+    expect(summariseSays(h.send(h.command('aide')).say)).toEqual([say(texts.help)]);
+  });
+
+  it('the timeout is a setting', () => {
+    const h = new ConversationHarness({ settings: { ...DEFAULT_SETTINGS, draftTimeoutMs: 5 * MINUTE } });
+    STATES.savNoChantier(h);
+    h.advance(5 * MINUTE);
+    const outcome = h.send(h.command('aide'));
+    expect(outcome.say[0]?.text).toContain('resté 5 min sans suite');
+  });
+
+  it('a set-aside draft is resumed with its question asked again, and completes', () => {
+    const h = reach('savNoChantier');
+    h.advance(TIMEOUT + MINUTE);
+    h.send(h.command('aide'));
+    const resumed = h.send(h.button('reprendre', { messageId: 60 }));
+    expect(summariseSays(resumed.say)).toEqual([
+      say('↩️ On reprend : Alerte SAV, un texte.'),
+      say(texts.missing.savChantier),
+    ]);
+    expect(resumed.state.setAside).toBeUndefined();
+    const done = h.send(h.text('Müller'));
+    expect(reportEffects(done.effects).map((e) => [e.report.chantier, e.report.text])).toEqual([
+      ['Müller', 'PAC en défaut E-12'],
+    ]);
+  });
+
+  it('a set-aside draft of photos without a kind asks the kind again on resume', () => {
+    const h = reach('noKind');
+    h.advance(TIMEOUT);
+    h.send(h.command('aide'));
+    const resumed = h.send(h.command('reprendre'));
+    expect(summariseSays(resumed.say)).toEqual([
+      say('↩️ On reprend : 1 photo.'),
+      sayMenu('📎 1 photo reçue. C’est pour quel rapport ?'),
+    ]);
+  });
+
+  it('resuming while another draft is in progress swaps them: nothing is dropped', () => {
+    const h = reach('setAside');
+    h.send(h.command('materiel'));
+    h.send(h.text('- tube 16mm'));
+    const resumed = h.send(h.command('reprendre'));
+    expect(summariseDraft(resumed.state.draft)).toEqual(FIN_NO_CHANTIER);
+    expect(summariseDraft(resumed.state.setAside)).toEqual(
+      draft({ kind: 'materiel', text: '- tube 16mm', awaiting: 'chantier' }),
+    );
+  });
+
+  it('abandon drops the set-aside draft and says what', () => {
+    const h = reach('setAside');
+    const outcome = h.send(h.button('abandonner', { messageId: 61 }));
+    expect(summariseSays(outcome.say)).toEqual([
+      say('🗑️ Annulé. J’ai abandonné : Fin de chantier, 1 photo, un texte.'),
+    ]);
+    expect(outcome.state.setAside).toBeUndefined();
+  });
+
+  it.each([
+    ['reprendre', (h: ConversationHarness) => h.command('reprendre')],
+    ['abandonner', (h: ConversationHarness) => h.command('abandonner')],
+  ])('%s with nothing set aside says so', (_name, make) => {
+    const h = reach('finNoChantier');
+    const before = h.state;
+    const outcome = h.send(make(h));
+    expect(summariseSays(outcome.say)).toEqual([say(texts.nothingToResume)]);
+    expect(outcome.state).toEqual(before);
+  });
+
+  it('a draft holding only the chosen kind expires silently', () => {
+    const h = reach('kindOnly');
+    h.advance(TIMEOUT);
+    const outcome = h.send(h.command('aide'));
+    expect(summariseSays(outcome.say)).toEqual([say(texts.help)]);
+    expect(outcome.state.draft).toBeUndefined();
+    expect(outcome.state.setAside).toBeUndefined();
+  });
+
+  it('a second expiry replaces the older set-aside draft and says it was dropped', () => {
+    const h = reach('setAside');
+    h.send(h.command('sav'));
+    h.send(h.text('Weber /'));
+    h.advance(TIMEOUT);
+    const outcome = h.send(h.command('aide'));
+    expect(summariseSays(outcome.say)).toEqual([
+      say('🗑️ Annulé. J’ai abandonné : Fin de chantier, 1 photo, un texte.'),
+      {
+        text: '🕒 Ton rapport en cours (Alerte SAV, Weber) est resté 30 min sans suite : je l’ai mis de côté.',
+        keyboard: 'set-aside',
+      },
+      say(texts.help),
+    ]);
+    expect(summariseDraft(outcome.state.setAside)).toEqual(draft({ kind: 'sav', chantier: 'Weber' }));
+  });
+
+  it('an album still arriving is never set aside', () => {
+    const h = reach('openAlbum');
+    h.advance(TIMEOUT * 2);
+    const outcome = h.send(h.command('aide'));
+    expect(summariseSays(outcome.say)).toEqual([say(texts.help)]);
+    expect(summariseDraft(outcome.state.draft)).toEqual(HOLDS.openAlbum.draft);
+  });
+
+  it('a closed album is forgotten after the late-item window: a later item starts afresh', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    h.send(h.photo({ mediaGroupId: 'g1', caption: 'Müller / ok' }));
+    h.send(h.albumClosed('g1'));
+    h.advance(DEFAULT_SETTINGS.lateItemWindowMs - 1);
+    expect(effectKinds(h.fork().send(h.photo({ mediaGroupId: 'g1' })).effects)).toEqual(['report-addition']);
+    h.advance(2);
+    const outcome = h.send(h.photo({ mediaGroupId: 'g1' }));
+    expect(h.state.closedAlbums).toEqual([]);
+    expect(effectKinds(outcome.effects)).toEqual(['job:conversation.album-close']);
+  });
+});
+
+/** Every piece the technician sent that a state holds, by a name that survives moves. */
+function pieces(d: Draft | undefined): string[] {
+  if (!d) return [];
+  return [
+    ...d.media.map((m) => `photo:${m.fileUniqueId}`),
+    ...(d.chantier ? [`chantier:${d.chantier}`] : []),
+    ...(d.text ? d.text.split('\n').map((line) => `text:${line}`) : []),
+  ];
+}
+
+describe('nothing the technician sent is dropped silently (every state × every event)', () => {
+  const EVENTS: Record<string, (h: ConversationHarness) => ConversationEvent> = {
+    '/start': (h) => h.command('start'),
+    '/menu': (h) => h.command('menu'),
+    '/fin': (h) => h.command('fin'),
+    '/sav': (h) => h.command('sav'),
+    '/materiel': (h) => h.command('materiel'),
+    '/annuler': (h) => h.command('annuler'),
+    '/aide': (h) => h.command('aide'),
+    '/reprendre': (h) => h.command('reprendre'),
+    '/abandonner': (h) => h.command('abandonner'),
+    '/inconnue': (h) => h.command('inconnue'),
+    'button fin': (h) => h.button('fin'),
+    'button sav': (h) => h.button('sav'),
+    'button materiel': (h) => h.button('materiel'),
+    'button reprendre': (h) => h.button('reprendre'),
+    'button abandonner': (h) => h.button('abandonner'),
+    'button unknown': (h) => h.button('zzz'),
+    'button inaccessible': (h) => h.button('sav', { accessible: false }),
+    'text with /': (h) => h.text('Weber / fuite'),
+    'text without /': (h) => h.text('Weber'),
+    'text list': (h) => h.text('- raccord - vanne'),
+    photo: (h) => h.photo(),
+    'photo with caption': (h) => h.photo({ caption: 'Weber / toit' }),
+    'album item': (h) => h.photo({ mediaGroupId: 'alb-1' }),
+    'image document': (h) => h.document({ image: 'image', mimeType: 'image/heic', fileName: 'a.heic' }),
+    'unknown document': (h) => h.document({ image: 'unknown', mimeType: 'application/octet-stream' }),
+    'other document': (h) =>
+      h.document({ image: 'not-image', mimeType: 'application/pdf', fileName: 'a.pdf' }),
+    voice: (h) => h.voice(),
+    edited: (h) => h.edited('x'),
+    other: (h) => h.other(),
+    'album closed': (h) => h.albumClosed('alb-1'),
+  };
+
+  const cases = STATE_NAMES.flatMap((state) =>
+    Object.keys(EVENTS).flatMap(
+      (event) =>
+        [
+          [state, event, 0],
+          [state, event, DEFAULT_SETTINGS.draftTimeoutMs],
+        ] as const,
+    ),
+  );
+
+  it.each(cases)('state %s, event %s, %i ms later', (state, eventName, later) => {
+    const h = reach(state);
+    h.advance(later);
+    const before = [...pieces(h.state.draft), ...pieces(h.state.setAside)];
+    const event = EVENTS[eventName]!(h);
+    const outcome = h.send(event);
+
+    const kept = new Set([...pieces(outcome.state.draft), ...pieces(outcome.state.setAside)]);
+    for (const effect of reportEffects(outcome.effects)) {
+      const r = effect.report;
+      for (const m of r.media) kept.add(`photo:${m.fileUniqueId}`);
+      kept.add(`chantier:${r.chantier}`);
+      for (const line of r.text.split('\n')) kept.add(`text:${line}`);
+    }
+    // A newer `Chantier / texte` corrects the chantier: the latest one wins.
+    const corrected = kept.has('chantier:Weber');
+    const lost = before.filter((piece) => !kept.has(piece) && !(corrected && piece.startsWith('chantier:')));
+    if (lost.length > 0) {
+      // Only a cancellation may drop, and it says so.
+      expect(outcome.say.map((s) => s.text).join('\n')).toContain('🗑️ Annulé');
+    }
+
+    if (event.kind === 'button') {
+      const answers = outcome.effects.filter((e) => e.kind === 'job' && e.job === 'telegram.answer-callback');
+      expect(answers).toHaveLength(1);
+      expect(outcome.effects[0]).toBe(answers[0]);
+    }
+    if (event.kind !== 'album-closed' && event.kind !== 'button') {
+      // Every message gets an answer, except album items (answered at the close) and photos
+      // after we already asked which report they are for.
+      const after = outcome.state.draft;
+      const quiet =
+        after !== undefined && (after.openAlbums.length > 0 || (after.kind === undefined && after.askedKind));
+      if (!quiet) expect(outcome.say.length).toBeGreaterThan(0);
+    }
+    for (const s of outcome.say) expect(s.text.trim()).not.toBe('');
+  });
+});
+
+describe('the report', () => {
+  it('carries the technician, the chat and a key unique to the draft', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    h.advance(MINUTE);
+    const outcome = h.send(h.photo({ caption: 'Müller / onduleur posé' }));
+    const [effect] = reportEffects(outcome.effects);
+    expect(effect).toEqual({
+      kind: 'report',
+      key: `${CHAT_ID}:${START_MS}`,
+      report: {
+        kind: 'fin',
+        chantier: 'Müller',
+        text: 'onduleur posé',
+        media: [expect.objectContaining({ source: 'photo' })],
+        technician: { userId: CHAT_ID, name: 'Jean Test' },
+        chatId: CHAT_ID,
+      },
+    });
+  });
+
+  it('a second report in the same conversation gets another key', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('materiel'));
+    const first = reportEffects(h.send(h.text('Müller / - vis')).effects)[0]!.key;
+    h.advance(1000);
+    h.send(h.command('materiel'));
+    const second = reportEffects(h.send(h.text('Weber / - vis')).effects)[0]!.key;
+    expect(second).not.toBe(first);
+  });
+});
