@@ -1,0 +1,119 @@
+/**
+ * The two ways a Deck call fails, as for every remote (design §2): Deck answered and refused, or
+ * no usable answer came back. Neither keeps the app password: everything taken from a response or
+ * from a raw error goes through `redactSecrets` first, and messages name the call by its method
+ * and path below the Deck base (ids only), never by a full URL.
+ */
+
+/** Deck (or a proxy in front of Nextcloud) answered with an error status. */
+export class DeckApiError extends Error {
+  /** `createCard`, `ensureStack`…: the client operation that made the call. */
+  readonly operation: string;
+  /** The HTTP status (for OCS v2, the same as `ocs.meta.statuscode`). */
+  readonly status: number;
+  /** Deck's `message` (`Permission denied`, `Operation not allowed. This board is archived.`…). */
+  readonly description: string;
+  /** Seconds to wait, from a `Retry-After` header (Nextcloud's brute-force throttling answers 429). */
+  readonly retryAfter: number | undefined;
+
+  constructor(fields: {
+    operation: string;
+    request: string;
+    status: number;
+    description: string;
+    retryAfter?: number | undefined;
+  }) {
+    super(`Deck ${fields.operation} (${fields.request}) failed: ${fields.status} ${fields.description}`);
+    this.name = 'DeckApiError';
+    this.operation = fields.operation;
+    this.status = fields.status;
+    this.description = fields.description;
+    this.retryAfter = fields.retryAfter;
+  }
+}
+
+/** The call got no usable answer: network error, timeout, a 2xx body that is not Deck's JSON. */
+export class DeckTransportError extends Error {
+  readonly operation: string;
+  /** The cause's code (`ECONNREFUSED`, `ETIMEDOUT`…) when it had one. */
+  readonly code: string | undefined;
+  declare readonly cause: Error;
+
+  /** `cause` must already be redacted: use `deckTransportError` to build one from a raw error. */
+  constructor(operation: string, request: string, cause: Error) {
+    super(`Deck ${operation} (${request}) got no usable answer: ${describeCause(cause)}`, { cause });
+    this.name = 'DeckTransportError';
+    this.operation = operation;
+    this.code = errorCode(cause);
+  }
+}
+
+/** Deck's answer to an id that does not exist (or is not ours): the cached ids are stale. */
+export function isStaleIdError(error: unknown): boolean {
+  return error instanceof DeckApiError && error.status === 403;
+}
+
+/** Deck's bare StatusException for a write under an archived board or to an archived card (500). */
+export function isArchivedError(error: unknown): boolean {
+  return error instanceof DeckApiError && error.status === 500 && /\bis archived\b/iu.test(error.description);
+}
+
+const REDACTED = '[redacted]';
+
+/** Removes each secret, in its plain, URL-encoded and base64 forms, from a text. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets) {
+    if (secret.length === 0) continue;
+    const forms = [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')];
+    for (const form of new Set(forms)) result = result.split(form).join(REDACTED);
+  }
+  return result;
+}
+
+/** A DeckTransportError whose cause chain keeps names, codes and messages, with no secret in them. */
+export function deckTransportError(
+  operation: string,
+  request: string,
+  raw: unknown,
+  secrets: readonly string[],
+): DeckTransportError {
+  return new DeckTransportError(operation, request, redactedCopy(raw, secrets, 0));
+}
+
+const MAX_CAUSE_DEPTH = 4;
+
+/**
+ * A fresh Error mirroring `raw` (name, code, message, stack, causes) with secrets removed. Other
+ * own properties are dropped on purpose: undici errors may carry request headers (Authorization).
+ */
+function redactedCopy(raw: unknown, secrets: readonly string[], depth: number): Error {
+  const source = raw instanceof Error ? raw : new Error(String(raw));
+  const nested =
+    depth < MAX_CAUSE_DEPTH && source.cause !== undefined
+      ? { cause: redactedCopy(source.cause, secrets, depth + 1) }
+      : undefined;
+  const copy = new Error(redactSecrets(source.message, secrets), nested);
+  copy.name = source.name;
+  copy.stack = source.stack === undefined ? undefined : redactSecrets(source.stack, secrets);
+  const code = errorCode(source);
+  if (code !== undefined) Object.assign(copy, { code });
+  return copy;
+}
+
+function errorCode(error: Error): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** "Error ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1", then each deeper cause. */
+function describeCause(cause: Error): string {
+  const parts: string[] = [];
+  let inner: unknown = cause;
+  while (inner instanceof Error) {
+    const code = errorCode(inner);
+    parts.push(`${inner.name}${code === undefined ? '' : ` ${code}`}: ${inner.message}`);
+    inner = inner.cause;
+  }
+  return parts.join(' <- ');
+}
