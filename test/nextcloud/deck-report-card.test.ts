@@ -47,7 +47,7 @@ describe('reportCard: stack and title', () => {
     // Emoji are 2 UTF-16 units but 1 code point: Deck counts code points.
     const title = reportCardTitle({
       kind: 'sav',
-      chantier: `${'Résidence 🌞 '.repeat(40)}`,
+      chantier: 'Résidence 🌞 '.repeat(40),
       publicId: 'SAV-12345',
     });
     expect(codePoints(title)).toBeLessThanOrEqual(CARD_TITLE_MAX_CHARACTERS);

@@ -1,0 +1,455 @@
+import Type, { type Static, type TSchema } from 'typebox';
+import Value from 'typebox/value';
+import { Agent, type Dispatcher, request } from 'undici';
+import {
+  DeckApiError,
+  deckTransportError,
+  isArchivedError,
+  isStaleIdError,
+  redactSecrets,
+} from './deck-errors.ts';
+
+/**
+ * Nextcloud Deck over its REST API v1.0, plus the OCS comments endpoint (reference §3).
+ * Boards and stacks are found by title (NFC, exact) and their ids cached; a card is found again
+ * by the report id it carries before a new one is created, because POST is not idempotent and a
+ * response can be lost after Deck created the card.
+ */
+export interface DeckClient {
+  /**
+   * Board by title (not archived, not deleted) → its id; created if missing. Stack by title on
+   * that board; created if missing. Ids are cached; any 403 (Deck's answer for unknown ids) or
+   * archived-board 500 drops the cache, and `upsertReportCard` then resolves them again once.
+   */
+  ensureStack(boardTitle: string, stackTitle: string): Promise<{ boardId: number; stackId: number }>;
+  /**
+   * The live card on the board whose title or description contains `marker` (the report id, e.g.
+   * `SAV-0042`) as a whole word, if any. Title matches win over description matches (a SAV text
+   * may quote another report's id), then the oldest card. Archived cards are not searched.
+   */
+  findCard(boardId: number, marker: string): Promise<{ id: number; stackId: number } | undefined>;
+  /** Not idempotent: call it through `upsertReportCard`, which looks for the card first. */
+  createCard(
+    boardId: number,
+    stackId: number,
+    card: { title: string; description: string; duedate?: string },
+  ): Promise<{ id: number }>;
+  /** A Deck comment via OCS, cut to Deck's 1000 characters (code points) with a final `…`. */
+  addComment(cardId: number, message: string): Promise<void>;
+  /** `<url>/index.php/apps/deck/board/<b>/card/<c>`: Deck's server route `page#indexCard`. */
+  cardLink(boardId: number, cardId: number): string;
+  /** Closes the connection pool the client owns. */
+  close(): Promise<void>;
+}
+
+export interface DeckClientOptions {
+  /** NEXTCLOUD_URL, e.g. `https://cloud.example.fr` (no credentials in it). */
+  readonly url: string;
+  readonly user: string;
+  /** An app password, never the login password (reference §1.2). */
+  readonly password: string;
+  /** Longest wait for one call's whole answer. Default 60 s: throttled logins take up to 25 s. */
+  readonly timeoutMs?: number;
+}
+
+export const DEFAULT_DECK_TIMEOUT_MS = 60_000;
+/** Deck measures comments with mb_strlen: code points. */
+export const COMMENT_MAX_CHARACTERS = 1000;
+/** Nextcloud's blue: Deck requires a colour for a new board. */
+const NEW_BOARD_COLOR = '0082c9';
+const REST_PATH = '/index.php/apps/deck/api/v1.0';
+const OCS_PATH = '/ocs/v2.php/apps/deck/api/v1.0';
+
+export function createDeckClient(options: DeckClientOptions): DeckClient {
+  const transport = openTransport(options);
+  const cache: IdCache = { boards: new Map(), stacks: new Map() };
+  const call: Call = async (operation, target, body, schema) => {
+    try {
+      return await send(transport, operation, target, body, schema);
+    } catch (error) {
+      // The ids we hold may be the reason: the next resolution asks Deck again.
+      if (isStaleIdError(error) || isArchivedError(error)) forgetIds(cache);
+      throw error;
+    }
+  };
+
+  return {
+    async ensureStack(boardTitle, stackTitle) {
+      const boardId = await cached(cache.boards, titleKey(boardTitle), async () =>
+        resolveBoard(call, boardTitle),
+      );
+      const stackId = await cached(cache.stacks, `${boardId}/${titleKey(stackTitle)}`, async () =>
+        resolveStack(call, boardId, stackTitle),
+      );
+      return { boardId, stackId };
+    },
+    async findCard(boardId, marker) {
+      const pattern = markerPattern(marker);
+      const stacks = await call('findCard', rest('GET', `/boards/${boardId}/stacks`), undefined, StackList);
+      return pickCard(stacks, pattern);
+    },
+    async createCard(boardId, stackId, card) {
+      const body = {
+        title: card.title,
+        type: 'plain',
+        order: 999,
+        description: card.description,
+        duedate: card.duedate ?? null,
+      };
+      const target = rest('POST', `/boards/${boardId}/stacks/${stackId}/cards`);
+      const created = await call('createCard', target, body, Entity);
+      return { id: created.id };
+    },
+    async addComment(cardId, message) {
+      const body = { message: cutComment(message), parentId: null };
+      await call('addComment', ocs('POST', `/cards/${cardId}/comments`), body, Type.Unknown());
+    },
+    cardLink(boardId, cardId) {
+      return `${transport.baseUrl}/index.php/apps/deck/board/${boardId}/card/${cardId}`;
+    },
+    close: async () => transport.agent.close(),
+  };
+}
+
+/**
+ * Finds the report's card on the board, and creates it in its stack only if it is absent: a job
+ * that timed out after Deck created the card finds it on its next attempt. A 403 or an
+ * archived-board 500 (stale cached ids: board deleted or archived by the office) is met by
+ * resolving the board and stack again, once; the second answer is final.
+ */
+export async function upsertReportCard(
+  deck: DeckClient,
+  input: {
+    boardTitle: string;
+    stackTitle: string;
+    marker: string;
+    title: string;
+    description: string;
+    duedate?: string;
+  },
+): Promise<{ boardId: number; stackId: number; cardId: number; created: boolean }> {
+  const attempt = async () => {
+    const { boardId, stackId } = await deck.ensureStack(input.boardTitle, input.stackTitle);
+    const found = await deck.findCard(boardId, input.marker);
+    if (found) return { boardId, stackId: found.stackId, cardId: found.id, created: false };
+    const card = { title: input.title, description: input.description, duedate: input.duedate };
+    const { id } = await deck.createCard(boardId, stackId, card);
+    return { boardId, stackId, cardId: id, created: true };
+  };
+  try {
+    return await attempt();
+  } catch (error) {
+    if (!isStaleIdError(error) && !isArchivedError(error)) throw error;
+    return attempt();
+  }
+}
+
+// ---- resolution by title ----
+
+type Call = <S extends TSchema>(
+  operation: string,
+  target: Target,
+  body: unknown,
+  schema: S,
+) => Promise<Static<S>>;
+
+interface IdCache {
+  /** Promises, so that concurrent reports share one resolution instead of creating two boards. */
+  readonly boards: Map<string, Promise<number>>;
+  readonly stacks: Map<string, Promise<number>>;
+}
+
+function titleKey(title: string): string {
+  return title.normalize('NFC');
+}
+
+async function cached(
+  map: Map<string, Promise<number>>,
+  key: string,
+  resolve: () => Promise<number>,
+): Promise<number> {
+  let pending = map.get(key);
+  if (pending === undefined) {
+    pending = resolve();
+    map.set(key, pending);
+    const settled = pending;
+    settled.catch(() => {
+      if (map.get(key) === settled) map.delete(key);
+    });
+  }
+  return pending;
+}
+
+function forgetIds(cache: IdCache): void {
+  cache.boards.clear();
+  cache.stacks.clear();
+}
+
+/**
+ * The oldest live board titled `title`, else a new one. Archived boards are skipped on purpose:
+ * Deck refuses every write under them (500), and unarchiving would undo the office's decision.
+ */
+async function resolveBoard(call: Call, title: string): Promise<number> {
+  const boards = await call('ensureStack', rest('GET', '/boards'), undefined, BoardList);
+  const live = boards.filter(
+    (board) => !board.archived && board.deletedAt === 0 && titleKey(board.title) === titleKey(title),
+  );
+  const existing = oldest(live);
+  if (existing !== undefined) return existing.id;
+  const body = { title: titleKey(title), color: NEW_BOARD_COLOR };
+  return (await call('ensureStack', rest('POST', '/boards'), body, Entity)).id;
+}
+
+/** The oldest live stack titled `title` on the board, else a new one after the existing stacks. */
+async function resolveStack(call: Call, boardId: number, title: string): Promise<number> {
+  const listing = await call('ensureStack', rest('GET', `/boards/${boardId}/stacks`), undefined, StackList);
+  const stacks = listing.filter((stack) => (stack.deletedAt ?? 0) === 0);
+  const existing = oldest(stacks.filter((stack) => titleKey(stack.title) === titleKey(title)));
+  if (existing !== undefined) return existing.id;
+  const order = Math.max(-1, ...stacks.map((stack) => stack.order)) + 1;
+  const body = { title: titleKey(title), order };
+  return (await call('ensureStack', rest('POST', `/boards/${boardId}/stacks`), body, Entity)).id;
+}
+
+function oldest<T extends { id: number }>(entities: readonly T[]): T | undefined {
+  return entities.reduce<T | undefined>(
+    (best, entity) => (best && best.id <= entity.id ? best : entity),
+    undefined,
+  );
+}
+
+function pickCard(stacks: readonly Stack[], pattern: RegExp): { id: number; stackId: number } | undefined {
+  const cards = stacks.flatMap((stack) =>
+    (stack.cards ?? []).map((card) => ({ ...card, stackId: stack.id })),
+  );
+  const byTitle = cards.filter((card) => pattern.test(card.title.normalize('NFC')));
+  const byDescription = cards.filter((card) => pattern.test((card.description ?? '').normalize('NFC')));
+  const found = oldest(byTitle) ?? oldest(byDescription);
+  return found && { id: found.id, stackId: found.stackId };
+}
+
+/** `SAV-0042` as a whole word: not inside `SAV-00421` nor `XSAV-0042`. */
+function markerPattern(marker: string): RegExp {
+  const text = marker.trim().normalize('NFC');
+  if (text === '') throw new RangeError('a card marker must not be empty: it would match every card');
+  const escaped = text.replace(/[\\^$.*+?()[\]{}|/]/gu, '\\$&');
+  return new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'u');
+}
+
+const graphemes = new Intl.Segmenter('fr', { granularity: 'grapheme' });
+
+/** At most COMMENT_MAX_CHARACTERS code points, cut between graphemes, `…` marking the cut. */
+export function cutComment(message: string): string {
+  if (Array.from(message).length <= COMMENT_MAX_CHARACTERS) return message;
+  let kept = '';
+  let length = 0;
+  for (const { segment } of graphemes.segment(message)) {
+    const size = Array.from(segment).length;
+    if (length + size > COMMENT_MAX_CHARACTERS - 1) break;
+    kept += segment;
+    length += size;
+  }
+  return `${kept}…`;
+}
+
+// ---- Deck's JSON, checked where it enters ----
+
+const Entity = Type.Object({ id: Type.Integer() });
+const BoardList = Type.Array(
+  Type.Object({
+    id: Type.Integer(),
+    title: Type.String(),
+    archived: Type.Boolean(),
+    deletedAt: Type.Number(),
+  }),
+);
+const CardSummary = Type.Object({
+  id: Type.Integer(),
+  title: Type.String(),
+  description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+});
+const StackSchema = Type.Object({
+  id: Type.Integer(),
+  title: Type.String(),
+  order: Type.Number(),
+  deletedAt: Type.Optional(Type.Number()),
+  // Deck omits `cards` on a stack without live cards.
+  cards: Type.Optional(Type.Array(CardSummary)),
+});
+const StackList = Type.Array(StackSchema);
+type Stack = Static<typeof StackSchema>;
+
+// ---- the wire ----
+
+interface Transport {
+  readonly baseUrl: string;
+  readonly authorization: string;
+  readonly secrets: readonly string[];
+  readonly agent: Agent;
+  readonly timeoutMs: number;
+}
+
+interface Target {
+  readonly api: 'rest' | 'ocs';
+  readonly method: 'GET' | 'POST';
+  /** Below the API base, e.g. `/boards/3/stacks`. */
+  readonly path: string;
+}
+
+const rest = (method: Target['method'], path: string): Target => ({ api: 'rest', method, path });
+const ocs = (method: Target['method'], path: string): Target => ({ api: 'ocs', method, path });
+
+/** How a call is named in errors and logs: method and ids, never the host or credentials. */
+const describeTarget = (target: Target) =>
+  `${target.method} ${target.api === 'ocs' ? 'ocs ' : ''}${target.path}`;
+
+function openTransport(options: DeckClientOptions): Transport {
+  const baseUrl = checkedBaseUrl(options.url);
+  const credentials = `${options.user}:${options.password}`;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DECK_TIMEOUT_MS;
+  return {
+    baseUrl,
+    authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+    secrets: [options.password, credentials],
+    agent: new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs }),
+    timeoutMs,
+  };
+}
+
+function checkedBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // Not echoed: a mistyped value may hold a password.
+    throw new Error('the Nextcloud URL is not an absolute URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error('the Nextcloud URL must be http(s)');
+  if (url.username !== '' || url.password !== '') {
+    throw new Error('the Nextcloud URL must not carry credentials: give the user and app password apart');
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/u, '')}`;
+}
+
+async function send<S extends TSchema>(
+  transport: Transport,
+  operation: string,
+  target: Target,
+  body: unknown,
+  schema: S,
+): Promise<Static<S>> {
+  const described = describeTarget(target);
+  const deadline = startDeadline(transport.timeoutMs);
+  try {
+    let response: Dispatcher.ResponseData;
+    let text: string;
+    try {
+      response = await request(
+        `${transport.baseUrl}${target.api === 'ocs' ? OCS_PATH : REST_PATH}${target.path}`,
+        {
+          method: target.method,
+          headers: {
+            authorization: transport.authorization,
+            'ocs-apirequest': 'true',
+            accept: 'application/json',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          dispatcher: transport.agent,
+          signal: deadline.signal,
+        },
+      );
+      text = await response.body.text();
+    } catch (error) {
+      throw deckTransportError(operation, described, error, transport.secrets);
+    }
+    return readAnswer(transport, operation, target, response, text, schema);
+  } finally {
+    deadline.clear();
+  }
+}
+
+/** Deck's answer checked against `schema`: a refusal is a DeckApiError, anything unusable a transport one. */
+function readAnswer<S extends TSchema>(
+  transport: Transport,
+  operation: string,
+  target: Target,
+  response: Dispatcher.ResponseData,
+  text: string,
+  schema: S,
+): Static<S> {
+  const described = describeTarget(target);
+  const json = parseJson(text);
+  if (response.statusCode < 200 || response.statusCode >= 300) {
+    throw new DeckApiError({
+      operation,
+      request: described,
+      status: response.statusCode,
+      description: redactSecrets(
+        errorMessage(json, target) ?? `HTTP ${response.statusCode} without a Deck JSON body`,
+        transport.secrets,
+      ),
+      retryAfter: retryAfterSeconds(response.headers['retry-after']),
+    });
+  }
+  const answer = target.api === 'ocs' ? ocsData(json) : json;
+  if (answer === undefined || !Value.Check(schema, answer)) {
+    const problem = new Error(`HTTP ${response.statusCode} without the JSON Deck sends for ${operation}`);
+    throw deckTransportError(operation, described, problem, transport.secrets);
+  }
+  return answer;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // A proxy's HTML page, for instance: the status alone tells what happened.
+    return undefined;
+  }
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** REST errors are `{ status, message }`; OCS errors carry it in `ocs.meta.message`. */
+function errorMessage(json: unknown, target: Target): string | undefined {
+  const source = target.api === 'ocs' ? record(record(record(json)?.ocs)?.meta) : record(json);
+  const message = source?.message;
+  return typeof message === 'string' && message !== '' ? message : undefined;
+}
+
+function ocsData(json: unknown): unknown {
+  return record(record(json)?.ocs)?.data;
+}
+
+function retryAfterSeconds(value: string | string[] | undefined): number | undefined {
+  return typeof value === 'string' && /^\d+$/u.test(value.trim()) ? Number(value.trim()) : undefined;
+}
+
+/** Why a call was aborted: no whole answer within `timeoutMs`. */
+class DeadlineExceededError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+    this.name = 'DeadlineExceededError';
+  }
+}
+
+/** undici checks its own timeouts on a coarse clock (about 1 s); a plain timer keeps ours exact. */
+function startDeadline(timeoutMs: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(new DeadlineExceededError(timeoutMs));
+  }, timeoutMs);
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+    },
+  };
+}
