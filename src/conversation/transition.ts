@@ -191,11 +191,16 @@ function trackAlbumItem(
   const open = draft.openAlbums.find((album) => album.mediaGroupId === mediaGroupId);
   const others = draft.openAlbums.filter((album) => album.mediaGroupId !== mediaGroupId);
   const count = draft.media.filter((m) => m.mediaGroupId === mediaGroupId).length;
+  // A straggler of an album this draft already closed (slow upload): reopening it would wait
+  // for a close that never comes, so it joins the draft like a single photo.
+  if (!open && count > 1) return draft;
   if (!open) {
     out.effect({
       kind: 'job',
       job: 'conversation.album-close',
-      key: `album-close:${mediaGroupId}`,
+      // Keyed by the opening time too: the same album may open again in a later draft (after
+      // a cancel, or past the late-item window) and needs a close job of its own.
+      key: `album-close:${mediaGroupId}:${now}`,
       scope: 'conversation',
       payload: { slug: ctx.slug, chatId: draft.chatId, userId: draft.technician.userId, mediaGroupId },
       runAt: now + ctx.settings.albumQuietMs,

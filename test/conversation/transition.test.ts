@@ -653,6 +653,46 @@ describe('albums', () => {
     expect(outcome.state.draft).toBeUndefined();
   });
 
+  it('a straggler after a close that made no report joins the draft: the dialogue goes on', () => {
+    const h = new ConversationHarness();
+    h.sendAll(h.album('g1', 3, { text: 'Müller / onduleur', on: 1 }));
+    h.advance(QUIET);
+    h.send(h.albumClosed('g1'));
+    h.advance(4000);
+    const late = h.send(h.photo({ mediaGroupId: 'g1' }));
+    // Already asked which report: the photo is kept quietly, and no album is left open.
+    expect(late.say).toEqual([]);
+    expect(late.effects).toEqual([]);
+    expect(summariseDraft(late.state.draft)).toEqual(
+      draft({ chantier: 'Müller', text: 'onduleur', photos: 4 }),
+    );
+    const chosen = h.send(h.button('fin'));
+    expect(summariseSays(chosen.say)).toEqual(RECEIVED);
+    expect(reportEffects(chosen.effects)[0]!.report.media).toHaveLength(4);
+  });
+
+  it('a straggler while the chantier is asked gets the question again', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    h.sendAll(h.album('g1', 2));
+    expect(summariseSays(h.send(h.albumClosed('g1')).say)).toEqual([say(texts.missing.finChantier)]);
+    const late = h.send(h.photo({ mediaGroupId: 'g1' }));
+    expect(summariseSays(late.say)).toEqual([say(texts.missing.finChantier)]);
+    expect(late.state.draft?.openAlbums).toEqual([]);
+    expect(reportEffects(h.send(h.text('Müller')).effects)[0]!.report.media).toHaveLength(3);
+  });
+
+  it('the same album opening again in a later draft gets a close job of its own', () => {
+    const h = new ConversationHarness();
+    const first = h.send(h.photo({ mediaGroupId: 'g1' }));
+    h.send(h.command('annuler'));
+    h.advance(1000);
+    const again = h.send(h.photo({ mediaGroupId: 'g1' }));
+    const keys = [...albumCloseJob(first.effects), ...albumCloseJob(again.effects)].map((e) => e.key);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(2);
+  });
+
   it('two albums in one draft each close on their own', () => {
     const h = new ConversationHarness();
     h.send(h.command('fin'));
