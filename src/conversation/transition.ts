@@ -132,6 +132,10 @@ function onButton(
       scope: 'update',
       payload: { slug: ctx.slug, chatId: event.origin.chatId, messageId: event.origin.messageId },
     });
+  }
+  // An inaccessible message still has its id: its buttons stay on screen (we cannot edit it),
+  // so a second tap on it is all the more likely and must not prompt again. Id 0: no message.
+  if (event.origin.messageId !== 0) {
     out.state = {
       ...out.state,
       handledButtonMessages: [...out.state.handledButtonMessages, event.origin.messageId].slice(

@@ -781,6 +781,32 @@ describe('buttons', () => {
     expect(outcome.say).toEqual([{ text: texts.start.materiel }]);
   });
 
+  it('a second tap on a message Telegram no longer shows does not prompt twice', () => {
+    const h = new ConversationHarness();
+    h.send(h.button('materiel', { messageId: 50, accessible: false }));
+    const before = h.state;
+    const again = h.send(h.button('materiel', { messageId: 50, accessible: false }));
+    expect(again.say).toEqual([]);
+    expect(again.effects).toEqual([
+      {
+        kind: 'job',
+        job: 'telegram.answer-callback',
+        key: 'answer',
+        scope: 'update',
+        payload: { slug: SLUG, callbackQueryId: expect.any(String), text: texts.buttonAlreadyHandled },
+      },
+    ]);
+    expect(again.state).toEqual(before);
+  });
+
+  it('taps that carry no message at all are each obeyed (nothing to tell them apart by)', () => {
+    const h = new ConversationHarness();
+    h.send(h.button('sav', { messageId: 0, accessible: false }));
+    const second = h.send(h.button('materiel', { messageId: 0, accessible: false }));
+    expect(second.say).toEqual([{ text: texts.start.materiel }]);
+    expect(h.state.handledButtonMessages).toEqual([]);
+  });
+
   it('remembers a bounded number of tapped messages', () => {
     const h = new ConversationHarness();
     for (let id = 1; id <= 30; id++) h.send(h.button('fin', { messageId: id }));
