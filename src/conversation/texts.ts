@@ -35,7 +35,6 @@ const KIND_NAMES: Record<ReportKind, string> = {
 
 export const texts = {
   greeting: (firstName: string) => `Bonjour ${firstName} 👋 Que veux-tu signaler ?`,
-  menu: 'Que veux-tu signaler ?',
   start: {
     fin: '📸 Fin de chantier : envoie les photos avec en légende « Client / Notes » (ex. Müller / onduleur + batterie posés).',
     sav: '⚠️ Alerte SAV : écris « Chantier / Description » (ex. Müller / PAC en défaut E-12). Photos bienvenues.',

@@ -77,9 +77,15 @@ function onTechnicianEvent(out: OutcomeBuilder, event: TechnicianEvent, ctx: Tra
   }
 }
 
+const showMenu =
+  (event: TechnicianEvent): Step =>
+  (out) =>
+    out.say(texts.greeting(event.sender.firstName), menuKeyboard);
+
 const COMMANDS: Record<string, (event: TechnicianEvent) => Step> = {
-  start: (event) => (out) => out.say(texts.greeting(event.sender.firstName), menuKeyboard),
-  menu: () => (out) => out.say(texts.menu, menuKeyboard),
+  // The issue asks the same greeting by first name for both.
+  start: showMenu,
+  menu: showMenu,
   fin: (event) => chooseKind(event, 'fin'),
   sav: (event) => chooseKind(event, 'sav'),
   materiel: (event) => chooseKind(event, 'materiel'),

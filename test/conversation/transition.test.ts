@@ -115,6 +115,7 @@ describe('events that change nothing, in every state', () => {
   type Inert = [name: string, make: (h: ConversationHarness) => ConversationEvent, says: SaySummary[]];
   const inert: Inert[] = [
     ['/start', (h) => h.command('start'), [sayMenu('Bonjour Jean 👋 Que veux-tu signaler ?')]],
+    ['/menu', (h) => h.command('menu'), [sayMenu('Bonjour Jean 👋 Que veux-tu signaler ?')]],
     ['/aide', (h) => h.command('aide'), [say(texts.help)]],
     ['/help', (h) => h.command('help'), [say(texts.help)]],
     ['an unknown command', (h) => h.command('photo'), [say('Commande /photo inconnue. Tape /aide.')]],
@@ -815,20 +816,23 @@ describe('buttons', () => {
 });
 
 describe('the menu', () => {
-  it('/start greets by first name with the three buttons, callback_data fin, sav, materiel', () => {
-    const h = new ConversationHarness();
-    const outcome = h.send(h.command('start'));
-    expect(outcome.say).toEqual([
-      {
-        text: 'Bonjour Jean 👋 Que veux-tu signaler ?',
-        keyboard: [
-          [{ text: '📸 Fin de Chantier', callback_data: 'fin' }],
-          [{ text: '⚠️ Alerte SAV', callback_data: 'sav' }],
-          [{ text: '📦 Matériel Manquant', callback_data: 'materiel' }],
-        ],
-      },
-    ]);
-  });
+  it.each(['start', 'menu'])(
+    '/%s greets by first name with the three buttons: fin, sav, materiel',
+    (command) => {
+      const h = new ConversationHarness();
+      const outcome = h.send(h.command(command));
+      expect(outcome.say).toEqual([
+        {
+          text: 'Bonjour Jean 👋 Que veux-tu signaler ?',
+          keyboard: [
+            [{ text: '📸 Fin de Chantier', callback_data: 'fin' }],
+            [{ text: '⚠️ Alerte SAV', callback_data: 'sav' }],
+            [{ text: '📦 Matériel Manquant', callback_data: 'materiel' }],
+          ],
+        },
+      ]);
+    },
+  );
 });
 
 describe('/annuler', () => {
