@@ -154,8 +154,11 @@ function onButton(
 
 function chooseKind(event: TechnicianEvent, kind: ReportKind): Step {
   return (out, ctx) => {
-    const current = out.state.draft ?? newDraft(event, ctx);
-    const draft: Draft = { ...current, kind, askedKind: true, updatedAt: ctx.now.getTime() };
+    const now = ctx.now.getTime();
+    let current = out.state.draft ?? newDraft(event, ctx);
+    // `/sav Müller / PAC en défaut`: what follows the command is the report's text, never lost.
+    if (event.kind === 'command' && event.args.trim() !== '') current = addText(current, event.args, now);
+    const draft: Draft = { ...current, kind, askedKind: true, updatedAt: now };
     if (isBlank(draft)) {
       out.setDraft({ ...draft, awaiting: undefined }).say(texts.start[kind]);
       return;

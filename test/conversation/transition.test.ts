@@ -227,6 +227,41 @@ describe('choosing the report: /fin, /sav, /materiel', () => {
   );
 
   it.each([
+    ['sav', 'Müller / PAC en défaut E-12', RECEIVED, undefined],
+    ['materiel', 'Müller / - cuivre 28mm - vis', RECEIVED, undefined],
+    [
+      'fin',
+      'Müller / onduleur posé',
+      [say(texts.missing.photo)],
+      draft({ kind: 'fin', chantier: 'Müller', text: 'onduleur posé' }),
+    ],
+    [
+      'sav',
+      'PAC en défaut',
+      [say(texts.missing.savChantier)],
+      draft({ kind: 'sav', text: 'PAC en défaut', awaiting: 'chantier' }),
+    ],
+  ] as const)('/%s typed with its text («%s») keeps the text', (kind, args, says, after) => {
+    const h = new ConversationHarness();
+    const outcome = h.send(h.command(kind, args));
+    expect(summariseSays(outcome.say)).toEqual(says);
+    expect(summariseDraft(outcome.state.draft)).toEqual(after);
+    if (after === undefined) {
+      expect(reportEffects(outcome.effects).map((e) => [e.report.kind, e.report.chantier])).toEqual([
+        [kind, 'Müller'],
+      ]);
+    }
+  });
+
+  it('/fin with the client name answers the question asked', () => {
+    const h = reach('finNoChantier');
+    const outcome = h.send(h.command('fin', 'Müller'));
+    expect(reportEffects(outcome.effects).map((e) => [e.report.chantier, e.report.text])).toEqual([
+      ['Müller', 'onduleur posé'],
+    ]);
+  });
+
+  it.each([
     ['finNoPhoto', 'sav', 'Müller', 'onduleur posé'],
     ['finNoPhoto', 'materiel', 'Müller', 'onduleur posé'],
   ] as const)(
