@@ -7,6 +7,8 @@ import { decideFailure } from './queue/decide-failure.ts';
 import { conversationHandlers } from './queue/handlers/conversation-handlers.ts';
 import { type TelegramBot, telegramHandlers } from './queue/handlers/telegram-handlers.ts';
 import { Worker } from './queue/worker.ts';
+import { nextcloudPorts } from './reports/nextcloud-ports.ts';
+import { reportHandlers } from './reports/report-handlers.ts';
 import { createBotApiClient } from './telegram/bot-api-client.ts';
 import { BOT_COMMANDS_VERSION } from './telegram/bot-commands.ts';
 import { OutgoingRateLimiter } from './telegram/rate-limiter.ts';
@@ -23,6 +25,7 @@ export interface Background {
  */
 export function createBackground(config: Config, db: Db, logger: Logger, clock: () => Date): Background {
   const bots = telegramBots(config);
+  const nextcloud = nextcloudPorts(config);
   const worker = new Worker({
     db,
     handlers: {
@@ -31,6 +34,7 @@ export function createBackground(config: Config, db: Db, logger: Logger, clock: 
         settings: conversationSettings(config),
         hasBotApi: (slug) => bots.has(slug),
       }),
+      ...reportHandlers({ db, config, archive: nextcloud.archive, cards: nextcloud.cards, telegram: bots }),
       ...(bots.size > 0 ? telegramHandlers({ db, bots }) : {}),
     },
     decide: decideFailure,
@@ -43,6 +47,7 @@ export function createBackground(config: Config, db: Db, logger: Logger, clock: 
     worker,
     async close() {
       for (const bot of bots.values()) await bot.client.close();
+      await nextcloud.close();
     },
   };
 }

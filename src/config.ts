@@ -28,12 +28,22 @@ export interface Config {
   readonly demo: boolean;
   readonly bots: readonly BotConfig[];
   readonly telegramApiUrl: string;
-  readonly nextcloud: { readonly url: string; readonly user: string; readonly password: string } | undefined;
+  readonly nextcloud:
+    | {
+        readonly url: string;
+        readonly user: string;
+        readonly password: string;
+        /** Deck's root: NEXTCLOUD_URL unless DECK_URL says otherwise (a proxy, the tests' stand-in). */
+        readonly deckUrl: string;
+      }
+    | undefined;
   readonly deckBoard: string;
   readonly reportTimezone: string;
   readonly albumQuietMs: number;
   readonly ollama: { readonly url: string; readonly model: string; readonly embedModel: string };
   readonly adminToken: string | undefined;
+  /** `/metrics` asks for `Authorization: Bearer <ADMIN_TOKEN>` too. */
+  readonly metricsRequireToken: boolean;
   readonly logLevel: LogLevel;
   readonly shutdownGraceMs: number;
   readonly worker: { readonly enabled: boolean; readonly concurrency: number };
@@ -69,12 +79,14 @@ const fixedKeys = {
   NEXTCLOUD_USER: optionalText('Nextcloud user'),
   NEXTCLOUD_PASSWORD: optionalText('Nextcloud app password'),
   DECK_BOARD: optionalText('Deck board title'),
+  DECK_URL: optional(HTTP_URL, 'Deck root, when not NEXTCLOUD_URL'),
   REPORT_TIMEZONE: optionalText('IANA time zone'),
   ALBUM_QUIET_MS: optional(INTEGER, 'milliseconds'),
   OLLAMA_URL: optional(HTTP_URL, 'Ollama root'),
   OLLAMA_MODEL: optionalText('chat model'),
   OLLAMA_EMBED_MODEL: optionalText('embedding model'),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'at least 16 characters' })),
+  METRICS_REQUIRE_TOKEN: optional(BOOLEAN, 'true or false'),
   LOG_LEVEL: optional(
     '^(fatal|error|warn|info|debug|trace|silent)$',
     'fatal, error, warn, info, debug, trace or silent',
@@ -175,6 +187,9 @@ function semanticProblems(env: Record<string, string>, slugs: string[]): string[
   if (env.REPORT_TIMEZONE !== undefined && !isTimeZone(env.REPORT_TIMEZONE)) {
     problems.push('REPORT_TIMEZONE is invalid: expected an IANA time zone such as Europe/Paris');
   }
+  if (isTrue(env.METRICS_REQUIRE_TOKEN) && env.ADMIN_TOKEN === undefined) {
+    problems.push('METRICS_REQUIRE_TOKEN is true but ADMIN_TOKEN, the token it requires, is unset');
+  }
   if (env.DATABASE_URL?.startsWith('postgres')) {
     problems.push('DATABASE_URL: PostgreSQL is not supported by this version yet; use sqlite:<path>');
   }
@@ -194,7 +209,12 @@ function buildConfig(env: Record<string, string>, slugs: string[]): Config {
   const demo = slugs.length === 0;
   const nextcloud =
     env.NEXTCLOUD_URL && env.NEXTCLOUD_USER && env.NEXTCLOUD_PASSWORD
-      ? { url: trimSlash(env.NEXTCLOUD_URL), user: env.NEXTCLOUD_USER, password: env.NEXTCLOUD_PASSWORD }
+      ? {
+          url: trimSlash(env.NEXTCLOUD_URL),
+          user: env.NEXTCLOUD_USER,
+          password: env.NEXTCLOUD_PASSWORD,
+          deckUrl: trimSlash(env.DECK_URL ?? env.NEXTCLOUD_URL),
+        }
       : undefined;
   return {
     port: int(env.PORT, 8080),
@@ -213,6 +233,7 @@ function buildConfig(env: Record<string, string>, slugs: string[]): Config {
       embedModel: env.OLLAMA_EMBED_MODEL ?? 'nomic-embed-text',
     },
     adminToken: env.ADMIN_TOKEN,
+    metricsRequireToken: isTrue(env.METRICS_REQUIRE_TOKEN),
     logLevel: (env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
     shutdownGraceMs: int(env.SHUTDOWN_GRACE_MS, 10_000),
     worker: {
@@ -254,6 +275,7 @@ function parseList(value: string | undefined): string[] {
     .filter((item) => item !== '');
 }
 
+const isTrue = (value: string | undefined) => value === 'true' || value === '1';
 const int = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
 const optionalInt = (value: string | undefined) => (value === undefined ? undefined : Number(value));
 const trimSlash = (url: string) => url.replace(/\/+$/, '');

@@ -48,6 +48,7 @@ describe('loadConfig defaults', () => {
       albumQuietMs: 2500,
       ollama: { url: 'http://127.0.0.1:11434', model: 'mistral:7b-instruct', embedModel: 'nomic-embed-text' },
       adminToken: undefined,
+      metricsRequireToken: false,
       logLevel: 'info',
       shutdownGraceMs: 10_000,
       worker: { enabled: true, concurrency: 4 },
@@ -74,6 +75,7 @@ describe('loadConfig defaults', () => {
       OLLAMA_MODEL: 'tiny-chat',
       OLLAMA_EMBED_MODEL: 'tiny-embed',
       ADMIN_TOKEN: 'fake-admin-token-0123456789',
+      METRICS_REQUIRE_TOKEN: 'true',
       LOG_LEVEL: 'debug',
       SHUTDOWN_GRACE_MS: '500',
       WORKER_ENABLED: 'false',
@@ -93,6 +95,7 @@ describe('loadConfig defaults', () => {
       albumQuietMs: 100,
       ollama: { url: 'http://127.0.0.1:9999', model: 'tiny-chat', embedModel: 'tiny-embed' },
       adminToken: 'fake-admin-token-0123456789',
+      metricsRequireToken: true,
       logLevel: 'debug',
       shutdownGraceMs: 500,
       worker: { enabled: false, concurrency: 2 },
@@ -108,6 +111,12 @@ describe('loadConfig defaults', () => {
     ['0', false],
   ])('reads WORKER_ENABLED=%s as %s', (value, enabled) => {
     expect(loadConfig({ WORKER_ENABLED: value }).worker.enabled).toBe(enabled);
+  });
+
+  it('refuses METRICS_REQUIRE_TOKEN=true without the ADMIN_TOKEN it requires', () => {
+    expect(configError({ METRICS_REQUIRE_TOKEN: 'true' }).problems).toEqual([
+      'METRICS_REQUIRE_TOKEN is true but ADMIN_TOKEN, the token it requires, is unset',
+    ]);
   });
 
   it('treats empty and blank values as unset', () => {

@@ -52,8 +52,6 @@ export const texts = {
   whichReport: (photoCount: number) =>
     `📎 ${photoCount === 0 ? 'Texte reçu' : `${photos(photoCount)} reçue${photoCount > 1 ? 's' : ''}`}. C’est pour quel rapport ?`,
   received: '⏳ Bien reçu ! J’archive et je préviens le bureau.',
-  reportCreated: (publicId: string, kind: ReportKind, chantier: string) =>
-    `✅ ${publicId} enregistré : ${KIND_NAMES[kind]} — ${chantier}.`,
   cancelled: (summary: string) => `🗑️ Annulé. J’ai abandonné : ${summary}.`,
   nothingToCancel: 'Rien à annuler. Tape /menu pour commencer un rapport.',
   setAside: (summary: string, minutes: number) =>

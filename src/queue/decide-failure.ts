@@ -1,3 +1,7 @@
+import { DeckApiError, DeckTransportError } from '../nextcloud/deck-errors.ts';
+import { deckFailureDecision } from '../nextcloud/deck-failure.ts';
+import { NextcloudError, NextcloudTransportError } from '../nextcloud/nextcloud-errors.ts';
+import { nextcloudFailureDecision } from '../nextcloud/nextcloud-failure.ts';
 import { TelegramApiError, TelegramTransportError } from '../telegram/telegram-errors.ts';
 import { telegramFailureDecision } from '../telegram/telegram-failure.ts';
 import type { FailureDecision } from './failure.ts';
@@ -14,6 +18,10 @@ export function decideFailure(_type: string, error: unknown): FailureDecision {
   if (error instanceof TelegramApiError || error instanceof TelegramTransportError) {
     return telegramFailureDecision(error);
   }
+  if (error instanceof NextcloudError || error instanceof NextcloudTransportError) {
+    return nextcloudFailureDecision(error);
+  }
+  if (error instanceof DeckApiError || error instanceof DeckTransportError) return deckFailureDecision(error);
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return { action: 'retry', reason };
 }

@@ -1,15 +1,12 @@
 import { albumCloseDelay } from '../../conversation/album-timing.ts';
 import type { ConversationSettings } from '../../conversation/settings.ts';
-import { texts } from '../../conversation/texts.ts';
 import type { Db } from '../../db/database.ts';
 import { applyEvent } from '../../dispatch/apply-event.ts';
 import { loadConversation } from '../../dispatch/conversation-store.ts';
 import { deliverSays } from '../../dispatch/deliver-says.ts';
-import { enqueue } from '../enqueue.ts';
 import type { JobPayload } from '../job-catalog.ts';
 import { PostponeError } from '../postpone.ts';
 import type { JobHandler } from '../worker.ts';
-import { getReport } from '../../reports/report-store.ts';
 
 export interface ConversationHandlerDeps {
   readonly db: Db;
@@ -45,32 +42,6 @@ export function conversationHandlers(deps: ConversationHandlerDeps): Record<stri
           outcome.say,
           sourceKey,
           { botApi: deps.hasBotApi(slug), syncReply: false },
-          now,
-        );
-      });
-    },
-    'report.process': async (payload, { now }) => {
-      const { reportId } = payload as JobPayload<'report.process'>;
-      const report = await getReport(deps.db, reportId);
-      if (!report) return;
-      await deps.db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('reports')
-          .set({ status: 'done', confirmed_at: now.getTime(), updated_at: now.getTime() })
-          .where('id', '=', reportId)
-          .execute();
-        if (!deps.hasBotApi(report.slug)) return;
-        await enqueue(
-          trx,
-          {
-            type: 'telegram.send-message',
-            idempotencyKey: `report:${reportId}:confirmation`,
-            payload: {
-              slug: report.slug,
-              chatId: report.chat_id,
-              text: texts.reportCreated(report.public_id, report.kind as 'fin', report.chantier),
-            },
-          },
           now,
         );
       });

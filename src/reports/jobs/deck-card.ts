@@ -1,8 +1,8 @@
+import { reportCard } from '../../nextcloud/report-card.ts';
 import type { JobPayload } from '../../queue/job-catalog.ts';
 import type { JobHandler } from '../../queue/worker.ts';
-import { cardDescription, cardTitle, SAV_DUE_DELAY_MS, STACKS } from '../report-card-content.ts';
 import type { ReportDeps } from '../report-deps.ts';
-import { factsOf, reportKind } from '../report-facts.ts';
+import { factsOf } from '../report-facts.ts';
 import { getReport, reportMedia } from '../report-store.ts';
 
 /** `report.deck-card`: one card per report, found again by its id before being created. */
@@ -12,20 +12,14 @@ export function deckCardHandler(deps: ReportDeps): JobHandler {
     const report = await getReport(deps.db, reportId);
     if (!report || !deps.cards || report.deck_card_id !== null) return;
     const facts = factsOf(report, reportMedia(report).length);
-    const folderLink = report.folder && deps.archive ? deps.archive.folderLink(report.folder) : undefined;
-    const kind = reportKind(report);
-    const card = await deps.cards.upsertCard({
-      stackTitle: STACKS[kind],
-      marker: report.public_id,
-      title: cardTitle(facts),
-      description: cardDescription(
-        facts,
-        new Date(report.created_at),
-        deps.config.reportTimezone,
-        folderLink,
-      ),
-      ...(kind === 'sav' ? { duedate: new Date(report.created_at + SAV_DUE_DELAY_MS).toISOString() } : {}),
-    });
+    const card = await deps.cards.upsertCard(
+      reportCard({
+        ...facts,
+        createdAt: new Date(report.created_at),
+        folderLink: report.folder && deps.archive ? deps.archive.folderLink(report.folder) : undefined,
+        timeZone: deps.config.reportTimezone,
+      }),
+    );
     await deps.db
       .updateTable('reports')
       .set({ deck_card_id: card.cardId, deck_card_url: card.link, updated_at: now.getTime() })

@@ -1,0 +1,32 @@
+import type { Config } from '../config.ts';
+import { createDeckClient, upsertReportCard } from '../nextcloud/deck-client.ts';
+import { createNextcloudArchive } from '../nextcloud/webdav-archive.ts';
+import type { ArchivePort, CardPort } from './report-deps.ts';
+
+export interface NextcloudPorts {
+  readonly archive: ArchivePort | undefined;
+  readonly cards: CardPort | undefined;
+  close(): Promise<void>;
+}
+
+/** The WebDAV archive and Deck cards of the configured Nextcloud, or none when it is not configured. */
+export function nextcloudPorts(config: Pick<Config, 'nextcloud' | 'deckBoard'>): NextcloudPorts {
+  const nextcloud = config.nextcloud;
+  if (!nextcloud) return { archive: undefined, cards: undefined, close: async () => undefined };
+  const archive = createNextcloudArchive(nextcloud);
+  const deck = createDeckClient({ ...nextcloud, url: nextcloud.deckUrl });
+  const cards: CardPort = {
+    async upsertCard(card) {
+      const result = await upsertReportCard(deck, { boardTitle: config.deckBoard, ...card });
+      return { cardId: result.cardId, link: deck.cardLink(result.boardId, result.cardId) };
+    },
+  };
+  return {
+    archive,
+    cards,
+    async close() {
+      await archive.close();
+      await deck.close();
+    },
+  };
+}
