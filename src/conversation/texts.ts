@@ -49,8 +49,8 @@ export const texts = {
     materielChantier: '🏠 Pour quel chantier ? Réponds juste le nom (ex. Müller).',
     materielItems: '📦 Que manque-t-il ? (ex. - cuivre 28mm - disconnecteur)',
   },
-  whichReport: (photoCount: number) =>
-    `📎 ${photoCount === 0 ? 'Texte reçu' : `${photos(photoCount)} reçue${photoCount > 1 ? 's' : ''}`}. C’est pour quel rapport ?`,
+  whichReport: (photoCount: number, withText: boolean) =>
+    `📎 ${receivedSoFar(photoCount, withText)}. C’est pour quel rapport ?`,
   received: '⏳ Bien reçu ! J’archive et je préviens le bureau.',
   cancelled: (summary: string) => `🗑️ Annulé. J’ai abandonné : ${summary}.`,
   nothingToCancel: 'Rien à annuler. Tape /menu pour commencer un rapport.',
@@ -90,6 +90,13 @@ export function describeDraft(draft: {
   if (draft.media.length > 0) parts.push(photos(draft.media.length));
   if (draft.text && parts.length < 3) parts.push('un texte');
   return parts.length > 0 ? parts.join(', ') : 'un rapport vide';
+}
+
+/** `Texte reçu`, `1 photo reçue`, `3 photos et un texte reçus`: what the technician sees kept. */
+function receivedSoFar(photoCount: number, withText: boolean): string {
+  if (photoCount === 0) return 'Texte reçu';
+  if (withText) return `${photos(photoCount)} et un texte reçus`;
+  return `${photos(photoCount)} reçue${photoCount > 1 ? 's' : ''}`;
 }
 
 export const photos = (n: number) => (n === 1 ? '1 photo' : `${n} photos`);

@@ -169,7 +169,9 @@ function chooseKind(event: TechnicianEvent, kind: ReportKind): Step {
 
 function onText(out: OutcomeBuilder, event: TechnicianEvent, text: string, ctx: TransitionContext): void {
   const draft = addText(out.state.draft ?? newDraft(event, ctx), text, ctx.now.getTime());
-  evaluate(out, draft, ctx);
+  // A typed text always gets an answer: if the report is still unknown, ask again with the
+  // buttons (only photos, which come in bursts, are not asked about each time).
+  evaluate(out, draft.kind ? draft : { ...draft, askedKind: false }, ctx);
 }
 
 function onMedia(
@@ -240,7 +242,8 @@ function evaluate(out: OutcomeBuilder, draft: Draft, ctx: TransitionContext): vo
     return;
   }
   if (!draft.kind) {
-    if (!draft.askedKind) out.say(texts.whichReport(draft.media.length), menuKeyboard);
+    const withText = draft.text !== undefined || draft.chantier !== undefined;
+    if (!draft.askedKind) out.say(texts.whichReport(draft.media.length, withText), menuKeyboard);
     out.setDraft({ ...draft, askedKind: true });
     return;
   }

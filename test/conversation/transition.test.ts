@@ -287,8 +287,11 @@ describe('texts', () => {
   ];
   const WHICH_TEXT = [sayMenu('📎 Texte reçu. C’est pour quel rapport ?')];
 
+  // A text after photos we asked about is acknowledged, and the question asked again.
+  const WHICH_PHOTO_TEXT = [sayMenu('📎 1 photo et un texte reçus. C’est pour quel rapport ?')];
   const withSlash: Row[] = [
     ['none', WHICH_TEXT, draft({ chantier: 'Müller', text: 'onduleur posé' })],
+    ['noKind', WHICH_PHOTO_TEXT, draft({ chantier: 'Müller', text: 'onduleur posé', photos: 1 })],
     [
       'kindOnly',
       [say(texts.missing.photo)],
@@ -345,6 +348,7 @@ describe('texts', () => {
   // Without a slash, the text is the answer when we asked for the chantier, else the text.
   const withoutSlash: Row[] = [
     ['none', WHICH_TEXT, draft({ text: 'Müller' })],
+    ['noKind', WHICH_PHOTO_TEXT, draft({ text: 'Müller', photos: 1 })],
     ['kindOnly', [say(texts.missing.photo)], draft({ kind: 'fin', text: 'Müller' })],
     [
       'finNoChantier',
@@ -370,6 +374,7 @@ describe('texts', () => {
   // A list is never taken for a chantier: the question is asked again.
   const list: Row[] = [
     ['none', WHICH_TEXT, draft({ text: '- tube 16mm - raccord' })],
+    ['noKind', WHICH_PHOTO_TEXT, draft({ text: '- tube 16mm - raccord', photos: 1 })],
     [
       'materielNoItems',
       RECEIVED,
@@ -418,6 +423,20 @@ describe('texts', () => {
     }));
     expect(reports).toEqual(report ? [report] : []);
     expect(outcome.effects).toHaveLength(reports.length);
+  });
+
+  it('photos first, the caption in the next text, then the report chosen: one report', () => {
+    const h = new ConversationHarness();
+    h.sendAll([h.photo(), h.photo()]);
+    const texted = h.send(h.text('Müller / onduleur + batterie posés'));
+    expect(summariseSays(texted.say)).toEqual([
+      sayMenu('📎 2 photos et un texte reçus. C’est pour quel rapport ?'),
+    ]);
+    const chosen = h.send(h.button('fin', { messageId: 90 }));
+    expect(summariseSays(chosen.say)).toEqual(RECEIVED);
+    expect(
+      reportEffects(chosen.effects).map((e) => [e.report.chantier, e.report.text, e.report.media.length]),
+    ).toEqual([['Müller', 'onduleur + batterie posés', 2]]);
   });
 
   it('a SAV description without a slash is kept and only the chantier is asked', () => {
@@ -488,7 +507,13 @@ describe('photos and image documents', () => {
   ];
 
   const captioned: Row[] = [
-    ['none', WHICH_ONE, draft({ chantier: 'Müller', text: 'onduleur posé', photos: 1 })],
+    [
+      'none',
+      [sayMenu('📎 1 photo et un texte reçus. C’est pour quel rapport ?')],
+      draft({ chantier: 'Müller', text: 'onduleur posé', photos: 1 }),
+    ],
+    // Already asked which report: a photo, even captioned, is not asked about again.
+    ['noKind', [], draft({ chantier: 'Müller', text: 'onduleur posé', photos: 2 })],
     ['kindOnly', RECEIVED, undefined, 1],
     ['finNoChantier', RECEIVED, undefined, 2],
     ['savNoDescription', RECEIVED, undefined, 1],
@@ -1143,6 +1168,8 @@ describe('nothing the technician sent is dropped silently (every state × every 
       const quiet =
         after !== undefined && (after.openAlbums.length > 0 || (after.kind === undefined && after.askedKind));
       if (!quiet) expect(outcome.say.length).toBeGreaterThan(0);
+      // A typed text is always answered, unless an album it belongs with is still arriving.
+      if (event.kind === 'text' && !after?.openAlbums.length) expect(outcome.say.length).toBeGreaterThan(0);
     }
     for (const s of outcome.say) expect(s.text.trim()).not.toBe('');
   });
