@@ -25,6 +25,8 @@ COPY package.json package-lock.json ./
 # The cache mount keeps npm's download cache out of the image.
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-fund --no-audit
 COPY --from=build /app/dist ./dist
+# Read at run time beside the code: /docs serves the contract as written (src/routes/docs.ts).
+COPY openapi.yaml ./
 # The only place the service writes: its SQLite file (WAL, so also -wal and -shm beside it).
 # Owned by the runtime user, so a fresh Docker volume mounted there is writable too.
 RUN mkdir -p /data && chown 1000:1000 /data

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -111,6 +113,33 @@ function commandsOf(
   return commands;
 }
 
+/** What a stage's COPY instructions take from the build context (not from another stage). */
+function copiedSources(stage: Stage): string[] {
+  return stage.instructions
+    .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from='))
+    .flatMap((i) => i.args.split(/\s+/).slice(0, -1))
+    .map((path) => path.replace(/\/$/, ''));
+}
+
+/**
+ * Files outside src/ that the code opens through `new URL('…', import.meta.url)`, relative to
+ * the repository (dist/x.js resolves them as src/x.ts does, so the image needs them too).
+ */
+function filesReadBesideTheCode(): string[] {
+  const srcRoot = fileURLToPath(new URL('../src/', import.meta.url));
+  const repoRoot = dirname(srcRoot);
+  const found = new Set<string>();
+  for (const file of readdirSync(srcRoot, { recursive: true, encoding: 'utf8' })) {
+    if (!file.endsWith('.ts')) continue;
+    const text = readFileSync(join(srcRoot, file), 'utf8');
+    for (const match of text.matchAll(/new URL\(\s*'([^']+)',\s*import\.meta\.url\s*\)/g)) {
+      const target = relative(repoRoot, resolve(dirname(join(srcRoot, file)), match[1]!));
+      if (!target.startsWith(`src${sep}`)) found.add(target.split(sep).join('/'));
+    }
+  }
+  return [...found].sort();
+}
+
 /** The Makefile targets .ci/run calls, in order. */
 function ciTargets(script: string): string[] {
   return script
@@ -150,17 +179,25 @@ describe('the Dockerfile runs what CI runs', () => {
   });
 
   it('builds from the same sources the type-check sees and ships only the build output', () => {
-    const copies = buildStage.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
-    expect(copies).toEqual([
-      'package.json package-lock.json ./',
-      'tsconfig.json tsconfig.build.json ./',
-      'src ./src',
+    expect(copiedSources(buildStage)).toEqual([
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'src',
     ]);
     const finalCopies = finalStage.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
-    expect(finalCopies).toEqual([
-      'package.json package-lock.json ./',
-      `--from=${buildStage.name ?? '0'} /app/dist ./dist`,
-    ]);
+    expect(finalCopies).toEqual(
+      expect.arrayContaining([
+        'package.json package-lock.json ./',
+        `--from=${buildStage.name ?? '0'} /app/dist ./dist`,
+      ]),
+    );
+  });
+
+  it('ships every file the service reads beside its code (dist/ mirrors src/)', () => {
+    const shipped = copiedSources(finalStage);
+    expect(filesReadBesideTheCode().filter((path) => !shipped.includes(path))).toEqual([]);
   });
 
   // CI calls `make install lint typecheck test`: nothing in it runs `npm run build`, so a build
@@ -235,13 +272,10 @@ describe('.dockerignore', () => {
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
 
-  it('keeps everything out of the build context but what the build stage copies', () => {
+  it('keeps everything out of the build context but what the stages copy', () => {
     expect(patterns[0]).toBe('*');
-    const copied = buildStage.instructions
-      .filter((i) => i.keyword === 'COPY')
-      .flatMap((i) => i.args.split(/\s+/).slice(0, -1))
-      .map((path) => path.replace(/\/?$/, ''));
+    const copied = new Set(stages.flatMap(copiedSources));
     const allowed = patterns.slice(1).map((pattern) => pattern.replace(/^!/, '').replace(/\/$/, ''));
-    expect(allowed.sort()).toEqual(copied.sort());
+    expect(allowed.sort()).toEqual([...copied].sort());
   });
 });
