@@ -25,6 +25,8 @@ const ALREADY_DONE = [
   // QUERY_ID_INVALID: the callback query was answered already or is too old to answer.
   'query is too old',
   'query id is invalid',
+  // Removing buttons from a message that no longer exists: there are no buttons left to remove.
+  'message to edit not found',
 ];
 
 function apiErrorDecision(error: TelegramApiError): FailureDecision {

@@ -1,0 +1,257 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Update } from '../../src/telegram/update-schema.ts';
+import {
+  davFiles,
+  fakeJpeg,
+  GROUPS,
+  type Remotes,
+  type ReportHarness,
+  startHarness,
+  startRemotes,
+} from '../support/report-harness.ts';
+import { buttonUpdate, freshUpdateId, PRIVATE_CHAT, TECHNICIAN, textUpdate } from '../support/updates.ts';
+
+let remotes: Remotes;
+let h: ReportHarness;
+beforeAll(async () => {
+  remotes = await startRemotes();
+});
+afterAll(async () => remotes.close());
+beforeEach(async () => {
+  await remotes.webdav.control({ reset: true });
+  h = await startHarness(remotes);
+});
+afterEach(async () => h.close());
+
+// 2026-03-25 14:30:12 UTC = 15:30:12 in Paris.
+const DATE = 1774449012;
+
+function photoUpdate(
+  fileId: string,
+  uniqueId: string,
+  messageId: number,
+  extra: { caption?: string; album?: string } = {},
+): Update {
+  return {
+    update_id: freshUpdateId(),
+    message: {
+      message_id: messageId,
+      date: DATE,
+      chat: PRIVATE_CHAT,
+      from: TECHNICIAN,
+      photo: [
+        { file_id: `${fileId}-small`, file_unique_id: `${uniqueId}-s`, width: 90, height: 68 },
+        { file_id: fileId, file_unique_id: uniqueId, width: 1280, height: 960 },
+      ],
+      ...(extra.caption ? { caption: extra.caption } : {}),
+      ...(extra.album ? { media_group_id: extra.album } : {}),
+    },
+  };
+}
+
+function addPhotos(count: number, seed: number) {
+  return Array.from({ length: count }, (_, i) => {
+    const bytes = fakeJpeg(seed + i);
+    const { file_id, file_unique_id } = remotes.telegram.addFile(bytes, { mimeType: 'image/jpeg' });
+    return { bytes, fileId: file_id, uniqueId: file_unique_id };
+  });
+}
+
+/** The Deck stand-in lives for the whole file: find this test's card by its report id. */
+const cardsOf = (publicId: string) =>
+  remotes.deck.store
+    .allCards()
+    .filter((card) => card.title.includes(publicId) || card.description.includes(publicId));
+
+const sentTo = (chatId: number) =>
+  remotes.telegram.calls.filter(
+    (c) =>
+      ['sendMessage', 'sendPhoto', 'sendMediaGroup'].includes(c.method) &&
+      Number(c.params.chat_id) === chatId,
+  );
+const textsTo = (chatId: number) =>
+  sentTo(chatId).map((c) => {
+    const text = c.params.text ?? c.params.caption;
+    return typeof text === 'string' ? text : '';
+  });
+
+describe('the three reports end to end', () => {
+  it('fin: an album with the caption on its 2nd item becomes one archive, one card, one group message, one confirmation', async () => {
+    const before = remotes.telegram.calls.length;
+    await h.post(buttonUpdate('fin'));
+    const photos = addPhotos(3, 10);
+    // Delivered out of order, one item twice: the order comes from message_id.
+    const updates = [
+      photoUpdate(photos[2]!.fileId, photos[2]!.uniqueId, 303, { album: 'album-fin' }),
+      photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 301, { album: 'album-fin' }),
+      photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 302, {
+        album: 'album-fin',
+        caption: 'Müller / onduleur + batterie posés',
+      }),
+    ];
+    for (const update of updates) await h.post(update);
+    await h.post({ ...updates[1]!, update_id: freshUpdateId() });
+    h.clock.advance(3_000);
+    await h.drain();
+
+    const folder = 'Chantiers/20260325_Müller/30_Photos_Chantier';
+    const files = davFiles(remotes.webdav.root);
+    const names = [...files.keys()]
+      .filter((p) => p.includes(folder))
+      .map((p) => p.slice(p.lastIndexOf('/') + 1));
+    expect(names.sort()).toEqual([
+      'photo_01_20260325_153012.jpg',
+      'photo_02_20260325_153012.jpg',
+      'photo_03_20260325_153012.jpg',
+    ]);
+    const byName = (n: number) =>
+      [...files.entries()].find(([p]) => p.endsWith(`photo_0${n}_20260325_153012.jpg`))![1];
+    expect([byName(1), byName(2), byName(3)]).toEqual(photos.map((p) => p.bytes));
+
+    const cards = cardsOf('FIN-0001');
+    expect(cards).toHaveLength(1);
+    expect(cards[0]!.title).toContain('Müller');
+    expect(cards[0]!.description).toContain('FIN-0001');
+
+    expect(textsTo(GROUPS.chantier)).toEqual([
+      expect.stringContaining('💶 Tu peux préparer la facture finale.'),
+    ]);
+    expect(textsTo(GROUPS.chantier)[0]).toContain(`📸 3 photos archivées → Nextcloud/${folder}/`);
+    const confirmations = textsTo(TECHNICIAN.id).filter((t) => t.startsWith('✅'));
+    expect(confirmations).toEqual([expect.stringContaining('FIN-0001')]);
+    expect(confirmations[0]).toContain(`3 photos archivées → ${folder}/`);
+    expect(remotes.telegram.calls.length).toBeGreaterThan(before);
+  });
+
+  it('sav: the description, the photos to the SAV group, a Markdown report and a card with a due date', async () => {
+    await h.post(buttonUpdate('sav'));
+    const [photo] = addPhotos(1, 40);
+    await h.post(
+      photoUpdate(photo!.fileId, photo!.uniqueId, 401, { caption: 'Müller / PAC en défaut E-12' }),
+    );
+    await h.drain();
+
+    const files = [...davFiles(remotes.webdav.root).keys()];
+    expect(files).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/SAV_Urgent\/2026-03-25_Müller\/photo_01_20260325_153012\.jpg$/),
+        expect.stringMatching(/SAV_Urgent\/2026-03-25_Müller\/SAV-0001\.md$/),
+      ]),
+    );
+    const group = sentTo(GROUPS.sav);
+    expect(group).toHaveLength(1);
+    expect(group[0]!.method).toBe('sendPhoto');
+    expect(String(group[0]!.params.caption)).toContain('🚨 SAV — Müller');
+    expect(String(group[0]!.params.caption)).toContain('PAC en défaut E-12');
+    const [card] = cardsOf('SAV-0001');
+    expect(card!.duedate).toBeTruthy();
+  });
+
+  it('materiel: a text alone gives the list to the Magasinier group', async () => {
+    await h.post(buttonUpdate('materiel'));
+    await h.post(textUpdate('Müller / - cuivre 28mm - disconnecteur - soupape anti-gel'));
+    await h.drain();
+    expect(textsTo(GROUPS.magasin)).toEqual([expect.stringContaining('📦 Matériel manquant — Müller')]);
+    expect(textsTo(GROUPS.magasin)[0]).toContain('- cuivre 28mm\n- disconnecteur\n- soupape anti-gel');
+    expect(cardsOf('MAT-0001')[0]!.description).toContain('- [ ] soupape anti-gel');
+    expect([...davFiles(remotes.webdav.root).keys()]).toEqual(
+      expect.arrayContaining([expect.stringMatching(/Logistique\/Manquants\/Müller\/MAT-0001\.md$/)]),
+    );
+  });
+
+  it('two albums for the same client the same day: numbering continues, nothing overwritten', async () => {
+    for (const [round, album] of ['a1', 'a2'].entries()) {
+      // Each report from a fresh menu: a second tap on the same message is ignored on purpose.
+      await h.post(buttonUpdate('fin', 60 + round));
+      const photos = addPhotos(2, 60 + round * 10);
+      await h.post(
+        photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 600 + round * 10, {
+          album,
+          caption: 'Dupont / pose',
+        }),
+      );
+      await h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 601 + round * 10, { album }));
+      h.clock.advance(3_000);
+      await h.drain();
+    }
+    const names = [...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Dupont/'));
+    expect(names.map((p) => p.slice(p.lastIndexOf('/') + 1, p.lastIndexOf('/') + 9)).sort()).toEqual([
+      'photo_01',
+      'photo_02',
+      'photo_03',
+      'photo_04',
+    ]);
+  });
+
+  it('reuses an existing folder of the same client, whatever its case and accents', async () => {
+    await h.post(buttonUpdate('fin'));
+    const [photo] = addPhotos(1, 80);
+    const existing = 'Chantiers/20250101_weiss/30_Photos_Chantier';
+    await remotesMkdir(existing);
+    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 801, { caption: 'Weiß / mise en service' }));
+    await h.drain();
+    expect([...davFiles(remotes.webdav.root).keys()]).toEqual(
+      expect.arrayContaining([expect.stringContaining(`${existing}/photo_01_20260325_153012.jpg`)]),
+    );
+    expect([...davFiles(remotes.webdav.root).keys()].some((p) => p.includes('20260325_Weiß'))).toBe(false);
+  });
+
+  it('a late album item joins its report: same folder, a short note, no second group message', async () => {
+    await h.post(buttonUpdate('fin'));
+    const photos = addPhotos(2, 90);
+    await h.post(
+      photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 901, { album: 'late', caption: 'Klein / pose' }),
+    );
+    h.clock.advance(3_000);
+    await h.drain();
+    await h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 902, { album: 'late' }));
+    await h.drain();
+    const names = [...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Klein/'));
+    expect(names).toHaveLength(2);
+    expect(textsTo(GROUPS.chantier).filter((t) => t.includes('Klein'))).toHaveLength(1);
+    expect(textsTo(TECHNICIAN.id)).toEqual(
+      expect.arrayContaining([expect.stringContaining('+1 photo ajoutée')]),
+    );
+  });
+
+  it('a full Nextcloud (507) is not retried in a loop: the technician and the office are told', async () => {
+    await remotes.webdav.control({ failNext: { status: 507, times: 50, method: 'PUT' } });
+    await h.post(buttonUpdate('fin'));
+    const [photo] = addPhotos(1, 95);
+    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 951, { caption: 'Roth / pose' }));
+    await h.drain();
+    const dead = await h.db
+      .selectFrom('jobs')
+      .select(['type', 'attempts'])
+      .where('state', '=', 'dead')
+      .execute();
+    expect(dead).toEqual([{ type: 'report.archive-photo', attempts: 1 }]);
+    expect(textsTo(GROUPS.chantier).find((t) => t.includes('Roth'))).toContain('Archivage Nextcloud échoué');
+    expect(textsTo(TECHNICIAN.id).find((t) => t.startsWith('✅ FIN-0001 — Roth'))).toContain(
+      'Archivage Nextcloud échoué',
+    );
+  });
+
+  it('a Nextcloud briefly unavailable (503) is retried until the photo is filed', async () => {
+    await remotes.webdav.control({ failNext: { status: 503, times: 2, method: 'PUT' } });
+    await h.post(buttonUpdate('fin'));
+    const [photo] = addPhotos(1, 97);
+    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 971, { caption: 'Meyer / pose' }));
+    await h.drain();
+    expect([...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Meyer/'))).toHaveLength(1);
+    expect(await h.db.selectFrom('jobs').select('id').where('state', '=', 'dead').execute()).toEqual([]);
+  });
+});
+
+async function remotesMkdir(path: string): Promise<void> {
+  let current = '';
+  for (const segment of path.split('/')) {
+    current = current ? `${current}/${segment}` : segment;
+    await fetch(new URL(current.split('/').map(encodeURIComponent).join('/'), remotes.webdav.davUrl), {
+      method: 'MKCOL',
+      headers: {
+        authorization: `Basic ${Buffer.from('etm-bot:fake-app-password-not-real').toString('base64')}`,
+      },
+    });
+  }
+}

@@ -1,0 +1,128 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { buildApp } from '../../src/app.ts';
+import { type Background, createBackground } from '../../src/background.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { type Db, openDatabase } from '../../src/db/database.ts';
+import type { Update } from '../../src/telegram/update-schema.ts';
+import { TestClock } from './database.ts';
+import { type DeckStandIn, startDeckStandIn } from './deck-stand-in.ts';
+import { STAND_IN_TOKEN, TelegramStandIn } from './telegram-stand-in.ts';
+import { startWebDavServer, type WebDavServer } from './webdav-server.ts';
+
+/** Fake credentials and ids of the report tests: never real ones. */
+export const NEXTCLOUD_USER = 'etm-bot';
+export const NEXTCLOUD_PASSWORD = 'fake-app-password-not-real';
+export const GROUPS = { chantier: -1001111111111, sav: -1002222222222, magasin: -1003333333333 };
+
+/** The remote stand-ins, started once per test file (the WebDAV server is a PHP process). */
+export interface Remotes {
+  readonly telegram: TelegramStandIn;
+  readonly webdav: WebDavServer;
+  readonly deck: DeckStandIn;
+  close(): Promise<void>;
+}
+
+export async function startRemotes(): Promise<Remotes> {
+  const telegram = await TelegramStandIn.start();
+  const webdav = await startWebDavServer({ user: NEXTCLOUD_USER, password: NEXTCLOUD_PASSWORD });
+  const deck = await startDeckStandIn({ user: NEXTCLOUD_USER, password: NEXTCLOUD_PASSWORD });
+  return {
+    telegram,
+    webdav,
+    deck,
+    async close() {
+      await Promise.all([telegram.close(), webdav.close(), deck.close()]);
+    },
+  };
+}
+
+/** The whole service on an in-memory database, its worker drained by hand with a test clock. */
+export interface ReportHarness {
+  readonly config: Config;
+  readonly db: Db;
+  readonly clock: TestClock;
+  readonly background: Background;
+  post(update: Update): Promise<{ status: number; body: string }>;
+  /** Runs jobs, moving the clock, until nothing is left to run (bounded). */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  remotes: Remotes,
+  env: Record<string, string> = {},
+): Promise<ReportHarness> {
+  const config = loadConfig({
+    BOTS: 'etm-terrain',
+    BOT_ETM_TERRAIN_TOKEN: STAND_IN_TOKEN,
+    BOT_ETM_TERRAIN_GROUP_CHANTIER: String(GROUPS.chantier),
+    BOT_ETM_TERRAIN_GROUP_SAV: String(GROUPS.sav),
+    BOT_ETM_TERRAIN_GROUP_MAGASIN: String(GROUPS.magasin),
+    TELEGRAM_API_URL: remotes.telegram.apiUrl,
+    NEXTCLOUD_URL: remotes.webdav.url,
+    DECK_URL: remotes.deck.url,
+    NEXTCLOUD_USER,
+    NEXTCLOUD_PASSWORD,
+    DATABASE_URL: 'sqlite::memory:',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const db = await openDatabase(config.databaseUrl);
+  const clock = new TestClock();
+  const logger = pino({ level: 'silent' });
+  const background = createBackground(config, db, logger, clock.now);
+  const app = await buildApp(config, { db, logger, clock: clock.now });
+  return {
+    config,
+    db,
+    clock,
+    background,
+    async post(update) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/telegram/update',
+        headers: { 'content-type': 'application/json', 'x-bot-slug': 'etm-terrain' },
+        payload: JSON.stringify(update),
+      });
+      return { status: response.statusCode, body: response.body };
+    },
+    async drain() {
+      for (let round = 0; round < 60; round++) {
+        await background.worker.runOnce();
+        const waiting = await db
+          .selectFrom('jobs')
+          .select('id')
+          .where('state', 'in', ['pending', 'running'])
+          .where('type', 'not like', 'telegram.set-commands')
+          .execute();
+        if (waiting.length === 0) return;
+        clock.advance(1_000);
+      }
+      throw new Error('jobs still waiting after 60 simulated seconds');
+    },
+    async close() {
+      await app.close();
+      await background.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** Every file below the WebDAV root, as `relative/path` → bytes. */
+export function davFiles(root: string, dir = ''): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const name of readdirSync(join(root, dir))) {
+    const path = dir ? `${dir}/${name}` : name;
+    if (statSync(join(root, path)).isDirectory()) for (const [p, b] of davFiles(root, path)) files.set(p, b);
+    else files.set(path, readFileSync(join(root, path)));
+  }
+  return files;
+}
+
+/** A small, distinct JPEG-looking file (the magic bytes are what the archive checks). */
+export function fakeJpeg(seed: number): Buffer {
+  const body = Buffer.alloc(64 + seed, seed);
+  return Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), body]);
+}
