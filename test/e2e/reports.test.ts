@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Update } from '../../src/telegram/update-schema.ts';
 import {
@@ -240,6 +243,35 @@ describe('the three reports end to end', () => {
     await h.drain();
     expect([...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Meyer/'))).toHaveLength(1);
     expect(await h.db.selectFrom('jobs').select('id').where('state', '=', 'dead').execute()).toEqual([]);
+  });
+});
+
+describe('a restart in the middle of an album', () => {
+  it('loses nothing: the album closes after restart and becomes one report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'etm-restart-'));
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` };
+    const first = await startHarness(remotes, env);
+    await first.post(buttonUpdate('fin', 70));
+    const photos = addPhotos(3, 120);
+    await first.post(
+      photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 1201, {
+        album: 'restart',
+        caption: 'Bauer / pose',
+      }),
+    );
+    await first.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 1202, { album: 'restart' }));
+    await first.close();
+
+    const second = await startHarness(remotes, env);
+    await second.post(photoUpdate(photos[2]!.fileId, photos[2]!.uniqueId, 1203, { album: 'restart' }));
+    second.clock.advance(3_000);
+    await second.drain();
+    const reports = await second.db.selectFrom('reports').select(['public_id', 'media']).execute();
+    expect(reports).toHaveLength(1);
+    expect(JSON.parse(reports[0]!.media)).toHaveLength(3);
+    expect([...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Bauer/'))).toHaveLength(3);
+    await second.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
