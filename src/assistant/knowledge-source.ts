@@ -1,0 +1,51 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { NoteFile } from './knowledge-units.ts';
+
+/**
+ * Where the known fixes are written: the Nextcloud folder `Wiki_SAV/` in production, a local
+ * folder in development and tests. A source lists every Markdown note with its text.
+ */
+export interface KnowledgeSource {
+  list(): Promise<NoteFile[]>;
+}
+
+/** Why the notes could not be listed: the sync is retried later, the old index stays in use. */
+export class KnowledgeSourceError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'KnowledgeSourceError';
+  }
+}
+
+/**
+ * Every `*.md` under `root`, sorted by path. `README.md` files and dot files are skipped: they
+ * describe the folder, they are not fixes.
+ */
+export function localFolderSource(root: string): KnowledgeSource {
+  return {
+    async list() {
+      try {
+        const names = await readdir(root, { recursive: true });
+        const paths = names
+          .map((name) => relative(root, join(root, name)).split(sep).join('/'))
+          .filter(isNotePath)
+          .sort();
+        return await Promise.all(
+          paths.map(async (path) => ({ path, text: await readFile(join(root, path), 'utf8') })),
+        );
+      } catch (error) {
+        throw new KnowledgeSourceError(`cannot read the knowledge folder ${root}`, { cause: error });
+      }
+    },
+  };
+}
+
+/** A note of the knowledge base, by its path alone (shared with other sources). */
+export function isNotePath(path: string): boolean {
+  const segments = path.split('/');
+  const name = segments.at(-1) ?? '';
+  return (
+    /\.md$/iu.test(name) && name.toLowerCase() !== 'readme.md' && !segments.some((s) => s.startsWith('.'))
+  );
+}
