@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { buildApp } from '../../src/app.ts';
+import { type Background, createBackground } from '../../src/background.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -33,16 +34,30 @@ export interface TestApp {
   readonly config: Config;
   readonly logs: LogCapture;
   readonly clock: { now: Date };
+  /**
+   * The service's worker and its remote clients (`createBackground`), on the same clock, when
+   * asked for: tests drain it with `background.worker.runOnce()`, never by starting its loop.
+   */
+  readonly background: Background | undefined;
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /** Build the background worker as the server does (point `TELEGRAM_API_URL` at a stand-in). */
+  readonly background?: boolean;
+}
+
 /** A full app on an in-memory database with a settable clock and captured logs. */
-export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  overrides: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const config = loadConfig(testEnv(overrides));
   const db = await openDatabase(config.databaseUrl);
   const logs = new LogCapture();
   const clock = { now: new Date('2026-03-25T14:30:00Z') };
   const logger = createLogger(config.logLevel, logs);
+  const background = options.background ? createBackground(config, db, logger, () => clock.now) : undefined;
   const app = await buildApp(config, { db, logger, clock: () => clock.now });
   await app.ready();
   return {
@@ -51,8 +66,10 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
     config,
     logs,
     clock,
+    background,
     async close() {
       await app.close();
+      await background?.close();
       await db.destroy();
     },
   };
