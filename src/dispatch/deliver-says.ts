@@ -13,7 +13,8 @@ export interface DeliveryMode {
 
 /**
  * Sends what the conversation says: plain lines to a private message go back in the gateway's
- * synchronous `text` (instant, no API call); keyboards and anything else become Bot API jobs.
+ * synchronous `text` (instant, no API call); keyboards and anything else become Bot API jobs,
+ * in order.
  * Without a token (demo), everything comes back synchronously, buttons shown as text, so a
  * developer with curl sees what a technician would.
  */
@@ -26,12 +27,10 @@ export async function deliverSays(
   now: Date,
 ): Promise<string | undefined> {
   if (!mode.botApi) return joinReply(says.map(asPlainText));
-  const reply: string[] = [];
+  // The gateway relays our text only after we answer, and the worker may send a Bot API message
+  // before that: mixing both would shuffle the lines. When one needs the API (buttons), all go.
+  if (mode.syncReply && says.every((say) => !say.keyboard)) return joinReply(says.map((say) => say.text));
   for (const [index, say] of says.entries()) {
-    if (mode.syncReply && !say.keyboard) {
-      reply.push(say.text);
-      continue;
-    }
     await enqueue(
       trx,
       {
@@ -47,7 +46,7 @@ export async function deliverSays(
       now,
     );
   }
-  return joinReply(reply);
+  return undefined;
 }
 
 function asPlainText(say: Say): string {

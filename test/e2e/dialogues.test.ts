@@ -369,6 +369,55 @@ describe('buttons', () => {
   });
 });
 
+describe('time-outs', () => {
+  const SET_ASIDE =
+    '🕒 Ton rapport en cours (Alerte SAV, un texte) est resté 31 min sans suite : je l’ai mis de côté.';
+
+  it('a draft left 30 min is set aside with resume/abandon buttons, told before the answer to what came next', async () => {
+    await post(textUpdate('/sav'));
+    await post(textUpdate('PAC en défaut E-12'));
+    advance(31 * 60_000);
+    // Lines that must arrive in order all go through the Bot API when one of them has buttons.
+    expect(await post(textUpdate('/aide'))).toBeUndefined();
+    const calls = await drain();
+    expect(calls.map((c) => c.params)).toEqual([
+      {
+        chat_id: PRIVATE_CHAT.id,
+        text: SET_ASIDE,
+        reply_markup: {
+          inline_keyboard: [
+            [
+              { text: '↩️ Reprendre', callback_data: 'reprendre' },
+              { text: '🗑️ Abandonner', callback_data: 'abandonner' },
+            ],
+          ],
+        },
+      },
+      { chat_id: PRIVATE_CHAT.id, text: expect.stringMatching(/^ℹ️ Trois rapports/u) },
+    ]);
+
+    const resume = buttonUpdate('reprendre', lastSentMessageId() - 1);
+    await post(resume);
+    expect(sent(await drain())).toEqual([
+      '↩️ On reprend : Alerte SAV, un texte.',
+      '🏠 Pour quel chantier ? Réponds juste le nom (ex. Müller).',
+    ]);
+    expect(await post(textUpdate('Müller'))).toBe(RECEIVED);
+    expect(await reports()).toEqual([
+      expect.objectContaining({ publicId: 'SAV-0001', chantier: 'Müller', text: 'PAC en défaut E-12' }),
+    ]);
+  });
+
+  it('/annuler of a set-aside draft says what was dropped, synchronously', async () => {
+    await post(textUpdate('/sav'));
+    await post(textUpdate('PAC en défaut E-12'));
+    advance(31 * 60_000);
+    await post(textUpdate('/aide'));
+    expect(await post(textUpdate('/annuler'))).toBe('🗑️ Annulé. J’ai abandonné : Alerte SAV, un texte.');
+    expect(await post(textUpdate('/reprendre'))).toBe('Aucun rapport mis de côté.');
+  });
+});
+
 describe('who is served', () => {
   it('someone not on the allowlist gets one polite refusal; nothing is recorded but the dedupe mark', async () => {
     await t.close();
