@@ -8,7 +8,7 @@
 # choosing another PHP than the one the package set was checked with.
 set -eu
 
-PACKAGES="curl php-sabre-dav php8.2-cli php8.2-xml php8.2-mbstring php8.2-intl chromium"
+PACKAGES="curl php-sabre-dav php8.2-cli php8.2-xml php8.2-mbstring php8.2-intl chromium fonts-noto-color-emoji"
 
 missing=""
 for package in $PACKAGES; do

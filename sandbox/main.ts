@@ -1,0 +1,71 @@
+import { relative } from 'node:path';
+import { ConfigError } from '../src/config.ts';
+import { SANDBOX_GROUPS, SANDBOX_SLUG } from './sandbox-env.ts';
+import { type Sandbox, startSandbox } from './start-sandbox.ts';
+
+/**
+ * `node sandbox/main.ts` (what `make run` does when no bot is configured): the whole product
+ * locally, zero credentials. Tunables come from the environment (PORT, LOG_LEVEL,
+ * ALBUM_QUIET_MS, …); SANDBOX_DATA_DIR moves the data folder (default data/sandbox).
+ */
+async function main(): Promise<void> {
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox({
+      env: process.env,
+      ...(process.env.SANDBOX_DATA_DIR ? { dataDir: process.env.SANDBOX_DATA_DIR } : {}),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  process.stdout.write(banner(sandbox));
+  const stop = (signal: string) => {
+    process.stdout.write(`\n${signal}: stopping the sandbox…\n`);
+    sandbox.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`the sandbox did not stop cleanly: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => {
+    stop('SIGINT');
+  });
+  process.once('SIGTERM', () => {
+    stop('SIGTERM');
+  });
+}
+
+function banner(sandbox: Sandbox): string {
+  const url = sandbox.url.replace('127.0.0.1', 'localhost');
+  const folder = shortPath(sandbox.nextcloudFolder);
+  return `
+  etm-terrain sandbox — the real service, every remote stood in locally, no credentials
+
+  Web chat           ${url}/sandbox
+  Service            ${url}  (POST /telegram/update, X-Bot-Slug: ${SANDBOX_SLUG})
+  Nextcloud files    ${folder}/
+  Database           ${shortPath(sandbox.config.databaseUrl.slice('sqlite:'.length))}
+  Telegram Bot API   ${sandbox.telegram.apiUrl}  (stand-in, fake token)
+  Nextcloud WebDAV   ${sandbox.webdav.url}  (sabre/dav, user etm-sandbox)
+  Deck               ${sandbox.deck.apiUrl}  (stand-in, in memory: empty at each start)
+  Groups             ${SANDBOX_GROUPS.chantier.title} ${SANDBOX_GROUPS.chantier.id} · ${SANDBOX_GROUPS.sav.title} ${SANDBOX_GROUPS.sav.id} · ${SANDBOX_GROUPS.magasin.title} ${SANDBOX_GROUPS.magasin.id}
+  SAV assistant      off (no Ollama stand-in yet)
+
+  From another terminal:  make send SAMPLE=start   (samples in samples/updates/)
+  Ctrl-C stops everything.
+`;
+}
+
+/** Relative to the current folder when inside it, absolute otherwise. */
+function shortPath(path: string): string {
+  const inside = relative(process.cwd(), path);
+  return inside === '' || inside.startsWith('..') ? path : inside;
+}
+
+await main();

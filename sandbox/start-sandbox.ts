@@ -1,0 +1,197 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { type Config, loadConfig } from '../src/config.ts';
+import { type Service, startService } from '../src/service.ts';
+import { type DeckStandIn, startDeckStandIn } from '../test/support/deck-stand-in.ts';
+import { TelegramStandIn } from '../test/support/telegram-stand-in.ts';
+import { startWebDavServer, type WebDavServer } from '../test/support/webdav-server.ts';
+import { ActivityFeed } from './activity-feed.ts';
+import { startBotApiTap } from './bot-api-tap.ts';
+import { startNextcloudFront } from './nextcloud-front.ts';
+import { holdSampleFiles, loadSamples } from './samples.ts';
+import {
+  SANDBOX_GROUPS,
+  SANDBOX_NEXTCLOUD_PASSWORD,
+  SANDBOX_NEXTCLOUD_USER,
+  SANDBOX_SLUG,
+  SANDBOX_TECHNICIAN,
+  SANDBOX_TOKEN,
+  sandboxEnv,
+} from './sandbox-env.ts';
+import { type SandboxPageConfig, sandboxRoutes } from './sandbox-routes.ts';
+import { TelegramFiles } from './telegram-files.ts';
+import { captureUpdates } from './update-capture.ts';
+
+/**
+ * The whole product on one machine with zero credentials: the real service, in-process, wired
+ * to local stand-ins of Telegram, Nextcloud (WebDAV + Deck), with the sandbox's web pages
+ * added to it. `make run` starts it when no bot is configured; the browser test starts it too.
+ */
+
+export interface SandboxOptions {
+  /** 0 for any free port (tests). Default: PORT from `env`, else 8080. */
+  readonly port?: number;
+  /** Where the database, the Nextcloud files and the sent photos live. Default `data/sandbox`. */
+  readonly dataDir?: string;
+  /** Tunables (LOG_LEVEL, ALBUM_QUIET_MS, …): see TUNABLE_KEYS. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly logger?: Logger;
+}
+
+export interface Sandbox {
+  /** The service's root URL, e.g. `http://127.0.0.1:8080`; the web chat is at `${url}/sandbox`. */
+  readonly url: string;
+  readonly config: Config;
+  readonly service: Service;
+  readonly dataDir: string;
+  /** The Nextcloud user's files on disk (what the WebDAV server serves). */
+  readonly nextcloudFolder: string;
+  readonly telegram: TelegramStandIn;
+  readonly webdav: WebDavServer;
+  readonly deck: DeckStandIn;
+  /** Every Update answered and Bot API call made, in order (what the web page shows). */
+  readonly feed: ActivityFeed;
+  /** Stops the service gracefully, then every stand-in (php included). Idempotent. */
+  close(): Promise<void>;
+}
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const REPO = resolve(HERE, '..');
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const closers: (() => Promise<void>)[] = [];
+  // Everything is closed even when one part fails to; then the failures are reported.
+  const closeAll = async () => {
+    const failures: unknown[] = [];
+    for (const close of closers.splice(0).reverse())
+      await close().catch((error: unknown) => failures.push(error));
+    if (failures.length > 0) throw new AggregateError(failures, 'some sandbox parts did not stop cleanly');
+  };
+  try {
+    return await start(options, closers, closeAll);
+  } catch (error) {
+    await closeAll().catch(() => undefined); // the first error says more
+    throw error;
+  }
+}
+
+async function start(
+  options: SandboxOptions,
+  closers: (() => Promise<void>)[],
+  closeAll: () => Promise<void>,
+): Promise<Sandbox> {
+  const dataDir = resolve(options.dataDir ?? join(REPO, 'data', 'sandbox'));
+  const nextcloudFolder = join(dataDir, 'nextcloud');
+  await mkdir(nextcloudFolder, { recursive: true });
+
+  const telegram = await TelegramStandIn.start({ tokens: [SANDBOX_TOKEN] });
+  closers.push(() => telegram.close());
+  const tap = await startBotApiTap(telegram.apiUrl);
+  closers.push(() => tap.close());
+  const webdav = await startWebDavServer({
+    user: SANDBOX_NEXTCLOUD_USER,
+    password: SANDBOX_NEXTCLOUD_PASSWORD,
+    root: nextcloudFolder,
+  }).catch((error: unknown) => {
+    throw new Error('could not start the WebDAV server: run tools/install-debian-packages.sh (php)', {
+      cause: error,
+    });
+  });
+  closers.push(() => webdav.close());
+  const deck = await startDeckStandIn({ user: SANDBOX_NEXTCLOUD_USER, password: SANDBOX_NEXTCLOUD_PASSWORD });
+  closers.push(() => deck.close());
+  const front = await startNextcloudFront({ webdavUrl: webdav.url, deckUrl: deck.url });
+  closers.push(() => front.close());
+
+  const files = await TelegramFiles.open(telegram, join(dataDir, 'telegram-files'));
+  const samples = await loadSamples(join(REPO, 'samples', 'updates'));
+  holdSampleFiles(samples, files, await bundledPhotos());
+
+  const given = { ...options.env, ...(options.port === undefined ? {} : { PORT: String(options.port) }) };
+  const config = loadConfig(
+    sandboxEnv(
+      {
+        telegramApiUrl: tap.url,
+        nextcloudUrl: front.url,
+        databaseFile: join(dataDir, 'etm-terrain.db'),
+      },
+      given,
+    ),
+  );
+  const feed = new ActivityFeed();
+  closers.push(async () => {
+    feed.close();
+  });
+  tap.on('call', (call) => {
+    feed.addBotApiCall(call);
+  });
+  front.on('request', () => {
+    feed.changed();
+  });
+
+  const service = await startService(config, {
+    ...(options.logger ? { logger: options.logger } : {}),
+    extend: async (app, parts) => {
+      app.addHook('onSend', captureUpdates(feed));
+      await app.register(sandboxRoutes, {
+        page: pageConfig(config),
+        feed,
+        files,
+        samples,
+        nextcloudRoot: nextcloudFolder,
+        deck: deck.store,
+        db: parts.db,
+        publicFolder: join(HERE, 'public'),
+      });
+      if (!app.hasRoute({ method: 'GET', url: '/' })) {
+        app.get('/', async (_request, reply) => reply.redirect('/sandbox'));
+      }
+    },
+  });
+  // The service goes first: its worker must stop before the remotes it calls.
+  closers.push(() => service.shutdown('sandbox closing'));
+
+  const { port } = service.app.server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    config,
+    service,
+    dataDir,
+    nextcloudFolder,
+    telegram,
+    webdav,
+    deck,
+    feed,
+    close() {
+      closing ??= closeAll();
+      return closing;
+    },
+  };
+}
+
+function pageConfig(config: Config): SandboxPageConfig {
+  return {
+    slug: SANDBOX_SLUG,
+    technician: SANDBOX_TECHNICIAN,
+    groups: [
+      { key: 'chantier', ...SANDBOX_GROUPS.chantier },
+      { key: 'sav', ...SANDBOX_GROUPS.sav },
+      { key: 'magasin', ...SANDBOX_GROUPS.magasin },
+    ],
+    deckBoard: config.deckBoard,
+    albumQuietMs: config.albumQuietMs,
+    assistant: false,
+  };
+}
+
+/** The bundled photos (sandbox/fixtures/*.jpg), in name order. */
+export async function bundledPhotos(): Promise<Buffer[]> {
+  const folder = join(HERE, 'fixtures');
+  const names = (await readdir(folder)).filter((name) => name.endsWith('.jpg')).sort();
+  return Promise.all(names.map(async (name) => readFile(join(folder, name))));
+}
