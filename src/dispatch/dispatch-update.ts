@@ -3,6 +3,7 @@ import { type Event, toEvent } from '../conversation/events.ts';
 import type { ConversationSettings } from '../conversation/settings.ts';
 import { texts } from '../conversation/texts.ts';
 import type { Db } from '../db/database.ts';
+import { enqueue } from '../queue/enqueue.ts';
 import type { Update } from '../telegram/update-schema.ts';
 import { applyEvent } from './apply-event.ts';
 import { deliverSays } from './deliver-says.ts';
@@ -40,6 +41,19 @@ export async function dispatchUpdate(
     };
     if (!isAllowed(bot, event)) {
       // Nothing is recorded for strangers beyond the dedupe mark; they get one polite line.
+      if (event.kind === 'button' && mode.botApi) {
+        // A tap waits for its answer (the button spins until then): the refusal is that answer.
+        await enqueue(
+          trx,
+          {
+            type: 'telegram.answer-callback',
+            idempotencyKey: `${bot.slug}:${sourceKey}:answer`,
+            payload: { slug: bot.slug, callbackQueryId: event.callbackQueryId, text: texts.refused },
+          },
+          now,
+        );
+        return nothing('refused');
+      }
       const reply = await deliverSays(trx, conversation, refusal(event, bot.slug), sourceKey, mode, now);
       return { outcome: 'refused', reply };
     }

@@ -434,6 +434,23 @@ describe('who is served', () => {
     expect(await drain()).toEqual([]);
   });
 
+  it('a stranger tapping a button gets the refusal as the answer to the tap', async () => {
+    await t.close();
+    await start({ BOT_ETM_TERRAIN_ALLOWED_USERS: '222222222' });
+    const tap = buttonUpdate('fin');
+    expect(await post(tap)).toBeUndefined();
+    expect(await drain()).toEqual([
+      {
+        method: 'answerCallbackQuery',
+        params: {
+          callback_query_id: tap.callback_query!.id,
+          text: '⛔ Ce bot est réservé aux techniciens d’ETM. Demande au bureau de t’ajouter.',
+        },
+      },
+    ]);
+    expect(await t.db.selectFrom('conversations').selectAll().execute()).toEqual([]);
+  });
+
   it('someone on the allowlist is served', async () => {
     await t.close();
     await start({ BOT_ETM_TERRAIN_ALLOWED_USERS: `222222222,${TECHNICIAN.id}` });
