@@ -275,6 +275,41 @@ describe('albums', () => {
     ]);
   });
 
+  it('⚠️ SAV with an album: photos are optional but kept, one report', async () => {
+    await post(textUpdate('/sav'));
+    const items = [
+      photoUpdate({ media_group_id: 'sav-album', caption: 'Weber / fuite au circulateur' }),
+      photoUpdate({ media_group_id: 'sav-album' }),
+    ];
+    for (const item of items) await post(item);
+    advance(QUIET_MS);
+    await drain();
+    expect(await reports()).toEqual([
+      expect.objectContaining({
+        publicId: 'SAV-0001',
+        chantier: 'Weber',
+        text: 'fuite au circulateur',
+        media: items.map((u) => u.message!.photo!.at(-1)!.file_id),
+      }),
+    ]);
+  });
+
+  it('a straggler arriving after the close (slow upload) joins the draft; the dialogue goes on', async () => {
+    const items = [photoUpdate({ media_group_id: 'slow' }), photoUpdate({ media_group_id: 'slow' })];
+    for (const item of items) await post(item);
+    advance(QUIET_MS);
+    expect(sent(await drain())).toEqual(['📎 2 photos reçues. C’est pour quel rapport ?']);
+    const menuId = lastSentMessageId();
+    advance(5000);
+    expect(await post(photoUpdate({ media_group_id: 'slow' }))).toBeUndefined();
+    await post(buttonUpdate('fin', menuId));
+    expect(sent(await drain())).toEqual([
+      '🏠 Quel client ? Réponds par ex. « Müller » ou « Müller / onduleur posé ».',
+    ]);
+    expect(await post(textUpdate('Müller'))).toBe(RECEIVED);
+    expect((await reports())[0]?.media).toHaveLength(3);
+  });
+
   it('photos before choosing the report: kept, the report asked with the buttons', async () => {
     const items = [photoUpdate({ media_group_id: 'a2' }), photoUpdate({ media_group_id: 'a2' })];
     for (const item of items) expect(await post(item)).toBeUndefined();
@@ -366,6 +401,46 @@ describe('buttons', () => {
     expect(sent(calls)).toEqual([
       '📦 Matériel manquant : écris « Chantier / - article - article » (ex. Müller / - cuivre 28mm - disconnecteur).',
     ]);
+  });
+});
+
+describe('other messages', () => {
+  it('a voice message is answered synchronously, an edited one through the Bot API', async () => {
+    const voice: Update = {
+      update_id: freshUpdateId(),
+      message: {
+        message_id: 77,
+        date: 1774449000,
+        chat: PRIVATE_CHAT,
+        from: TECHNICIAN,
+        voice: { file_id: 'v1', file_unique_id: 'uv1', duration: 3, mime_type: 'audio/ogg' },
+      },
+    };
+    expect(await post(voice)).toBe(
+      '🎤 Je ne lis pas les messages vocaux : écris-moi en texte, s’il te plaît.',
+    );
+    const edited: Update = {
+      update_id: freshUpdateId(),
+      edited_message: {
+        message_id: 78,
+        date: 1774449000,
+        edit_date: 1774449060,
+        chat: PRIVATE_CHAT,
+        from: TECHNICIAN,
+        text: 'Müller / corrigé',
+      },
+    };
+    expect(await post(edited)).toBeUndefined();
+    expect(sent(await drain())).toEqual([
+      '✏️ Je ne vois pas les messages modifiés : renvoie le texte corrigé, s’il te plaît.',
+    ]);
+  });
+
+  it('a repeated update_id is handled once', async () => {
+    const update = textUpdate('/sav Müller / PAC en défaut');
+    expect(await post(update)).toBe(RECEIVED);
+    expect(await post(update)).toBeUndefined();
+    expect(await reports()).toHaveLength(1);
   });
 });
 
