@@ -10,7 +10,10 @@ export PATH := $(NODE_BIN):$(PATH)
 export npm_config_nodedir := $(abspath $(NODE_BIN)/..)
 
 SAMPLE ?= start
-SLUG ?= demo
+# Bots configured for the real service (environment, else .env): none means `make run` starts
+# the sandbox, and `make send` talks to its bot. Make 4.3's $(shell) ignores the PATH above.
+CONFIGURED_BOTS = $(shell $(NODE_BIN)/node sandbox/configured-bots.ts)
+SLUG ?= $(or $(firstword $(CONFIGURED_BOTS)),sandbox)
 URL ?= http://127.0.0.1:8080
 
 .PHONY: help install build run test check lint typecheck format bench send ci clean
@@ -27,8 +30,13 @@ install: node_modules/.installed ## install the npm packages (npm ci)
 build: install ## compile TypeScript to dist/
 	npm run --silent build
 
-run: build ## start the service in the foreground (demo slug when BOTS is unset)
-	node --enable-source-maps dist/server.js
+run: install ## the sandbox (no bot configured; web chat at /sandbox), else the real service
+	@if [ -n "$(CONFIGURED_BOTS)" ]; then \
+	  $(MAKE) --no-print-directory build && exec node --enable-source-maps dist/server.js; \
+	else \
+	  echo 'No bot configured (BOTS unset in the environment and in .env): starting the sandbox.'; \
+	  exec node sandbox/main.ts; \
+	fi
 
 test: install ## run the whole test suite
 	npx vitest run
@@ -51,7 +59,7 @@ send: ## post samples/updates/$(SAMPLE).json to $(URL) as bot $(SLUG)
 	@tools/send-sample.sh "$(SAMPLE)" "$(SLUG)" "$(URL)"
 
 ci: ## what .ci/run does after installing system packages
-	$(MAKE) install lint typecheck test
+	$(MAKE) install lint typecheck build test
 
 clean: ## remove build output and installed tools
 	rm -rf dist node_modules .tools
