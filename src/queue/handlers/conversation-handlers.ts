@@ -27,7 +27,9 @@ export function conversationHandlers(deps: ConversationHandlerDeps): Record<stri
         if (delay === undefined) return;
         // Another photo of the album came in since this job was scheduled: wait for silence.
         if (delay > 0) throw new PostponeError(delay, 'album still receiving photos');
-        const sourceKey = `album:${mediaGroupId}`;
+        // Keyed by the album's last item too: an album reopened in a later draft speaks again.
+        const album = stored.state.draft?.openAlbums.find((a) => a.mediaGroupId === mediaGroupId);
+        const sourceKey = `album:${mediaGroupId}:${album?.lastItemAt ?? 0}`;
         const ctx = { slug, now, settings: deps.settings };
         const outcome = await applyEvent(
           trx,
