@@ -6,7 +6,11 @@ import type { Config } from './config.ts';
 import { conversationSettings } from './conversation/settings.ts';
 import type { Db } from './db/database.ts';
 import { errorHandler, HttpError } from './http-error.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoute } from './routes/metrics.ts';
 import { telegramUpdateRoute } from './routes/telegram-update.ts';
 
 export interface AppDeps {
@@ -15,6 +19,8 @@ export interface AppDeps {
   readonly clock?: () => Date;
   /** Wakes the job worker after an update was recorded (its jobs should leave at once). */
   readonly wakeWorker?: () => void;
+  /** Shared with the worker, whose hooks feed it; the app makes its own when absent. */
+  readonly metrics?: Metrics;
 }
 
 /** The gateway may send Updates with large captions, never megabytes: refuse beyond 1 MB. */
@@ -24,6 +30,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export async function buildApp(config: Config, deps: AppDeps) {
   const clock = deps.clock ?? (() => new Date());
+  const wakeWorker = deps.wakeWorker ?? (() => undefined);
+  const metrics = deps.metrics ?? createMetrics({ db: deps.db, clock });
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -40,6 +48,12 @@ export async function buildApp(config: Config, deps: AppDeps) {
     for (const method of [route.method].flat()) servedRoutes.push({ method, url: route.url });
   });
   app.decorate('servedRoutes', servedRoutes);
+  app.decorate('metrics', metrics);
+
+  // Labelled by the route's pattern (`/admin/reports/:id`), never the raw URL with its ids.
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpResponse(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
+  });
 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request) => {
@@ -52,8 +66,24 @@ export async function buildApp(config: Config, deps: AppDeps) {
     bots: config.bots,
     clock,
     settings: conversationSettings(config),
-    onRecorded: deps.wakeWorker ?? (() => undefined),
+    onRecorded: wakeWorker,
+    onCounted: (kind, outcome) => {
+      metrics.updateReceived(kind, outcome);
+    },
   });
+  await app.register(adminRoutes, {
+    prefix: '/admin',
+    db: deps.db,
+    adminToken: config.adminToken,
+    reportTimezone: config.reportTimezone,
+    clock,
+    wakeWorker,
+  });
+  await app.register(metricsRoute, {
+    metrics,
+    requiredToken: config.metricsRequireToken ? config.adminToken : undefined,
+  });
+  await app.register(docsRoutes);
   return app;
 }
 
@@ -63,5 +93,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The routes this instance serves (method, URL), in registration order. */
     servedRoutes: readonly { method: string; url: string }[];
+    /** This instance's metrics (the worker's hooks feed the same object when it is shared). */
+    metrics: Metrics;
   }
 }

@@ -1,10 +1,21 @@
 import { readFileSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
-import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import Type, { type TSchema } from 'typebox';
+import { DATE_BOUND_PATTERN } from '../src/admin/date-range.ts';
+import { JobSchema, JobStateSchema } from '../src/admin/job-view.ts';
+import { StatsSchema } from '../src/admin/report-stats.ts';
+import {
+  ReportDetailSchema,
+  ReportSchema,
+  ReportStatusSchema,
+  ReportTypeSchema,
+} from '../src/admin/report-view.ts';
 import { BODY_LIMIT_BYTES } from '../src/app.ts';
+import { JobListSchema } from '../src/routes/admin-jobs.ts';
+import { ReportListSchema } from '../src/routes/admin-reports.ts';
 import { EmptySchema, ErrorSchema, ReplySchema } from '../src/routes/telegram-update.ts';
 import { UpdateSchema } from '../src/telegram/update-schema.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
@@ -156,6 +167,8 @@ describe('openapi.yaml', () => {
 
   it('documents exactly the routes the app serves', () => {
     const served = t.app.servedRoutes
+      // Swagger UI's own pages (/docs, its assets, /docs/json) serve this document; they are not the API.
+      .filter((route) => route.url !== '/docs' && !route.url.startsWith('/docs/'))
       // Fastify adds HEAD for every GET on its own; only a HEAD route of our own counts.
       .filter(
         (route) =>
@@ -176,6 +189,16 @@ describe('openapi.yaml', () => {
     ['Reply', ReplySchema],
     ['Empty', EmptySchema],
     ['Error', ErrorSchema],
+    ['Job', JobSchema],
+    ['JobList', JobListSchema],
+    ['JobState', JobStateSchema],
+    ['Report', ReportSchema],
+    ['ReportDetail', ReportDetailSchema],
+    ['ReportList', ReportListSchema],
+    ['ReportType', ReportTypeSchema],
+    ['ReportStatus', ReportStatusSchema],
+    ['DateBound', Type.String({ pattern: DATE_BOUND_PATTERN })],
+    ['Stats', StatsSchema],
   ])('describes %s exactly as the route validates it', (name, routeSchema) => {
     const documented = spec.components.schemas[name];
     expect(validationOnly(documented)).toEqual(validationOnly(JSON.parse(JSON.stringify(routeSchema))));
@@ -234,6 +257,56 @@ describe('openapi.yaml', () => {
     const response = await provoke!();
     expect(response.statusCode).toBe(Number(example.status));
     expect(response.json()).toEqual({ error: example.code, message: expect.any(String) });
+  });
+
+  it("shows the admin API's refusals exactly as the app gives them", async () => {
+    const components = (spec.components as unknown as { responses: Operation['responses'] }).responses;
+    const example = (responses: Operation['responses'] | undefined, status: string, name: string) =>
+      responses?.[status]?.content?.['application/json']?.examples?.[name]?.value;
+    const adminToken = 'fake-admin-token-0123456789';
+    const admin = await createTestApp({ ADMIN_TOKEN: adminToken });
+    const auth = { authorization: `Bearer ${adminToken}` };
+    try {
+      const answers = {
+        'missing-token': await admin.app.inject({ url: '/admin/reports' }),
+        'wrong-token': await admin.app.inject({
+          url: '/admin/reports',
+          headers: { authorization: 'Bearer x' },
+        }),
+        'invalid-date-range': await admin.app.inject({
+          url: '/admin/reports?from=2026-02-30',
+          headers: auth,
+        }),
+        'report-not-found': await admin.app.inject({ url: '/admin/reports/SAV-0999', headers: auth }),
+        'job-not-found': await admin.app.inject({
+          method: 'POST',
+          url: '/admin/jobs/4242/retry',
+          headers: auth,
+        }),
+        'admin-off': await t.app.inject({ url: '/admin/reports' }),
+      };
+      const documented = {
+        'missing-token': example(components, 'Unauthorized', 'missing-token'),
+        'wrong-token': example(components, 'Unauthorized', 'wrong-token'),
+        'invalid-date-range': example(components, 'InvalidFilter', 'invalid-date-range'),
+        'report-not-found': example(
+          spec.paths['/admin/reports/{id}']?.get?.responses,
+          '404',
+          'report-not-found',
+        ),
+        'job-not-found': example(
+          spec.paths['/admin/jobs/{id}/retry']?.post?.responses,
+          '404',
+          'job-not-found',
+        ),
+        'admin-off': example(components, 'AdminOff', 'admin-off'),
+      };
+      expect(
+        Object.fromEntries(Object.entries(answers).map(([name, answer]) => [name, answer.json()])),
+      ).toEqual(documented);
+    } finally {
+      await admin.close();
+    }
   });
 
   it('shows the health answers the app really gives', async () => {

@@ -5,6 +5,7 @@ import type { Db } from '../db/database.ts';
 import type { ConversationSettings } from '../conversation/settings.ts';
 import { dispatchUpdate } from '../dispatch/dispatch-update.ts';
 import { HttpError } from '../http-error.ts';
+import { type UpdateKind, type UpdateOutcome, updateKind } from '../metrics/metrics.ts';
 import { UpdateSchema } from '../telegram/update-schema.ts';
 
 export interface TelegramUpdateRouteOptions {
@@ -14,6 +15,8 @@ export interface TelegramUpdateRouteOptions {
   readonly settings: ConversationSettings;
   /** Called after an update was recorded: jobs may be waiting. */
   readonly onRecorded: () => void;
+  /** Counts each update by kind and outcome (metrics). */
+  readonly onCounted?: (kind: UpdateKind, outcome: UpdateOutcome) => void;
 }
 
 export const ErrorSchema = Type.Object({ error: Type.String(), message: Type.String() });
@@ -59,13 +62,18 @@ export const telegramUpdateRoute: FastifyPluginAsyncTypebox<TelegramUpdateRouteO
       }
       const bot = bots.get(request.headers['x-bot-slug'] as string)!;
       request.log.debug({ update: request.body }, 'update received');
+      const kind = updateKind(request.body);
       const result = await dispatchOrUnavailable(
         options.db,
         bot,
         request.body,
         options.clock(),
         options.settings,
-      );
+      ).catch((error: unknown) => {
+        options.onCounted?.(kind, 'failed');
+        throw error;
+      });
+      options.onCounted?.(kind, result.outcome);
       if (result.outcome !== 'duplicate') options.onRecorded();
       request.log.info({ updateId: request.body.update_id, outcome: result.outcome }, 'update dispatched');
       // An empty 200 tells the gateway there is nothing to relay.
