@@ -1,0 +1,68 @@
+import type { KnowledgeUnit } from './knowledge-units.ts';
+import { boundLines, type BoundedText, MAX_ANSWER_CHARS, SAFETY_LINE, suggestsBypass } from './safety.ts';
+
+/**
+ * The technician's text, plain (the gateway and our Telegram calls set no parse mode): the safety
+ * line first, always, then the answer, then where it comes from; never more than 3500 characters.
+ */
+
+export const CUT_BY_LENGTH = '✂️ Réponse coupée : la suite dépassait la longueur d’un message.';
+export const CUT_BY_MODEL = '✂️ Réponse coupée : le modèle a atteint sa limite de longueur.';
+export const NO_RELIABLE_LEAD =
+  'Aucune piste fiable à proposer : se référer à la documentation du fabricant ou appeler le support.';
+export const IF_NOTHING_WORKS =
+  'Si rien ne marche : noter les codes affichés, faire des photos et escalader au bureau SAV.';
+
+export interface CitedNote {
+  readonly ref: string | undefined;
+  readonly unit: KnowledgeUnit;
+  readonly link: string;
+}
+
+/** "💡 Solution connue" with the note's title, cause and fix, the confidence and the link. */
+export function knownFixText(
+  note: CitedNote,
+  confidencePercent: number,
+  maxChars = MAX_ANSWER_CHARS,
+): BoundedText {
+  const head = [
+    SAFETY_LINE,
+    '',
+    `💡 Solution connue (confiance ${confidencePercent} %) — ${note.unit.title}`,
+  ];
+  const cause = note.unit.cause === '' ? [] : [`Cause : ${firstParagraph(note.unit.cause)}`];
+  const fix = note.unit.fix.split('\n').filter((line) => line.trim() !== '');
+  // Curated notes too: a careless edit of the wiki must not reach a technician as advice.
+  const body = [...cause, ...fix].filter((line) => !suggestsBypass(line));
+  return boundLines(head, body, ['', `📄 Note : ${note.link}`], CUT_BY_LENGTH, maxChars);
+}
+
+export interface LeadsTextInput {
+  readonly leadLines: readonly string[];
+  readonly citedNotes: readonly CitedNote[];
+  /** Codes of the question no note explains: said plainly, from code, not left to the model. */
+  readonly unknownCodes: readonly string[];
+  /** The model stopped on `num_predict`. */
+  readonly cutByModel: boolean;
+}
+
+/** "🔎 Pistes" (numbered, screened), the notes consulted with their links, and the fallbacks. */
+export function leadsText(input: LeadsTextInput, maxChars = MAX_ANSWER_CHARS): BoundedText {
+  const head = [SAFETY_LINE, '', '🔎 Pistes à vérifier (assistant IA, la plus probable d’abord) :'];
+  const body = input.leadLines.length > 0 ? [...input.leadLines] : [NO_RELIABLE_LEAD];
+  if (input.cutByModel) body.push(CUT_BY_MODEL);
+  const tail = [
+    '',
+    ...input.unknownCodes.map(
+      (code) => `ℹ️ Le code ${code} ne figure pas dans nos notes : voir la documentation du fabricant.`,
+    ),
+    ...input.citedNotes.map((note) => `📄 [${note.ref ?? '?'}] ${note.unit.title} : ${note.link}`),
+    IF_NOTHING_WORKS,
+  ];
+  const bounded = boundLines(head, body, tail, CUT_BY_LENGTH, maxChars);
+  return { text: bounded.text, cut: bounded.cut || input.cutByModel };
+}
+
+function firstParagraph(text: string): string {
+  return text.split('\n').find((line) => line.trim() !== '') ?? '';
+}
