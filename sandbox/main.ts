@@ -55,7 +55,7 @@ function banner(sandbox: Sandbox): string {
   Nextcloud WebDAV   ${sandbox.webdav.url}  (sabre/dav, user etm-sandbox)
   Deck               ${sandbox.deck.apiUrl}  (stand-in, in memory: empty at each start)
   Groups             ${SANDBOX_GROUPS.chantier.title} ${SANDBOX_GROUPS.chantier.id} · ${SANDBOX_GROUPS.sav.title} ${SANDBOX_GROUPS.sav.id} · ${SANDBOX_GROUPS.magasin.title} ${SANDBOX_GROUPS.magasin.id}
-  SAV assistant      off (no Ollama stand-in yet)
+  Ollama             ${sandbox.ollama.url}  (stand-in, canned SAV leads)
 
   From another terminal:  make send SAMPLE=start   (samples in samples/updates/)
   Ctrl-C stops everything.

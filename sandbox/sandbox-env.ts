@@ -27,8 +27,6 @@ export const TUNABLE_KEYS = [
   'ALBUM_QUIET_MS',
   'REPORT_TIMEZONE',
   'DECK_BOARD',
-  'OLLAMA_MODEL',
-  'OLLAMA_EMBED_MODEL',
   'WORKER_CONCURRENCY',
   'CONVERSATION_TIMEOUT_MINUTES',
   'ADMIN_TOKEN',
@@ -38,8 +36,8 @@ export const TUNABLE_KEYS = [
 export interface SandboxEndpoints {
   readonly telegramApiUrl: string;
   readonly nextcloudUrl: string;
-  /** Absent when no Ollama stand-in is available: the assistant stays off. */
-  readonly ollamaUrl?: string | undefined;
+  /** The Ollama stand-in and the models it has pulled. */
+  readonly ollama: { readonly url: string; readonly model: string; readonly embedModel: string };
   /** Absolute path of the SQLite file. */
   readonly databaseFile: string;
 }
@@ -69,7 +67,9 @@ export function sandboxEnv(endpoints: SandboxEndpoints, given: Env = {}): Record
     NEXTCLOUD_URL: endpoints.nextcloudUrl,
     NEXTCLOUD_USER: SANDBOX_NEXTCLOUD_USER,
     NEXTCLOUD_PASSWORD: SANDBOX_NEXTCLOUD_PASSWORD,
-    ...(endpoints.ollamaUrl ? { OLLAMA_URL: endpoints.ollamaUrl } : {}),
+    OLLAMA_URL: endpoints.ollama.url,
+    OLLAMA_MODEL: endpoints.ollama.model,
+    OLLAMA_EMBED_MODEL: endpoints.ollama.embedModel,
     DATABASE_URL: `sqlite:${endpoints.databaseFile}`,
   };
 }

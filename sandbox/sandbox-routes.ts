@@ -25,7 +25,6 @@ export interface SandboxPageConfig {
   readonly groups: readonly { readonly key: string; readonly id: number; readonly title: string }[];
   readonly deckBoard: string;
   readonly albumQuietMs: number;
-  readonly assistant: boolean;
 }
 
 export interface SandboxRoutesOptions {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { type Config, loadConfig } from '../src/config.ts';
 import { type Service, startService } from '../src/service.ts';
 import { type DeckStandIn, startDeckStandIn } from '../test/support/deck-stand-in.ts';
+import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../test/support/ollama-stand-in.ts';
 import { TelegramStandIn } from '../test/support/telegram-stand-in.ts';
 import { startWebDavServer, type WebDavServer } from '../test/support/webdav-server.ts';
 import { ActivityFeed } from './activity-feed.ts';
@@ -52,6 +53,8 @@ export interface Sandbox {
   readonly telegram: TelegramStandIn;
   readonly webdav: WebDavServer;
   readonly deck: DeckStandIn;
+  /** Answers the SAV assistant's questions with canned leads. */
+  readonly ollama: OllamaStandIn;
   /** Every Update answered and Bot API call made, in order (what the web page shows). */
   readonly feed: ActivityFeed;
   /** Stops the service gracefully, then every stand-in (php included). Idempotent. */
@@ -105,6 +108,8 @@ async function start(
   closers.push(() => deck.close());
   const front = await startNextcloudFront({ webdavUrl: webdav.url, deckUrl: deck.url });
   closers.push(() => front.close());
+  const ollama = await OllamaStandIn.start();
+  closers.push(() => ollama.close());
 
   const files = await TelegramFiles.open(telegram, join(dataDir, 'telegram-files'));
   const samples = await loadSamples(join(REPO, 'samples', 'updates'));
@@ -116,6 +121,7 @@ async function start(
       {
         telegramApiUrl: tap.url,
         nextcloudUrl: front.url,
+        ollama: { url: ollama.url, model: STAND_IN_CHAT_MODEL, embedModel: STAND_IN_EMBED_MODEL },
         databaseFile: join(dataDir, 'etm-terrain.db'),
       },
       given,
@@ -166,6 +172,7 @@ async function start(
     telegram,
     webdav,
     deck,
+    ollama,
     feed,
     close() {
       closing ??= closeAll();
@@ -185,7 +192,6 @@ function pageConfig(config: Config): SandboxPageConfig {
     ],
     deckBoard: config.deckBoard,
     albumQuietMs: config.albumQuietMs,
-    assistant: false,
   };
 }
 

@@ -167,7 +167,7 @@ function photoGrid(fileIds) {
   if (fileIds.length === 0) return undefined;
   return el(
     'div',
-    { class: 'photos' },
+    { class: 'photos', 'data-count': fileIds.length },
     fileIds.map((fileId, index) =>
       el('img', {
         src: fileUrl(fileId),
@@ -198,10 +198,12 @@ function bubble({ mine, via, text, fileIds = [], at, mediaGroup }) {
 /** Telegram shows an album as one bubble: the next photo of the same album joins the last one. */
 function joinAlbum(node, fileId, text) {
   const grid = node.querySelector('.photos');
-  if (grid && fileId)
+  if (grid && fileId) {
     grid.append(
       el('img', { src: fileUrl(fileId), alt: `Photo ${grid.children.length + 1}`, loading: 'lazy' }),
     );
+    grid.dataset.count = String(grid.children.length);
+  }
   if (text) node.insertBefore(el('span', { class: 'text' }, text), node.querySelector('.meta'));
 }
 
