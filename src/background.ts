@@ -12,6 +12,8 @@ import { reportHandlers } from './reports/report-handlers.ts';
 import { createBotApiClient } from './telegram/bot-api-client.ts';
 import { BOT_COMMANDS_VERSION } from './telegram/bot-commands.ts';
 import { OutgoingRateLimiter } from './telegram/rate-limiter.ts';
+import { TelegramApiError } from './telegram/telegram-errors.ts';
+import type { Metrics } from './metrics/metrics.ts';
 
 export interface Background {
   readonly worker: Worker;
@@ -23,7 +25,13 @@ export interface Background {
  * The background side of the service: the worker and the clients its job handlers use. Jobs of
  * a remote that is not configured get no handler, so they wait instead of failing.
  */
-export function createBackground(config: Config, db: Db, logger: Logger, clock: () => Date): Background {
+export function createBackground(
+  config: Config,
+  db: Db,
+  logger: Logger,
+  clock: () => Date,
+  metrics?: Metrics,
+): Background {
   const bots = telegramBots(config);
   const nextcloud = nextcloudPorts(config);
   const worker = new Worker({
@@ -33,11 +41,17 @@ export function createBackground(config: Config, db: Db, logger: Logger, clock: 
         db,
         settings: conversationSettings(config),
         hasBotApi: (slug) => bots.has(slug),
+        onAlbumClosed: (items) => metrics?.albumClosed(items),
       }),
       ...reportHandlers({ db, config, archive: nextcloud.archive, cards: nextcloud.cards, telegram: bots }),
       ...(bots.size > 0 ? telegramHandlers({ db, bots }) : {}),
     },
-    decide: decideFailure,
+    decide: (type, error) => {
+      if (error instanceof TelegramApiError && error.errorCode === 429)
+        metrics?.telegramRateLimited(error.method);
+      return decideFailure(type, error);
+    },
+    onJobEnd: (job, outcome, durationMs) => metrics?.jobEnded(job.type, outcome, durationMs),
     clock,
     logger: logger.child({ component: 'worker' }),
     concurrency: config.worker.concurrency,

@@ -4,6 +4,7 @@ import { type Background, createBackground, enqueueStartupJobs } from './backgro
 import { type Config, redactedConfig } from './config.ts';
 import { type Db, openDatabase } from './db/database.ts';
 import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics/metrics.ts';
 import { createShutdown } from './shutdown.ts';
 
 export interface Service {
@@ -28,11 +29,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const logger = options.logger ?? createLogger(config.logLevel);
   const db = await openDatabase(config.databaseUrl);
   const clock = () => new Date();
-  const background = createBackground(config, db, logger, clock);
+  const metrics = createMetrics({ db, clock });
+  const background = createBackground(config, db, logger, clock, metrics);
   const app = await buildApp(config, {
     db,
     logger,
     clock,
+    metrics,
     wakeWorker: () => {
       background.worker.wake();
     },

@@ -13,6 +13,8 @@ export interface ConversationHandlerDeps {
   readonly settings: ConversationSettings;
   /** Whether this slug can call the Bot API (has a token). */
   readonly hasBotApi: (slug: string) => boolean;
+  /** Told the size of each album that closed (metrics), after its transaction committed. */
+  readonly onAlbumClosed?: (items: number) => void;
 }
 
 /** Jobs that move a conversation on without a new update: an album closing. */
@@ -21,7 +23,7 @@ export function conversationHandlers(deps: ConversationHandlerDeps): Record<stri
     'conversation.album-close': async (payload, { now }) => {
       const { slug, chatId, userId, mediaGroupId } = payload as JobPayload<'conversation.album-close'>;
       const conversation = { slug, chatId, userId };
-      await deps.db.transaction().execute(async (trx) => {
+      const closedItems = await deps.db.transaction().execute(async (trx) => {
         const stored = await loadConversation(trx, conversation);
         const delay = albumCloseDelay(stored.state, mediaGroupId, now.getTime(), deps.settings);
         if (delay === undefined) return;
@@ -46,7 +48,9 @@ export function conversationHandlers(deps: ConversationHandlerDeps): Record<stri
           { botApi: deps.hasBotApi(slug), syncReply: false },
           now,
         );
+        return album?.count;
       });
+      if (closedItems !== undefined) deps.onAlbumClosed?.(closedItems);
     },
   };
 }
