@@ -20,7 +20,13 @@ import { loadIndex, type SyncReport, syncKnowledge } from './knowledge-sync.ts';
 import type { KnowledgeUnit } from './knowledge-units.ts';
 import { type ChatSettings, type ContextNote, DEFAULT_CHAT_SETTINGS, leadsMessages } from './leads-prompt.ts';
 import { parseLeads, renderLeads, screenLeads } from './leads-screen.ts';
-import { createOllamaClient, type OllamaClient, type OllamaTimeouts } from './ollama-client.ts';
+import {
+  type CallOptions,
+  createOllamaClient,
+  DEFAULT_OLLAMA_TIMEOUTS,
+  type OllamaClient,
+  type OllamaTimeouts,
+} from './ollama-client.ts';
 import { MAX_ANSWER_CHARS } from './safety.ts';
 
 /**
@@ -54,6 +60,11 @@ export interface SavAssistantOptions<DB extends AssistantDatabase> {
   readonly maxAnswerChars?: number;
   /** Another replica may have synced: the in-memory index is reloaded from the database after this. */
   readonly indexMaxAgeMs?: number;
+  /**
+   * Longest `answer()` of all its Ollama calls together. Keep it under the worker's job lock
+   * (5 min), or a slow answer is taken over by another worker and sent twice.
+   */
+  readonly answerBudgetMs?: number;
 }
 
 export interface AnswerSource {
@@ -99,6 +110,7 @@ export interface SavAssistant {
 }
 
 const DEFAULT_INDEX_MAX_AGE_MS = 5 * 60_000;
+const DEFAULT_ANSWER_BUDGET_MS = 270_000;
 
 export function createSavAssistant<DB extends AssistantDatabase>(
   options: SavAssistantOptions<DB>,
@@ -118,6 +130,8 @@ export function createSavAssistant<DB extends AssistantDatabase>(
     search: { ...DEFAULT_SEARCH_OPTIONS, ...options.search },
     maxChars: options.maxAnswerChars ?? MAX_ANSWER_CHARS,
     linkBase: options.knowledge.linkBase?.replace(/\/+$/u, ''),
+    totalMs: options.timeouts?.totalMs ?? DEFAULT_OLLAMA_TIMEOUTS.totalMs,
+    answerBudgetMs: options.answerBudgetMs ?? DEFAULT_ANSWER_BUDGET_MS,
   };
   const clock = options.clock ?? (() => new Date());
   const indexMaxAgeMs = options.indexMaxAgeMs ?? DEFAULT_INDEX_MAX_AGE_MS;
@@ -154,10 +168,14 @@ export function createSavAssistant<DB extends AssistantDatabase>(
     return cached.index;
   };
 
-  const search = async (question: string): Promise<SearchHit[]> => {
+  const search = async (question: string, budget: Budget): Promise<SearchHit[]> => {
     const index = await currentIndex();
     if (index.size === 0) return [];
-    const [vector] = await client.embed(settings.embedModel, [settings.prefixes.query + question]);
+    const [vector] = await client.embed(
+      settings.embedModel,
+      [settings.prefixes.query + question],
+      budget.call(),
+    );
     try {
       return index.search(question, vector!, settings.search);
     } catch (error) {
@@ -173,11 +191,12 @@ export function createSavAssistant<DB extends AssistantDatabase>(
     answer: async (question) => {
       const text = question.trim();
       if (text === '') throw new AssistantInputError('the question is empty');
-      const hits = await search(text);
+      const budget = new Budget(settings.answerBudgetMs, settings.totalMs);
+      const hits = await search(text, budget);
       const decision = decideAnswer(hits, settings.thresholds);
       const scores = { top: hits[0]?.score, second: hits[1]?.score };
       if (decision.kind === 'known-fix') return knownFixAnswer(settings, decision.hit, scores);
-      return leadsAnswer(settings, client, text, decision.context, scores);
+      return leadsAnswer(settings, client, budget, text, decision.context, scores);
     },
     health: async () => checkAssistantHealth(client, [settings.chatModel, settings.embedModel]),
     close: async () => client.close(),
@@ -193,6 +212,24 @@ interface Settings {
   readonly search: SearchOptions;
   readonly maxChars: number;
   readonly linkBase: string | undefined;
+  readonly totalMs: number;
+  readonly answerBudgetMs: number;
+}
+
+/** What is left of an answer's time for the next Ollama call (a monotonic clock: it is a timer). */
+class Budget {
+  private readonly deadline: number;
+  private readonly perCallMs: number;
+
+  constructor(budgetMs: number, perCallMs: number) {
+    this.deadline = performance.now() + budgetMs;
+    this.perCallMs = perCallMs;
+  }
+
+  call(): CallOptions {
+    const left = Math.max(1, Math.floor(this.deadline - performance.now()));
+    return { timeouts: { totalMs: Math.min(this.perCallMs, left) } };
+  }
 }
 
 type Scores = AssistantAnswer['scores'];
@@ -218,23 +255,27 @@ function knownFixAnswer(settings: Settings, hit: SearchHit, scores: Scores): Ass
 async function leadsAnswer(
   settings: Settings,
   client: OllamaClient,
+  budget: Budget,
   question: string,
   context: readonly SearchHit[],
   scores: Scores,
 ): Promise<AssistantAnswer> {
   const notes: ContextNote[] = context.map((hit, i) => ({ ref: `N${i + 1}`, unit: hit.unit }));
   const { messages, notesUsed } = leadsMessages(question, notes, settings.chat);
-  const result = await client.chat({
-    model: settings.chatModel,
-    messages,
-    options: {
-      temperature: settings.chat.temperature,
-      num_ctx: settings.chat.numCtx,
-      num_predict: settings.chat.numPredict,
-      ...(settings.chat.seed === undefined ? {} : { seed: settings.chat.seed }),
+  const result = await client.chat(
+    {
+      model: settings.chatModel,
+      messages,
+      options: {
+        temperature: settings.chat.temperature,
+        num_ctx: settings.chat.numCtx,
+        num_predict: settings.chat.numPredict,
+        ...(settings.chat.seed === undefined ? {} : { seed: settings.chat.seed }),
+      },
+      keepAlive: settings.chat.keepAlive,
     },
-    keepAlive: settings.chat.keepAlive,
-  });
+    budget.call(),
+  );
   const cutByModel = result.doneReason === 'length';
   const knownCodes = codesExplainedBy(notesUsed.map((note) => note.unit));
   const questionCodes = mentionedCodes(question);

@@ -336,6 +336,16 @@ describe('SAV assistant: degradation', () => {
     });
   });
 
+  it('keeps all the calls of one answer within its budget, under the job lock', async () => {
+    ollama.failNext('/api/chat', { kind: 'stallAfter', afterChunks: 2 });
+    const sav = assistant({ knowledge: { source: notes() }, answerBudgetMs: 200 });
+    const error = await rejectionOf(sav.answer('La PAC ne démarre pas'));
+    expect(error).toMatchObject({
+      code: 'ETIMEDOUT',
+      message: expect.stringContaining('no complete answer within'),
+    });
+  });
+
   it('refuses an empty question for good', async () => {
     const error = await rejectionOf(assistant().answer('   '));
     expect(error).toBeInstanceOf(AssistantInputError);
