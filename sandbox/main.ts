@@ -20,6 +20,10 @@ async function main(): Promise<void> {
       process.stderr.write(`${error.message}\n`);
       process.exit(78); // EX_CONFIG
     }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`Port ${process.env.PORT ?? '8080'} is taken: try PORT=8081 make run\n`);
+      process.exit(1);
+    }
     throw error;
   }
   process.stdout.write(banner(sandbox));

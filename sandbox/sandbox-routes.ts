@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import Type from 'typebox';
 import type { Db } from '../src/db/database.ts';
 import { HttpError } from '../src/http-error.ts';
@@ -110,8 +110,8 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesOptions> = as
   });
 
   const streams = new Set<FastifyReply>();
-  app.get('/sandbox/api/events', async (request, reply) => {
-    openEventStream(request, reply, feed, streams);
+  app.get('/sandbox/api/events', async (_request, reply) => {
+    openEventStream(reply, feed, streams);
   });
   watchJobQueue(app, feed, db);
   // An open event stream would keep the server from closing.
@@ -128,12 +128,7 @@ async function sendFile(reply: FastifyReply, path: string, type: string) {
 }
 
 /** Server-sent events: the history first, then each new entry, and `changed` nudges. */
-function openEventStream(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  feed: ActivityFeed,
-  streams: Set<FastifyReply>,
-): void {
+function openEventStream(reply: FastifyReply, feed: ActivityFeed, streams: Set<FastifyReply>): void {
   reply.hijack();
   reply.raw.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -148,7 +143,7 @@ function openEventStream(
     () => send('changed', {}),
   );
   streams.add(reply);
-  request.raw.on('close', () => {
+  reply.raw.on('close', () => {
     unsubscribe();
     streams.delete(reply);
   });
