@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
 
 /**
- * The assistant's tables, as migration 0003-assistant creates them. The app's `Database` includes
+ * The assistant's tables, as migration 0004-assistant creates them. The app's `Database` includes
  * them; the assistant's code only ever sees these two.
  */
 // A type, not an interface: Kysely's `withTables` wants an index-compatible record.

@@ -45,7 +45,7 @@ export interface SavAssistantOptions<DB extends AssistantDatabase> {
   readonly ollamaUrl: string;
   readonly chatModel: string;
   readonly embedModel: string;
-  /** The app's database, which holds the assistant's tables (migration 0003-assistant). */
+  /** The app's database, which holds the assistant's tables (migration 0004-assistant). */
   readonly db: Kysely<DB>;
   readonly knowledge: KnowledgeOptions;
   readonly thresholds?: Partial<Thresholds>;
