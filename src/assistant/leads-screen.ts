@@ -25,7 +25,8 @@ export const MAX_LEADS = 5;
 /** The numbered line and its check; a third line is tolerated, chatter beyond it is not. */
 const MAX_LINES_PER_LEAD = 3;
 
-const NUMBERED = /^\s*(?:[*_#>\s]*)(?:piste\s*)?(\d{1,2})\s*[.):-]\s*(?:\*\*\s*)?(.*)$/iu;
+/** `1. `, `2) `, `**3.** `, `Piste 4 : `; not `1.5 bar` (a separator must be followed by a space). */
+const NUMBERED = /^\s*(?:[*_#>\s]*)(?:piste\s*)?(\d{1,2})\s*[.):-](?:\*\*)?\s+(.*)$/iu;
 
 /** The numbered leads of a model's answer; text before the first number is preamble, dropped. */
 export function parseLeads(text: string, options: { truncated?: boolean } = {}): Lead[] {

@@ -32,6 +32,12 @@ describe('leads from the model', () => {
     ]);
   });
 
+  it('does not take a decimal at the start of a line for a new lead', () => {
+    expect(
+      parseLeads('1. Cause : pression basse\n1.5 bar lus au manomètre\nPiste 2 : purge').map((l) => l.lines),
+    ).toEqual([['Cause : pression basse', '1.5 bar lus au manomètre'], ['purge']]);
+  });
+
   it('drops the lead being written when the model hit its length limit', () => {
     const leads = parseLeads('1. Cause : a\n   Vérifier : b\n2. Cause : c\n   Vérifier : la moit', {
       truncated: true,
