@@ -140,7 +140,7 @@ describe('tools/send-sample.sh (make send)', () => {
   let t: TestApp;
   let url: string;
   beforeEach(async () => {
-    // As after `make run` with no configuration: the demo bot answers everything synchronously.
+    // The demo bot (`node dist/server.js` without BOTS) answers everything synchronously.
     t = await createTestApp({ BOTS: '' });
     url = await t.app.listen({ host: '127.0.0.1', port: 0 });
   });
