@@ -162,14 +162,17 @@ export async function purgeFinishedJobs(db: Db, now: Date, retentionDays: number
   return Number(result.numDeletedRows);
 }
 
-/** When the next job of these types becomes runnable (ms), so the worker can sleep until then. */
+/**
+ * When the next job of these types becomes runnable (ms), so the worker can sleep until then:
+ * a pending job's run_at, or the lock expiry of a running job whose holder may have died.
+ */
 export async function nextRunAt(db: Db, types: readonly string[]): Promise<number | undefined> {
   if (types.length === 0) return undefined;
   const row = await db
     .selectFrom('jobs')
-    .select((eb) => eb.fn.min('run_at').as('next'))
+    .select((eb) => eb.fn.min(eb.fn.coalesce('locked_until', 'run_at')).as('next'))
     .where('type', 'in', types)
-    .where('state', '=', 'pending')
+    .where('state', 'in', ['pending', 'running'])
     .executeTakeFirst();
   return row?.next ?? undefined;
 }
