@@ -70,6 +70,8 @@ export function sandboxEnv(endpoints: SandboxEndpoints, given: Env = {}): Record
     OLLAMA_URL: endpoints.ollama.url,
     OLLAMA_MODEL: endpoints.ollama.model,
     OLLAMA_EMBED_MODEL: endpoints.ollama.embedModel,
+    // The example known fixes shipped with the repository.
+    ASSISTANT_KNOWLEDGE_DIR: 'knowledge/Wiki_SAV',
     DATABASE_URL: `sqlite:${endpoints.databaseFile}`,
   };
 }

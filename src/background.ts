@@ -7,6 +7,9 @@ import { decideFailure } from './queue/decide-failure.ts';
 import { conversationHandlers } from './queue/handlers/conversation-handlers.ts';
 import { type TelegramBot, telegramHandlers } from './queue/handlers/telegram-handlers.ts';
 import { Worker } from './queue/worker.ts';
+import { assistantHandlers, type SavAssistant } from './assistant/assistant-jobs.ts';
+import { localFolderSource } from './assistant/knowledge-source.ts';
+import { createSavAssistant } from './assistant/sav-assistant.ts';
 import { nextcloudPorts } from './reports/nextcloud-ports.ts';
 import { reportHandlers } from './reports/report-handlers.ts';
 import { createBotApiClient } from './telegram/bot-api-client.ts';
@@ -34,6 +37,7 @@ export function createBackground(
 ): Background {
   const bots = telegramBots(config);
   const nextcloud = nextcloudPorts(config);
+  const assistant = config.assistant.enabled ? savAssistant(config, db, clock) : undefined;
   const worker = new Worker({
     db,
     handlers: {
@@ -43,7 +47,15 @@ export function createBackground(
         hasBotApi: (slug) => bots.has(slug),
         onAlbumClosed: (items) => metrics?.albumClosed(items),
       }),
-      ...reportHandlers({ db, config, archive: nextcloud.archive, cards: nextcloud.cards, telegram: bots }),
+      ...reportHandlers({
+        db,
+        config,
+        archive: nextcloud.archive,
+        cards: nextcloud.cards,
+        telegram: bots,
+        assistant: assistant !== undefined,
+      }),
+      ...(assistant ? assistantHandlers({ db, assistant, hasBotApi: (slug) => bots.has(slug) }) : {}),
       ...(bots.size > 0 ? telegramHandlers({ db, bots }) : {}),
     },
     decide: (type, error) => {
@@ -62,8 +74,22 @@ export function createBackground(
     async close() {
       for (const bot of bots.values()) await bot.client.close();
       await nextcloud.close();
+      await assistant?.close();
     },
   };
+}
+
+function savAssistant(config: Config, db: Db, clock: () => Date): SavAssistant {
+  const dir = config.assistant.knowledgeDir;
+  return createSavAssistant({
+    ollamaUrl: config.ollama.url,
+    chatModel: config.ollama.model,
+    embedModel: config.ollama.embedModel,
+    db,
+    // No folder configured: no known fixes, the model's leads alone.
+    knowledge: { source: dir ? localFolderSource(dir) : { list: async () => [] } },
+    clock,
+  });
 }
 
 function telegramBots(config: Config): Map<string, TelegramBot> {
@@ -76,8 +102,18 @@ function telegramBots(config: Config): Map<string, TelegramBot> {
   return bots;
 }
 
-/** Registers the command menu of every bot once per version of the list (and after upgrades). */
+/**
+ * Registers the command menu of every bot once per version of the list (and after upgrades),
+ * and indexes the assistant's known fixes at each start.
+ */
 export async function enqueueStartupJobs(config: Config, db: Db, now: Date): Promise<void> {
+  if (config.assistant.enabled) {
+    await enqueue(
+      db,
+      { type: 'assistant.sync', idempotencyKey: `assistant.sync:${now.toISOString()}`, payload: {} },
+      now,
+    );
+  }
   for (const bot of config.bots) {
     if (!bot.token) continue;
     await enqueue(

@@ -41,6 +41,8 @@ export interface Config {
   readonly reportTimezone: string;
   readonly albumQuietMs: number;
   readonly ollama: { readonly url: string; readonly model: string; readonly embedModel: string };
+  /** The SAV assistant; `knowledgeDir` unset = leads from the model alone, no known fixes. */
+  readonly assistant: { readonly enabled: boolean; readonly knowledgeDir: string | undefined };
   readonly adminToken: string | undefined;
   /** `/metrics` asks for `Authorization: Bearer <ADMIN_TOKEN>` too. */
   readonly metricsRequireToken: boolean;
@@ -85,6 +87,8 @@ const fixedKeys = {
   OLLAMA_URL: optional(HTTP_URL, 'Ollama root'),
   OLLAMA_MODEL: optionalText('chat model'),
   OLLAMA_EMBED_MODEL: optionalText('embedding model'),
+  ASSISTANT_ENABLED: optional(BOOLEAN, 'true or false'),
+  ASSISTANT_KNOWLEDGE_DIR: optionalText('folder of Markdown known fixes'),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'at least 16 characters' })),
   METRICS_REQUIRE_TOKEN: optional(BOOLEAN, 'true or false'),
   LOG_LEVEL: optional(
@@ -231,6 +235,10 @@ function buildConfig(env: Record<string, string>, slugs: string[]): Config {
       url: trimSlash(env.OLLAMA_URL ?? 'http://127.0.0.1:11434'),
       model: env.OLLAMA_MODEL ?? 'mistral:7b-instruct',
       embedModel: env.OLLAMA_EMBED_MODEL ?? 'nomic-embed-text',
+    },
+    assistant: {
+      enabled: env.ASSISTANT_ENABLED === undefined || isTrue(env.ASSISTANT_ENABLED),
+      knowledgeDir: env.ASSISTANT_KNOWLEDGE_DIR,
     },
     adminToken: env.ADMIN_TOKEN,
     metricsRequireToken: isTrue(env.METRICS_REQUIRE_TOKEN),

@@ -1,3 +1,4 @@
+import type { AssistantAnswersTable, AssistantUnitsTable } from '../assistant/assistant-schema.ts';
 import type { Generated } from 'kysely';
 
 /** Row types of every table, as the frozen migrations create them. */
@@ -8,6 +9,8 @@ export interface Database {
   readiness_probe: ReadinessProbeTable;
   reports: ReportsTable;
   chat_migrations: ChatMigrationsTable;
+  assistant_units: AssistantUnitsTable;
+  assistant_answers: AssistantAnswersTable;
 }
 
 /** One row per (slug, update_id) handled: Telegram re-sends on any non-2xx. */

@@ -1,3 +1,4 @@
+import { assistantFailureDecision } from '../assistant/assistant-failure.ts';
 import { DeckApiError, DeckTransportError } from '../nextcloud/deck-errors.ts';
 import { deckFailureDecision } from '../nextcloud/deck-failure.ts';
 import { NextcloudError, NextcloudTransportError } from '../nextcloud/nextcloud-errors.ts';
@@ -12,12 +13,13 @@ import { PostponeError } from './postpone.ts';
  * by that remote's own policy; anything else (a bug, the database) is retried with backoff
  * and ends dead, visible, if it persists.
  */
-export function decideFailure(_type: string, error: unknown): FailureDecision {
+export function decideFailure(type: string, error: unknown): FailureDecision {
   if (error instanceof PostponeError)
     return { action: 'postpone', reason: error.message, delayMs: error.delayMs };
   if (error instanceof TelegramApiError || error instanceof TelegramTransportError) {
     return telegramFailureDecision(error);
   }
+  if (type.startsWith('assistant.')) return assistantFailureDecision(error);
   if (error instanceof NextcloudError || error instanceof NextcloudTransportError) {
     return nextcloudFailureDecision(error);
   }

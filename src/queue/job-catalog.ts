@@ -96,6 +96,16 @@ export const jobCatalog = {
     priority: 50,
     maxAttempts: 12,
   },
+  'assistant.answer-report': {
+    schema: Type.Object({ reportId: Type.Integer() }),
+    priority: 10,
+    maxAttempts: 6,
+  },
+  'assistant.sync': {
+    schema: Type.Object({}),
+    priority: 5,
+    maxAttempts: 5,
+  },
   'telegram.set-commands': {
     schema: Type.Object({ slug: Slug }),
     priority: 0,

@@ -29,4 +29,6 @@ export interface ReportDeps {
   readonly archive: ArchivePort | undefined;
   readonly cards: CardPort | undefined;
   readonly telegram: ReadonlyMap<string, TelegramBot>;
+  /** The SAV assistant runs: SAV reports also get diagnostic leads. */
+  readonly assistant?: boolean;
 }

@@ -65,11 +65,11 @@ export interface ConfirmationFacts extends ReportFacts {
 /** The technician's confirmation once the report's work is done. */
 export function confirmation(report: ConfirmationFacts): string {
   const lines = [`✅ ${report.publicId} — ${report.chantier}`];
-  if (report.folder) {
+  if (report.folder && report.photoCount > 0) {
     lines.push(
       `📁 ${photos(report.photoCount)} archivée${report.photoCount > 1 ? 's' : ''} → ${report.folder}/`,
     );
-  } else if (report.photoCount > 0) {
+  } else if (!report.folder && report.photoCount > 0) {
     lines.push(
       `📸 ${photos(report.photoCount)} reçue${report.photoCount > 1 ? 's' : ''} (archivage Nextcloud non configuré)`,
     );

@@ -12,6 +12,8 @@ import {
   startHarness,
   startRemotes,
 } from '../support/report-harness.ts';
+import { SAFETY_LINE } from '../../src/assistant/safety.ts';
+import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../support/ollama-stand-in.ts';
 import { buttonUpdate, freshUpdateId, PRIVATE_CHAT, TECHNICIAN, textUpdate } from '../support/updates.ts';
 
 let remotes: Remotes;
@@ -243,6 +245,28 @@ describe('the three reports end to end', () => {
     await h.drain();
     expect([...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Meyer/'))).toHaveLength(1);
     expect(await h.db.selectFrom('jobs').select('id').where('state', '=', 'dead').execute()).toEqual([]);
+  });
+});
+
+describe('the SAV assistant after a SAV report', () => {
+  it('sends the technician leads that start with the consignation line, without delaying the report', async () => {
+    const ollama = await OllamaStandIn.start();
+    const withAssistant = await startHarness(remotes, {
+      ASSISTANT_ENABLED: 'true',
+      OLLAMA_URL: ollama.url,
+      OLLAMA_MODEL: STAND_IN_CHAT_MODEL,
+      OLLAMA_EMBED_MODEL: STAND_IN_EMBED_MODEL,
+      ASSISTANT_KNOWLEDGE_DIR: 'knowledge/Wiki_SAV',
+    });
+    await withAssistant.post(buttonUpdate('sav', 80));
+    await withAssistant.post(textUpdate('Huber / onduleur Fronius affiche State 567'));
+    await withAssistant.drain();
+    const answer = textsTo(TECHNICIAN.id).find((t) => t.startsWith(SAFETY_LINE) && t.includes('🎫 SAV-0001'));
+    expect(answer).toBeDefined();
+    expect(answer!.length).toBeLessThanOrEqual(3600);
+    expect(textsTo(GROUPS.sav).some((t) => t.includes('🚨 SAV — Huber'))).toBe(true);
+    await withAssistant.close();
+    await ollama.close();
   });
 });
 

@@ -58,6 +58,8 @@ async function startService(env: Record<string, string> = {}): Promise<ServicePr
       BOT_ETM_TERRAIN_GROUP_SAV: String(SAV_GROUP),
       BOT_ETM_TERRAIN_GROUP_MAGASIN: String(MAGASIN_GROUP),
       TELEGRAM_API_URL: standIn.apiUrl,
+      // No Ollama here: the assistant's jobs would never finish.
+      ASSISTANT_ENABLED: 'false',
       ...env,
     },
   });

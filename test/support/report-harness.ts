@@ -67,6 +67,7 @@ export async function startHarness(
     NEXTCLOUD_PASSWORD,
     DATABASE_URL: 'sqlite::memory:',
     LOG_LEVEL: 'silent',
+    ASSISTANT_ENABLED: 'false',
     ...env,
   });
   const db = await openDatabase(config.databaseUrl);

@@ -13,6 +13,8 @@ export const testEnv = (overrides: Record<string, string> = {}): Record<string, 
   BOT_ETM_TERRAIN_TOKEN: FAKE_TOKEN,
   DATABASE_URL: 'sqlite::memory:',
   LOG_LEVEL: 'silent',
+  // Tests that need the assistant start an Ollama stand-in and turn it on.
+  ASSISTANT_ENABLED: 'false',
   ...overrides,
 });
 

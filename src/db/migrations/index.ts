@@ -2,10 +2,12 @@ import type { Migration } from 'kysely/migration';
 import * as initial from './0001-initial.ts';
 import * as reports from './0002-reports.ts';
 import * as reportArchive from './0003-report-archive.ts';
+import * as assistant from './0004-assistant.ts';
 
 /** Every migration, in order. Names sort; shipped ones are frozen. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-reports': reports,
   '0003-report-archive': reportArchive,
+  '0004-assistant': assistant,
 };

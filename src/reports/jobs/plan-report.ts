@@ -91,4 +91,11 @@ async function enqueueWork(
     await enqueue(trx, { type: 'report.deck-card', idempotencyKey: job('deck'), payload: { reportId } }, now);
   }
   await enqueue(trx, { type: 'report.notify', idempotencyKey: job('notify'), payload: { reportId } }, now);
+  if (deps.assistant && reportKind(report) === 'sav') {
+    await enqueue(
+      trx,
+      { type: 'assistant.answer-report', idempotencyKey: job('assistant'), payload: { reportId } },
+      now,
+    );
+  }
 }
