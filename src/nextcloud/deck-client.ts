@@ -1,13 +1,8 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { Agent, type Dispatcher, request } from 'undici';
-import {
-  DeckApiError,
-  deckTransportError,
-  isArchivedError,
-  isStaleIdError,
-  redactSecrets,
-} from './deck-errors.ts';
+import { DeckApiError, deckTransportError, isArchivedError, isStaleIdError } from './deck-errors.ts';
+import { redactSecrets } from '../http/redact.ts';
 
 /**
  * Nextcloud Deck over its REST API v1.0, plus the OCS comments endpoint (reference §3).

@@ -1,3 +1,5 @@
+import { describeCause, errorCode, redactedError } from '../http/redact.ts';
+
 /**
  * The two ways a Deck call fails, as for every remote (design §2): Deck answered and refused, or
  * no usable answer came back. Neither keeps the app password: everything taken from a response or
@@ -58,19 +60,6 @@ export function isArchivedError(error: unknown): boolean {
   return error instanceof DeckApiError && error.status === 500 && /\bis archived\b/iu.test(error.description);
 }
 
-const REDACTED = '[redacted]';
-
-/** Removes each secret, in its plain, URL-encoded and base64 forms, from a text. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (secret.length === 0) continue;
-    const forms = [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')];
-    for (const form of new Set(forms)) result = result.split(form).join(REDACTED);
-  }
-  return result;
-}
-
 /** A DeckTransportError whose cause chain keeps names, codes and messages, with no secret in them. */
 export function deckTransportError(
   operation: string,
@@ -78,42 +67,5 @@ export function deckTransportError(
   raw: unknown,
   secrets: readonly string[],
 ): DeckTransportError {
-  return new DeckTransportError(operation, request, redactedCopy(raw, secrets, 0));
-}
-
-const MAX_CAUSE_DEPTH = 4;
-
-/**
- * A fresh Error mirroring `raw` (name, code, message, stack, causes) with secrets removed. Other
- * own properties are dropped on purpose: undici errors may carry request headers (Authorization).
- */
-function redactedCopy(raw: unknown, secrets: readonly string[], depth: number): Error {
-  const source = raw instanceof Error ? raw : new Error(String(raw));
-  const nested =
-    depth < MAX_CAUSE_DEPTH && source.cause !== undefined
-      ? { cause: redactedCopy(source.cause, secrets, depth + 1) }
-      : undefined;
-  const copy = new Error(redactSecrets(source.message, secrets), nested);
-  copy.name = source.name;
-  copy.stack = source.stack === undefined ? undefined : redactSecrets(source.stack, secrets);
-  const code = errorCode(source);
-  if (code !== undefined) Object.assign(copy, { code });
-  return copy;
-}
-
-function errorCode(error: Error): string | undefined {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** "Error ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1", then each deeper cause. */
-function describeCause(cause: Error): string {
-  const parts: string[] = [];
-  let inner: unknown = cause;
-  while (inner instanceof Error) {
-    const code = errorCode(inner);
-    parts.push(`${inner.name}${code === undefined ? '' : ` ${code}`}: ${inner.message}`);
-    inner = inner.cause;
-  }
-  return parts.join(' <- ');
+  return new DeckTransportError(operation, request, redactedError(raw, secrets));
 }

@@ -3,7 +3,7 @@
  * errors end up in job rows and logs, and a Basic `Authorization` header is the password in
  * base64. Server texts and causes go through `redactSecrets` first (every http(s) URL removed).
  */
-import { redactSecrets } from '../telegram/telegram-errors.ts';
+import { describeCause, errorCode, redactedError, redactSecrets } from '../http/redact.ts';
 
 /** Nextcloud answered with a status we do not accept for that call. */
 export class NextcloudError extends Error {
@@ -73,7 +73,7 @@ export function nextcloudTransportError(
   raw: unknown,
   secrets: readonly string[],
 ): NextcloudTransportError {
-  return new NextcloudTransportError(method, path, redactedCopy(raw, secrets, 0));
+  return new NextcloudTransportError(method, path, redactedError(raw, secrets));
 }
 
 const MAX_SERVER_MESSAGE_CHARS = 300;
@@ -143,45 +143,4 @@ function codePoint(value: number, fallback: string): string {
 
 function displayPath(path: string): string {
   return path === '' ? '/' : path;
-}
-
-const MAX_CAUSE_DEPTH = 4;
-
-/**
- * A fresh Error mirroring `raw` (name, code, message, stack, cause chain) with secrets removed.
- * Other own properties are dropped on purpose: undici errors may carry headers or bodies.
- */
-function redactedCopy(raw: unknown, secrets: readonly string[], depth: number): Error {
-  const source = raw instanceof Error ? raw : new Error(String(raw));
-  const nested =
-    depth < MAX_CAUSE_DEPTH && source.cause !== undefined
-      ? { cause: redactedCopy(source.cause, secrets, depth + 1) }
-      : undefined;
-  const copy = new Error(redactSecrets(source.message, secrets), nested);
-  copy.name = source.name;
-  copy.stack = source.stack === undefined ? undefined : redactSecrets(source.stack, secrets);
-  const code = errorCode(source);
-  if (code !== undefined) Object.assign(copy, { code });
-  return copy;
-}
-
-function errorCode(error: Error): string | undefined {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** "HeadersTimeoutError UND_ERR_HEADERS_TIMEOUT: Headers Timeout Error", then the deeper causes. */
-function describeCause(cause: Error): string {
-  const parts = [describeOne(cause)];
-  let inner: unknown = cause.cause;
-  while (inner instanceof Error) {
-    parts.push(describeOne(inner));
-    inner = inner.cause;
-  }
-  return parts.join(' <- ');
-}
-
-function describeOne(error: Error): string {
-  const code = errorCode(error);
-  return `${error.name}${code === undefined ? '' : ` ${code}`}: ${error.message}`;
 }

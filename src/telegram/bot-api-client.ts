@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ApiMethods, Opts } from '@grammyjs/types';
 import { Agent, type Dispatcher, request } from 'undici';
-import { redactSecrets, TelegramApiError, transportError } from './telegram-errors.ts';
+import { redactSecrets } from '../http/redact.ts';
+import { TelegramApiError, transportError } from './telegram-errors.ts';
 
 /** We only ever send files Telegram already has (file_id) or URLs: no uploads, so no InputFile. */
 type Methods = ApiMethods<never>;
