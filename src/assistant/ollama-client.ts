@@ -1,3 +1,5 @@
+import { errorCode } from '../http/redact.ts';
+import { retryAfterSeconds } from '../http/retry-after.ts';
 import { Agent, type Dispatcher, request } from 'undici';
 import { ndjsonValues } from './ndjson.ts';
 import {
@@ -280,11 +282,6 @@ function asClassified(endpoint: OllamaEndpoint, error: unknown, watchdog: Watchd
   return new OllamaTransportError(endpoint, `${raw.name}${code ? ` ${code}` : ''}: ${message}`, code);
 }
 
-function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
 async function throwIfRefused(
   endpoint: OllamaEndpoint,
   response: Dispatcher.ResponseData,
@@ -304,14 +301,8 @@ async function throwIfRefused(
     status: response.statusCode,
     description,
     model,
-    retryAfterMs: retryAfterMs(response.headers['retry-after']),
+    retryAfterMs: secondsToMs(retryAfterSeconds(response.headers['retry-after'])),
   });
-}
-
-function retryAfterMs(header: string | string[] | undefined): number | undefined {
-  return typeof header === 'string' && /^\d+$/u.test(header.trim())
-    ? Number(header.trim()) * 1000
-    : undefined;
 }
 
 function parseObject(endpoint: OllamaEndpoint, text: string): object {
@@ -400,3 +391,5 @@ class Watchdog {
     this.controller.abort(new Error(why));
   }
 }
+
+const secondsToMs = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);

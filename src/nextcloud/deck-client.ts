@@ -2,7 +2,9 @@ import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { Agent, type Dispatcher, request } from 'undici';
 import { DeckApiError, deckTransportError, isArchivedError, isStaleIdError } from './deck-errors.ts';
+import { startDeadline } from '../http/deadline.ts';
 import { redactSecrets } from '../http/redact.ts';
+import { retryAfterSeconds } from '../http/retry-after.ts';
 
 /**
  * Nextcloud Deck over its REST API v1.0, plus the OCS comments endpoint (reference §3).
@@ -420,31 +422,4 @@ function errorMessage(json: unknown, target: Target): string | undefined {
 
 function ocsData(json: unknown): unknown {
   return record(record(json)?.ocs)?.data;
-}
-
-function retryAfterSeconds(value: string | string[] | undefined): number | undefined {
-  return typeof value === 'string' && /^\d+$/u.test(value.trim()) ? Number(value.trim()) : undefined;
-}
-
-/** Why a call was aborted: no whole answer within `timeoutMs`. */
-class DeadlineExceededError extends Error {
-  readonly code = 'ETIMEDOUT';
-  constructor(timeoutMs: number) {
-    super(`no answer within ${timeoutMs} ms`);
-    this.name = 'DeadlineExceededError';
-  }
-}
-
-/** undici checks its own timeouts on a coarse clock (about 1 s); a plain timer keeps ours exact. */
-function startDeadline(timeoutMs: number): { signal: AbortSignal; clear: () => void } {
-  const controller = new AbortController();
-  const timer = setTimeout(() => {
-    controller.abort(new DeadlineExceededError(timeoutMs));
-  }, timeoutMs);
-  return {
-    signal: controller.signal,
-    clear: () => {
-      clearTimeout(timer);
-    },
-  };
 }

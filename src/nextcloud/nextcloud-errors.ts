@@ -98,19 +98,6 @@ export function parseErrorBody(
   };
 }
 
-/**
- * `Retry-After` in seconds: delta-seconds, or an HTTP date measured against `now` (the
- * response's own `Date` when it has one, so that clock skew between us and Nextcloud cancels out).
- */
-export function retryAfterSeconds(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/u.test(trimmed)) return Number(trimmed);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - now) / 1000));
-}
-
 /** The text of the first element with this local name, whatever its namespace prefix. */
 function elementText(xml: string, localName: string): string | undefined {
   const match = new RegExp(

@@ -1,3 +1,5 @@
+import { readBoundedText } from '../http/bounded-body.ts';
+import { retryAfterSeconds } from '../http/retry-after.ts';
 /**
  * The Nextcloud files of the service account, over WebDAV, as the reports need them: list a
  * folder, create folders, upload without ever overwriting (reference nextcloud-webdav-deck.md).
@@ -17,7 +19,6 @@ import {
   NextcloudError,
   nextcloudTransportError,
   parseErrorBody,
-  retryAfterSeconds,
 } from './nextcloud-errors.ts';
 
 export interface FolderEntry {
@@ -425,7 +426,7 @@ async function exchange(
         path,
         response.statusCode,
         response.headers,
-        await readBounded(response.body),
+        await readBoundedText(response.body, MAX_ERROR_BODY_BYTES),
       );
     }
     return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
@@ -445,27 +446,8 @@ function refusal(
 ): NextcloudError {
   const serverDate = Date.parse(String(headers.date));
   const retryAfter = retryAfterSeconds(
-    typeof headers['retry-after'] === 'string' ? headers['retry-after'] : undefined,
+    headers['retry-after'],
     Number.isNaN(serverDate) ? Date.now() : serverDate,
   );
   return new NextcloudError({ method, path, status, retryAfter, ...parseErrorBody(body, dav.secrets) });
-}
-
-/** An error body, up to a limit: sabre's are small XML; anything bigger is not worth keeping. */
-async function readBounded(body: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      const buffer = chunk as Buffer;
-      chunks.push(buffer);
-      size += buffer.length;
-      if (size > MAX_ERROR_BODY_BYTES) break;
-    }
-  } catch {
-    // The status alone still says what happened; the body only adds the server's words.
-  } finally {
-    body.destroy();
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -2,7 +2,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ApiMethods, Opts } from '@grammyjs/types';
 import { Agent, type Dispatcher, request } from 'undici';
+import { readBoundedText } from '../http/bounded-body.ts';
+import { startDeadline } from '../http/deadline.ts';
 import { redactSecrets } from '../http/redact.ts';
+import { retryAfterSeconds } from '../http/retry-after.ts';
 import { TelegramApiError, transportError } from './telegram-errors.ts';
 
 /** We only ever send files Telegram already has (file_id) or URLs: no uploads, so no InputFile. */
@@ -156,7 +159,7 @@ async function downloadFile(transport: Transport, filePath: string): Promise<Dow
     deadline.clear();
   }
   if (response.statusCode < 200 || response.statusCode >= 300) {
-    const envelope = parseEnvelope(await readBoundedText(response.body));
+    const envelope = parseEnvelope(await readBoundedText(response.body, MAX_ERROR_BODY_BYTES));
     if (envelope?.ok === false) throw apiErrorFromEnvelope(method, envelope, response.headers, transport);
     throw apiErrorFromStatus(method, response.statusCode, response.headers);
   }
@@ -184,32 +187,6 @@ async function send(
   } catch (error) {
     throw transportError(method, error, transport.secrets);
   }
-}
-
-/** Why a call was aborted: no answer within `timeoutMs`. */
-class DeadlineExceededError extends Error {
-  readonly code = 'ETIMEDOUT';
-  constructor(timeoutMs: number) {
-    super(`no answer within ${timeoutMs} ms`);
-    this.name = 'DeadlineExceededError';
-  }
-}
-
-/**
- * undici checks its headers/body timeouts on a coarse clock (about 1 s), so a short timeout
- * would fire late; a plain timer keeps `timeoutMs` meaning what it says.
- */
-function startDeadline(timeoutMs: number): { signal: AbortSignal; clear: () => void } {
-  const controller = new AbortController();
-  const timer = setTimeout(() => {
-    controller.abort(new DeadlineExceededError(timeoutMs));
-  }, timeoutMs);
-  return {
-    signal: controller.signal,
-    clear: () => {
-      clearTimeout(timer);
-    },
-  };
 }
 
 interface Envelope {
@@ -244,7 +221,8 @@ function apiErrorFromEnvelope(
     method,
     errorCode,
     description: redactSecrets(description, transport.secrets),
-    retryAfter: nonNegativeInteger(envelope.parameters?.retry_after) ?? retryAfterHeader(headers),
+    retryAfter:
+      nonNegativeInteger(envelope.parameters?.retry_after) ?? retryAfterSeconds(headers['retry-after']),
     migrateToChatId: safeInteger(envelope.parameters?.migrate_to_chat_id),
   });
 }
@@ -254,15 +232,8 @@ function apiErrorFromStatus(method: string, status: number, headers: IncomingHtt
     method,
     errorCode: status,
     description: `HTTP ${status} without a Bot API JSON body`,
-    retryAfter: retryAfterHeader(headers),
+    retryAfter: retryAfterSeconds(headers['retry-after']),
   });
-}
-
-/** BAS sends `Retry-After: <seconds>` with every 429 (HttpConnection.cpp); dates are not used. */
-function retryAfterHeader(headers: IncomingHttpHeaders): number | undefined {
-  const value = headers['retry-after'];
-  if (typeof value !== 'string' || !/^\d+$/u.test(value.trim())) return undefined;
-  return Number(value.trim());
 }
 
 function nonNegativeInteger(value: unknown): number | undefined {
@@ -271,22 +242,6 @@ function nonNegativeInteger(value: unknown): number | undefined {
 
 function safeInteger(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
-}
-
-async function readBoundedText(body: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      const buffer = chunk as Buffer;
-      chunks.push(buffer);
-      size += buffer.length;
-      if (size > MAX_ERROR_BODY_BYTES) break;
-    }
-  } catch {
-    // The status alone still says what happened; the body was only a nicer description.
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Re-emits the body, turning undici's stream errors into redacted TelegramTransportErrors. */

@@ -9,7 +9,6 @@ import {
   NextcloudError,
   NextcloudTransportError,
   parseErrorBody,
-  retryAfterSeconds,
 } from '../../src/nextcloud/nextcloud-errors.ts';
 import {
   nextcloudFailureDecision,
@@ -525,15 +524,6 @@ describe('nextcloudFailureDecision', () => {
 });
 
 describe('error details', () => {
-  it('reads Retry-After as seconds or as an HTTP date', () => {
-    const now = Date.parse('Wed, 25 Mar 2026 14:00:00 GMT');
-    expect(retryAfterSeconds('120', now)).toBe(120);
-    expect(retryAfterSeconds('Wed, 25 Mar 2026 14:01:30 GMT', now)).toBe(90);
-    expect(retryAfterSeconds('Wed, 25 Mar 2026 13:00:00 GMT', now)).toBe(0);
-    expect(retryAfterSeconds('soon', now)).toBeUndefined();
-    expect(retryAfterSeconds(undefined, now)).toBeUndefined();
-  });
-
   it("keeps sabre's message and o:retry, redacted, and nothing from an HTML page", () => {
     const xml = `<?xml version="1.0"?><d:error xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns" xmlns:o="http://owncloud.org/ns">
       <s:exception>Sabre\\DAV\\Exception</s:exception><s:message>bad &amp; ${PASSWORD} at http://x.test/a</s:message>
