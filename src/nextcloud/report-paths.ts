@@ -260,7 +260,8 @@ export function photoExtension(hints: PhotoTypeHints = {}): PhotoExtension {
   return fromBytes ?? fromMimeType ?? fromSuffix ?? 'jpg';
 }
 
-function sniffPhotoExtension(bytes: Uint8Array): PhotoExtension | undefined {
+/** The image type its first bytes show (JPEG, PNG, WebP, HEIC/HEIF), or undefined: not a picture we know. */
+export function sniffPhotoExtension(bytes: Uint8Array): PhotoExtension | undefined {
   const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpg';
   if (ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'png';

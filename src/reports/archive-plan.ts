@@ -41,19 +41,28 @@ export function planFolder(input: PlanInput): string {
 
 /** Names every photo after what the folder already holds, in message order (design §3). */
 export function planArchive(input: PlanInput, folder: string, existingFiles: readonly string[]): ArchivePlan {
-  const numbered = numberAlbum(input.media, existingFiles);
   return {
     folder,
-    files: numbered.map(({ photo, number }) => ({
-      messageId: photo.messageId,
-      name: photoFileName(
-        input.kind,
-        number,
-        photo.date,
-        input.timeZone,
-        photoExtension({ mimeType: photo.mimeType, fileName: photo.fileName }),
-      ),
-    })),
+    files: planPhotos(input.kind, input.media, existingFiles, input.timeZone),
     markdown: input.kind === 'fin' ? undefined : markdownReportFileName(input.publicId),
   };
+}
+
+/** File names for photos, numbered in message order after the names already taken. */
+export function planPhotos(
+  kind: ReportKind,
+  media: readonly DraftMedia[],
+  taken: readonly string[],
+  timeZone: string,
+): PlannedFile[] {
+  return numberAlbum(media, taken).map(({ photo, number }) => ({
+    messageId: photo.messageId,
+    name: photoFileName(
+      kind,
+      number,
+      photo.date,
+      timeZone,
+      photoExtension({ mimeType: photo.mimeType, fileName: photo.fileName }),
+    ),
+  }));
 }

@@ -2,10 +2,12 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { TelegramBot } from '../queue/handlers/telegram-handlers.ts';
 
-/** The Nextcloud file operations a report needs (implemented by src/nextcloud/webdav-archive.ts). */
+/**
+ * The Nextcloud file operations a report needs (implemented by src/nextcloud/webdav-archive.ts).
+ * Uploads create their missing parent folders themselves.
+ */
 export interface ArchivePort {
   listFolder(path: string): Promise<{ name: string; type: 'file' | 'directory'; size: number }[] | undefined>;
-  ensureFolder(path: string): Promise<void>;
   uploadNew(path: string, body: Buffer): Promise<'created' | 'exists'>;
   writeTextNew(path: string, text: string): Promise<'created' | 'exists'>;
   folderLink(path: string): string;

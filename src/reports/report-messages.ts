@@ -83,6 +83,14 @@ export function confirmation(report: ConfirmationFacts): string {
   return lines.join('\n');
 }
 
+/** Why one file of a report was not archived: a line of the technician's confirmation. */
+export const archiveTexts = {
+  notAnImage: (fileName: string | undefined) =>
+    `« ${fileName ?? 'un fichier'} » n’est pas une image : non archivé.`,
+  tooLarge: (fileName: string | undefined) =>
+    `« ${fileName ?? 'une photo'} » dépasse 20 Mo (limite de Telegram) : non archivée, envoie-la au bureau autrement.`,
+};
+
 export const delayNotice = (publicId: string) =>
   `⏳ ${publicId} : archivage en cours, je réessaie. Je te confirme dès que c’est fait.`;
 

@@ -219,6 +219,46 @@ describe('the three reports end to end', () => {
     );
   });
 
+  it('a file that is not a picture or is over 20 MB is reported in one line; the rest is filed', async () => {
+    await h.post(buttonUpdate('fin', 81));
+    const [photo] = addPhotos(1, 130);
+    const pdf = remotes.telegram.addFile(Buffer.from('%PDF-1.7 not a picture'), {
+      mimeType: 'application/octet-stream',
+    });
+    const huge = remotes.telegram.addFile(Buffer.alloc(20 * 1024 * 1024 + 1, 0xff), {
+      mimeType: 'image/jpeg',
+    });
+    const documentUpdate = (
+      file: { file_id: string; file_unique_id: string },
+      messageId: number,
+      name: string,
+    ) => ({
+      update_id: freshUpdateId(),
+      message: {
+        message_id: messageId,
+        date: DATE,
+        chat: PRIVATE_CHAT,
+        from: TECHNICIAN,
+        media_group_id: 'mixed',
+        document: { ...file, file_name: name, mime_type: name.endsWith('.jpg') ? 'image/jpeg' : undefined },
+      },
+    });
+    await h.post(
+      photoUpdate(photo!.fileId, photo!.uniqueId, 1301, { album: 'mixed', caption: 'Koch / pose' }),
+    );
+    await h.post(documentUpdate(pdf, 1302, 'plan'));
+    await h.post(documentUpdate(huge, 1303, 'IMG_9999.jpg'));
+    h.clock.advance(3_000);
+    await h.drain();
+
+    expect([...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Koch/'))).toHaveLength(1);
+    const confirmation = textsTo(TECHNICIAN.id).find((t) => t.startsWith('✅ FIN-0001 — Koch'))!;
+    expect(confirmation).toContain('1 photo archivée');
+    expect(confirmation).toContain('« plan » n’est pas une image : non archivé.');
+    expect(confirmation).toContain('« IMG_9999.jpg » dépasse 20 Mo');
+    expect(await h.db.selectFrom('jobs').select('id').where('state', '=', 'dead').execute()).toEqual([]);
+  });
+
   it('a full Nextcloud (507) is not retried in a loop: the technician and the office are told', async () => {
     await remotes.webdav.control({ failNext: { status: 507, times: 50, method: 'PUT' } });
     await h.post(buttonUpdate('fin'));

@@ -2,9 +2,7 @@ import { enqueue } from '../../queue/enqueue.ts';
 import type { JobPayload } from '../../queue/job-catalog.ts';
 import { PostponeError } from '../../queue/postpone.ts';
 import type { JobHandler } from '../../queue/worker.ts';
-import { numberAlbum } from '../../nextcloud/photo-numbering.ts';
-import { photoExtension, photoFileName } from '../../nextcloud/report-paths.ts';
-import type { ArchivePlan } from '../archive-plan.ts';
+import { type ArchivePlan, planPhotos } from '../archive-plan.ts';
 import type { ReportDeps } from '../report-deps.ts';
 import { archivePlanOf, reportKind } from '../report-facts.ts';
 import { lateItemsNote } from '../report-messages.ts';
@@ -28,16 +26,7 @@ export function addMediaHandler(deps: ReportDeps): JobHandler {
     await deps.db.transaction().execute(async (trx) => {
       if (plan && deps.archive && added.length > 0) {
         const taken = plan.files.map((file) => file.name);
-        const files = numberAlbum(added, taken).map(({ photo, number }) => ({
-          messageId: photo.messageId,
-          name: photoFileName(
-            reportKind(report),
-            number,
-            photo.date,
-            deps.config.reportTimezone,
-            photoExtension({ mimeType: photo.mimeType, fileName: photo.fileName }),
-          ),
-        }));
+        const files = planPhotos(reportKind(report), added, taken, deps.config.reportTimezone);
         const updated: ArchivePlan = { ...plan, files: [...plan.files, ...files] };
         await trx
           .updateTable('reports')

@@ -1,13 +1,14 @@
-import { nextPhotoNumber } from '../../nextcloud/photo-numbering.ts';
-import { photoExtension, photoFileName } from '../../nextcloud/report-paths.ts';
+import type { DraftMedia, ReportKind } from '../../conversation/state.ts';
+import { sniffPhotoExtension } from '../../nextcloud/report-paths.ts';
 import type { JobPayload } from '../../queue/job-catalog.ts';
 import type { JobHandler } from '../../queue/worker.ts';
-import type { ArchivePlan } from '../archive-plan.ts';
+import { type ArchivePlan, planPhotos } from '../archive-plan.ts';
 import type { ArchivePort, ReportDeps } from '../report-deps.ts';
 import { archivePlanOf, mediaOf, reportKind } from '../report-facts.ts';
-import { getReport, type ReportRow } from '../report-store.ts';
+import { archiveTexts as texts } from '../report-messages.ts';
 import { addReportProblem } from '../report-problems.ts';
-import { downloadTelegramFile, FileTooLargeError, TELEGRAM_DOWNLOAD_LIMIT } from '../telegram-download.ts';
+import { getReport, type ReportRow } from '../report-store.ts';
+import { downloadTelegramFile, FileTooLargeError } from '../telegram-download.ts';
 
 /**
  * `report.archive-photo`: downloads one photo from Telegram and files it under its planned name,
@@ -24,60 +25,51 @@ export function archivePhotoHandler(deps: ReportDeps): JobHandler {
     const planned = plan?.files.find((file) => file.messageId === messageId);
     if (!report || !plan || !media || !planned || !deps.archive) return;
 
-    if ((media.fileSize ?? 0) > TELEGRAM_DOWNLOAD_LIMIT) {
-      await addReportProblem(deps.db, reportId, tooLarge(media.fileName), now);
-      return;
-    }
-    const bot = deps.telegram.get(report.slug);
-    if (!bot) throw new Error(`no Bot API client for slug ${report.slug}`);
-    let bytes: Buffer;
-    try {
-      bytes = await downloadTelegramFile(bot.client, media.fileId);
-    } catch (error) {
-      if (!(error instanceof FileTooLargeError)) throw error;
-      await addReportProblem(deps.db, reportId, tooLarge(media.fileName), now);
-      return;
-    }
-    if (media.source === 'document' && !isImage(bytes)) {
-      await addReportProblem(
-        deps.db,
-        reportId,
-        `« ${media.fileName ?? 'fichier'} » n’est pas une image : non archivé.`,
-        now,
-      );
-      return;
-    }
-    await deps.archive.ensureFolder(plan.folder);
-    const name = await uploadUnderFreeName(deps.archive, report, plan, planned.name, bytes, messageId);
+    const bytes = await download(deps, report, media, now);
+    if (!bytes) return;
+    const photo = { archive: deps.archive, folder: plan.folder, bytes, kind: reportKind(report), media };
+    const name = await uploadUnderFreeName(photo, planned.name, deps.config.reportTimezone);
     if (name !== planned.name)
       log.info({ reportId }, 'photo name was taken; filed under the next free number');
     await markStored(deps, report.id, messageId, name, now);
   };
 }
 
+/** The photo's bytes, or undefined (and a line for the technician) when it cannot be archived. */
+async function download(deps: ReportDeps, report: ReportRow, media: DraftMedia, now: Date) {
+  const bot = deps.telegram.get(report.slug);
+  if (!bot) throw new Error(`no Bot API client for slug ${report.slug}`);
+  try {
+    const bytes = await downloadTelegramFile(bot.client, media.fileId);
+    if (media.source === 'photo' || sniffPhotoExtension(bytes) !== undefined) return bytes;
+    await addReportProblem(deps.db, report.id, texts.notAnImage(media.fileName), now);
+  } catch (error) {
+    if (!(error instanceof FileTooLargeError)) throw error;
+    await addReportProblem(deps.db, report.id, texts.tooLarge(media.fileName), now);
+  }
+  return undefined;
+}
+
+interface PhotoUpload {
+  readonly archive: ArchivePort;
+  readonly folder: string;
+  readonly bytes: Buffer;
+  readonly kind: ReportKind;
+  readonly media: DraftMedia;
+}
+
 async function uploadUnderFreeName(
-  archive: ArchivePort,
-  report: ReportRow,
-  plan: ArchivePlan,
+  photo: PhotoUpload,
   plannedName: string,
-  bytes: Buffer,
-  messageId: number,
+  timeZone: string,
 ): Promise<string> {
   let name = plannedName;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const path = `${plan.folder}/${name}`;
-    if ((await archive.uploadNew(path, bytes)) === 'created') return name;
-    const existing = (await archive.listFolder(plan.folder)) ?? [];
-    if (existing.some((entry) => entry.name === name && entry.size === bytes.length)) return name;
-    const media = mediaOf(report, messageId)!;
-    const number = nextPhotoNumber(existing.map((entry) => entry.name));
-    name = photoFileName(
-      reportKind(report),
-      number,
-      media.date,
-      undefined,
-      photoExtension({ mimeType: media.mimeType, fileName: media.fileName }),
-    );
+    if ((await photo.archive.uploadNew(`${photo.folder}/${name}`, photo.bytes)) === 'created') return name;
+    const existing = (await photo.archive.listFolder(photo.folder)) ?? [];
+    if (existing.some((entry) => entry.name === name && entry.size === photo.bytes.length)) return name;
+    const taken = existing.map((entry) => entry.name);
+    name = planPhotos(photo.kind, [photo.media], taken, timeZone)[0]!.name;
   }
   throw new Error('could not find a free photo name after 5 tries');
 }
@@ -101,12 +93,4 @@ async function markStored(deps: ReportDeps, reportId: number, messageId: number,
       .where('id', '=', reportId)
       .execute();
   });
-}
-
-const tooLarge = (fileName: string | undefined) =>
-  `« ${fileName ?? 'une photo'} » dépasse 20 Mo (limite de Telegram) : non archivée, envoie-la au bureau autrement.`;
-
-/** JPEG, PNG, HEIC/HEIF, WebP by their magic bytes. */
-function isImage(bytes: Buffer): boolean {
-  return photoExtension({ bytes }) !== 'jpg' || (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff);
 }

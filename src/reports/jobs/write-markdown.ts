@@ -13,7 +13,6 @@ export function writeMarkdownHandler(deps: ReportDeps): JobHandler {
     const plan = report && archivePlanOf(report);
     if (!report || !plan?.markdown || !deps.archive) return;
     const facts = factsOf(report, reportMedia(report).length);
-    await deps.archive.ensureFolder(plan.folder);
     // 'exists' is our own earlier attempt: the file is never overwritten.
     await deps.archive.writeTextNew(
       `${plan.folder}/${plan.markdown}`,
