@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import { conversationSettings } from './conversation/settings.ts';
 import type { Db } from './db/database.ts';
 import { enqueue } from './queue/enqueue.ts';
+import { purgeSeenUpdates } from './dispatch/seen-updates.ts';
 import { decideFailure } from './queue/decide-failure.ts';
 import { conversationHandlers } from './queue/handlers/conversation-handlers.ts';
 import { type TelegramBot, telegramHandlers } from './queue/handlers/telegram-handlers.ts';
@@ -68,6 +69,10 @@ export function createBackground(
     logger: logger.child({ component: 'worker' }),
     concurrency: config.worker.concurrency,
     retentionDays: config.jobRetentionDays,
+    housekeeping: async (now) => {
+      const forgotten = await purgeSeenUpdates(db, now);
+      if (forgotten > 0) logger.info({ forgotten }, 'forgot old update ids');
+    },
   });
   return {
     worker,

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 
 /**
@@ -17,4 +18,24 @@ export async function markUpdateSeen(
     .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+/**
+ * How long an update id is remembered. Telegram re-sends an unanswered update for about a day;
+ * after a week without updates it starts numbering at random, so a mark kept much longer could
+ * swallow a new update that happens to reuse an old id.
+ */
+export const SEEN_UPDATE_RETENTION_MS = 2 * 24 * 60 * 60 * 1000;
+
+/** Forgets update ids received before the retention window; returns how many. */
+export async function purgeSeenUpdates(
+  db: Db,
+  now: Date,
+  retentionMs = SEEN_UPDATE_RETENTION_MS,
+): Promise<number> {
+  const result = await db
+    .deleteFrom('processed_updates')
+    .where('received_at', '<', now.getTime() - retentionMs)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

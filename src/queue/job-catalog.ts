@@ -115,7 +115,3 @@ export const jobCatalog = {
 
 export type JobType = keyof typeof jobCatalog;
 export type JobPayload<T extends JobType> = Static<(typeof jobCatalog)[T]['schema']>;
-
-export function isJobType(type: string): type is JobType {
-  return Object.hasOwn(jobCatalog, type);
-}

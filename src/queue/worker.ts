@@ -35,6 +35,8 @@ export interface WorkerOptions {
   /** Longest sleep without a wake-up: catches jobs whose holder died. */
   readonly idleCheckMs?: number;
   readonly retentionDays?: number;
+  /** Other periodic clean-up, run with the hourly purge of done jobs (e.g. old dedupe marks). */
+  readonly housekeeping?: (now: Date) => Promise<void>;
   readonly random?: () => number;
   /** Called after each job ends (any outcome): metrics. */
   readonly onJobEnd?: (job: JobRow, outcome: JobOutcome, durationMs: number) => void;
@@ -120,7 +122,7 @@ export class Worker {
     while (this.isActive()) {
       this.woken = false;
       try {
-        await this.maybePurge();
+        await this.maybeHousekeep();
         while (this.isActive() && this.running.size < this.options.concurrency) {
           const job = await this.claim();
           if (!job) break;
@@ -204,12 +206,13 @@ export class Worker {
     }
   }
 
-  private async maybePurge(): Promise<void> {
+  private async maybeHousekeep(): Promise<void> {
     const now = this.options.clock();
     if (now.getTime() - this.lastPurge < PURGE_EVERY_MS) return;
     this.lastPurge = now.getTime();
     const purged = await purgeFinishedJobs(this.options.db, now, this.options.retentionDays ?? 7);
     if (purged > 0) this.options.logger.info({ purged }, 'purged finished jobs');
+    await this.options.housekeeping?.(now);
   }
 
   private async sleepMs(): Promise<number> {

@@ -168,4 +168,32 @@ describe('Worker', () => {
     await vi.advanceTimersByTimeAsync(1);
     await stopped;
   });
+
+  it('runs the housekeeping with the purge, at most once an hour', async () => {
+    const runs: number[] = [];
+    const w = new Worker({
+      db,
+      handlers: {},
+      decide: retry,
+      clock: clock.now,
+      logger,
+      concurrency: 1,
+      housekeeping: async (now) => {
+        runs.push(now.getTime());
+      },
+    });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    w.start();
+    await vi.advanceTimersByTimeAsync(0);
+    w.wake();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toEqual([clock.now().getTime()]);
+    clock.advance(60 * 60_000);
+    w.wake();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toHaveLength(2);
+    const stopped = w.stop(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopped;
+  });
 });
