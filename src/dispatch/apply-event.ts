@@ -22,10 +22,20 @@ export async function applyEvent(
   const stored = await loadConversation(trx, conversation);
   const outcome = transition(stored.state, event, ctx);
   await saveConversation(trx, conversation, outcome.state, stored.version, ctx.now);
-  for (const effect of outcome.effects) {
-    await recordEffect(trx, conversation, effect, sourceKey, ctx.now, skipJob);
-  }
+  await recordEffects(trx, conversation, outcome.effects, sourceKey, ctx.now, skipJob);
   return outcome;
+}
+
+/** Records effects (jobs, reports) in the caller's transaction, keyed by their cause. */
+export async function recordEffects(
+  trx: Transaction<Database>,
+  conversation: ConversationKey,
+  effects: readonly Effect[],
+  sourceKey: string,
+  now: Date,
+  skipJob: (type: string) => boolean = () => false,
+): Promise<void> {
+  for (const effect of effects) await recordEffect(trx, conversation, effect, sourceKey, now, skipJob);
 }
 
 async function recordEffect(

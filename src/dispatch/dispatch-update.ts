@@ -1,11 +1,10 @@
 import type { BotConfig } from '../config.ts';
 import { type Event, toEvent } from '../conversation/events.ts';
 import type { ConversationSettings } from '../conversation/settings.ts';
-import { texts } from '../conversation/texts.ts';
+import { refusal } from '../conversation/refusal.ts';
 import type { Db } from '../db/database.ts';
-import { enqueue } from '../queue/enqueue.ts';
 import type { Update } from '../telegram/update-schema.ts';
-import { applyEvent } from './apply-event.ts';
+import { applyEvent, recordEffects } from './apply-event.ts';
 import { deliverSays } from './deliver-says.ts';
 import { markUpdateSeen } from './seen-updates.ts';
 
@@ -39,23 +38,15 @@ export async function dispatchUpdate(
       botApi: bot.token !== undefined,
       syncReply: event.kind !== 'button' && event.kind !== 'edited',
     };
+    const skipJob = (type: string) => skipsTelegram(bot, type);
     if (!isAllowed(bot, event)) {
-      // Nothing is recorded for strangers beyond the dedupe mark; they get one polite line.
-      if (event.kind === 'button' && mode.botApi) {
-        // A tap waits for its answer (the button spins until then): the refusal is that answer.
-        await enqueue(
-          trx,
-          {
-            type: 'telegram.answer-callback',
-            idempotencyKey: `${bot.slug}:${sourceKey}:answer`,
-            payload: { slug: bot.slug, callbackQueryId: event.callbackQueryId, text: texts.refused },
-          },
-          now,
-        );
-        return nothing('refused');
-      }
-      const reply = await deliverSays(trx, conversation, refusal(event, bot.slug), sourceKey, mode, now);
-      return { outcome: 'refused', reply };
+      // Nothing is recorded for strangers beyond the dedupe mark and the refusal itself.
+      const refused = refusal(event, bot.slug);
+      await recordEffects(trx, conversation, refused.effects, sourceKey, now, skipJob);
+      return {
+        outcome: 'refused',
+        reply: await deliverSays(trx, conversation, refused.say, sourceKey, mode, now),
+      };
     }
     const outcome = await applyEvent(
       trx,
@@ -63,19 +54,17 @@ export async function dispatchUpdate(
       event,
       sourceKey,
       { slug: bot.slug, now, settings },
-      (type) => skipsTelegram(bot, type),
+      skipJob,
     );
-    const reply = await deliverSays(trx, conversation, outcome.say, sourceKey, mode, now);
-    return { outcome: 'handled', reply };
+    return {
+      outcome: 'handled',
+      reply: await deliverSays(trx, conversation, outcome.say, sourceKey, mode, now),
+    };
   });
 }
 
 function isAllowed(bot: BotConfig, event: Event): boolean {
   return bot.allowedUsers.length === 0 || bot.allowedUsers.includes(event.sender.userId);
-}
-
-function refusal(event: Event, _slug: string) {
-  return event.kind === 'edited' ? [] : [{ text: texts.refused }];
 }
 
 /** Without a token nothing can reach Telegram: such jobs would wait forever. */
