@@ -57,23 +57,11 @@ async function sendMessage(
   payload: JobPayload<'telegram.send-message'>,
   ctx: JobContext,
 ) {
-  const { client, limiter } = bot(deps, payload.slug);
-  const chatId = await currentChatId(deps.db, payload.slug, payload.chatId);
   const parts = splitText(payload.text);
-  const delay = limiter.reserve(chatId, ctx.now.getTime(), parts.length);
-  if (delay > 0)
-    throw new PostponeError(delay, `outgoing rate limit for chat ${chatId > 0 ? 'private' : 'group'}`);
-  const send = (to: number) =>
-    sendParts(client, to, parts, payload.keyboard ? { inline_keyboard: payload.keyboard } : undefined);
-  try {
-    await send(chatId);
-  } catch (error) {
-    const movedTo = migratedChatId(error);
-    if (movedTo === undefined) throw error;
-    await recordChatMigration(deps.db, payload.slug, payload.chatId, movedTo, ctx.now);
-    ctx.log.warn({ slug: payload.slug }, 'group moved to a supergroup; sending to its new id');
-    await send(movedTo);
-  }
+  const keyboard = payload.keyboard ? { inline_keyboard: payload.keyboard } : undefined;
+  await sendToChat(deps, payload, parts.length, ctx, (client, chatId) =>
+    sendParts(client, chatId, parts, keyboard),
+  );
 }
 
 /**
@@ -85,26 +73,54 @@ async function sendPhotos(
   payload: JobPayload<'telegram.send-photos'>,
   ctx: JobContext,
 ) {
-  const { client, limiter } = bot(deps, payload.slug);
-  const chatId = await currentChatId(deps.db, payload.slug, payload.chatId);
-  const single = payload.fileIds.length === 1 && payload.caption.length <= CAPTION_MAX_LENGTH;
-  const weight = single ? 1 : payload.fileIds.length + splitText(payload.caption).length;
-  const delay = limiter.reserve(chatId, ctx.now.getTime(), weight);
-  if (delay > 0) throw new PostponeError(delay, 'outgoing rate limit for the group');
-  if (single) {
-    await client.sendPhoto({ chat_id: chatId, photo: payload.fileIds[0]!, caption: payload.caption });
+  const { fileIds, caption } = payload;
+  if (fileIds.length === 1 && caption.length <= CAPTION_MAX_LENGTH) {
+    await sendToChat(deps, payload, 1, ctx, async (client, chatId) => {
+      await client.sendPhoto({ chat_id: chatId, photo: fileIds[0]!, caption });
+    });
     return;
   }
-  for (let start = 0; start < payload.fileIds.length; start += 10) {
-    const batch = payload.fileIds.slice(start, start + 10);
-    if (batch.length === 1) await client.sendPhoto({ chat_id: chatId, photo: batch[0]! });
-    else
-      await client.sendMediaGroup({
-        chat_id: chatId,
-        media: batch.map((id) => ({ type: 'photo' as const, media: id })),
-      });
+  const parts = splitText(caption);
+  await sendToChat(deps, payload, fileIds.length + parts.length, ctx, async (client, chatId) => {
+    for (let start = 0; start < fileIds.length; start += 10) {
+      const batch = fileIds.slice(start, start + 10);
+      if (batch.length === 1) await client.sendPhoto({ chat_id: chatId, photo: batch[0]! });
+      else
+        await client.sendMediaGroup({
+          chat_id: chatId,
+          media: batch.map((id) => ({ type: 'photo' as const, media: id })),
+        });
+    }
+    await sendParts(client, chatId, parts, undefined);
+  });
+}
+
+/**
+ * Every send to a chat: to where the group now lives, within the outgoing rate limits (else the
+ * job is postponed without using an attempt), and again to the new id when Telegram answers that
+ * the group became a supergroup (the new id is stored for every later send).
+ */
+async function sendToChat(
+  deps: TelegramHandlerDeps,
+  target: { slug: string; chatId: number },
+  messages: number,
+  ctx: JobContext,
+  send: (client: BotApiClient, chatId: number) => Promise<void>,
+): Promise<void> {
+  const { client, limiter } = bot(deps, target.slug);
+  const chatId = await currentChatId(deps.db, target.slug, target.chatId);
+  const delay = limiter.reserve(chatId, ctx.now.getTime(), messages);
+  if (delay > 0)
+    throw new PostponeError(delay, `outgoing rate limit for a ${chatId > 0 ? 'private' : 'group'} chat`);
+  try {
+    await send(client, chatId);
+  } catch (error) {
+    const movedTo = migratedChatId(error);
+    if (movedTo === undefined) throw error;
+    await recordChatMigration(deps.db, target.slug, target.chatId, movedTo, ctx.now);
+    ctx.log.warn({ slug: target.slug }, 'group moved to a supergroup; sending to its new id');
+    await send(client, movedTo);
   }
-  await sendParts(client, chatId, splitText(payload.caption), undefined);
 }
 
 /** Long texts go as several messages; the buttons ride on the last one. */
