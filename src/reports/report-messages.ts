@@ -57,7 +57,7 @@ const GROUP_LAYOUTS: Record<ReportKind, (r: ReportFacts) => (string | undefined)
 };
 
 export interface ConfirmationFacts extends ReportFacts {
-  /** The office group was told (false: not configured or unreachable). */
+  /** The office group was told (false: no group is configured for this kind of report). */
   readonly groupNotified: boolean;
   readonly problems: readonly string[];
 }
@@ -77,7 +77,7 @@ export function confirmation(report: ConfirmationFacts): string {
   lines.push(
     report.groupNotified
       ? `📣 ${GROUP_NAMES[report.kind]} prévenu.`
-      : `⚠️ Le bureau n’a pas été prévenu (groupe ${GROUP_NAMES[report.kind]} non joignable) : appelle-le si c’est urgent.`,
+      : `⚠️ Le bureau n’a pas été prévenu : aucun groupe ${GROUP_NAMES[report.kind]} n’est configuré. Appelle-le si c’est urgent.`,
   );
   lines.push(...report.problems.map((problem) => `⚠️ ${problem}`));
   return lines.join('\n');

@@ -259,6 +259,38 @@ describe('the three reports end to end', () => {
     expect(await h.db.selectFrom('jobs').select('id').where('state', '=', 'dead').execute()).toEqual([]);
   });
 
+  it('a Nextcloud still failing after a minute: the technician is told it retries, then confirmed', async () => {
+    // Seven refusals in a row back off for at least 127 s, past the one-minute notice.
+    await remotes.webdav.control({ failNext: { status: 503, times: 7, method: 'PUT' } });
+    await h.post(buttonUpdate('fin', 82));
+    const [photo] = addPhotos(1, 140);
+    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 1401, { caption: 'Wolff / pose' }));
+    await h.drain();
+    const toTechnician = textsTo(TECHNICIAN.id);
+    const notice = toTechnician.findIndex((t) =>
+      t.startsWith('⏳ FIN-0001 : archivage en cours, je réessaie.'),
+    );
+    const confirmed = toTechnician.findIndex((t) => t.startsWith('✅ FIN-0001 — Wolff'));
+    expect(notice).toBeGreaterThanOrEqual(0);
+    expect(confirmed).toBeGreaterThan(notice);
+    expect(toTechnician[confirmed]).toContain('1 photo archivée');
+  });
+
+  it('a report whose group is not configured is still filed, and the technician is told', async () => {
+    const noGroups = await startHarness(remotes, { BOT_ETM_TERRAIN_GROUP_MAGASIN: '' });
+    await noGroups.post(buttonUpdate('materiel', 83));
+    await noGroups.post(textUpdate('Lang / - vis inox'));
+    await noGroups.drain();
+    const confirmation = textsTo(TECHNICIAN.id).find((t) => t.startsWith('✅ MAT-0001 — Lang'));
+    expect(confirmation).toContain(
+      'Le bureau n’a pas été prévenu : aucun groupe ETM-Magasinier n’est configuré.',
+    );
+    expect(textsTo(GROUPS.magasin).some((t) => t.includes('Lang'))).toBe(false);
+    const [report] = await noGroups.db.selectFrom('reports').select(['deck_card_id', 'folder']).execute();
+    expect(report).toEqual({ deck_card_id: expect.any(Number), folder: 'Logistique/Manquants/Lang' });
+    await noGroups.close();
+  });
+
   it('a full Nextcloud (507) is not retried in a loop: the technician and the office are told', async () => {
     await remotes.webdav.control({ failNext: { status: 507, times: 50, method: 'PUT' } });
     await h.post(buttonUpdate('fin'));

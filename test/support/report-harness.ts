@@ -90,7 +90,7 @@ export async function startHarness(
       return { status: response.statusCode, body: response.body };
     },
     async drain() {
-      for (let round = 0; round < 60; round++) {
+      for (let round = 0; round < 600; round++) {
         await background.worker.runOnce();
         const waiting = await db
           .selectFrom('jobs')
@@ -101,7 +101,7 @@ export async function startHarness(
         if (waiting.length === 0) return;
         clock.advance(1_000);
       }
-      throw new Error('jobs still waiting after 60 simulated seconds');
+      throw new Error('jobs still waiting after 10 simulated minutes');
     },
     async close() {
       await app.close();
