@@ -1,6 +1,6 @@
-import { EventEmitter, once } from 'node:events';
+import { listenOnLoopback } from '../test/support/loopback.ts';
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 
 /**
@@ -40,22 +40,13 @@ export async function startBotApiTap(upstreamUrl: string): Promise<BotApiTap> {
       outgoing.end();
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const loopback = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: loopback.url,
     on(event, listener) {
       events.on(event, listener);
     },
-    async close() {
-      const closed = new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      });
-      server.closeAllConnections();
-      await closed;
-    },
+    close: () => loopback.close(),
   };
 }
 

@@ -1,6 +1,6 @@
-import { EventEmitter, once } from 'node:events';
+import { listenOnLoopback } from '../test/support/loopback.ts';
+import { EventEmitter } from 'node:events';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 /**
  * One Nextcloud origin for the service, as a real Nextcloud is one: WebDAV paths go to the
@@ -36,22 +36,13 @@ export async function startNextcloudFront(backends: NextcloudBackends): Promise<
   const server: Server = createServer((incoming, outgoing) => {
     proxy(backends, incoming, outgoing, events);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const loopback = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: loopback.url,
     on(event, listener) {
       events.on(event, listener);
     },
-    async close() {
-      const closed = new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      });
-      server.closeAllConnections();
-      await closed;
-    },
+    close: () => loopback.close(),
   };
 }
 

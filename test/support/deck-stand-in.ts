@@ -1,5 +1,5 @@
+import { listenOnLoopback } from './loopback.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Body, DeckError, DeckStore, type Json } from './deck/deck-store.ts';
 
 /**
@@ -154,11 +154,8 @@ export async function startDeckStandIn(options: DeckStandInOptions): Promise<Dec
       serve(state, request, response, raw);
     });
   });
-  server.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve).once('error', reject);
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const loopback = await listenOnLoopback(server);
+  const url = loopback.url;
 
   return {
     url,
@@ -174,14 +171,7 @@ export async function startDeckStandIn(options: DeckStandInOptions): Promise<Dec
         state.hangs.push(resolve);
       });
     },
-    async close() {
-      server.closeAllConnections(); // includes the hung requests
-      await new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      });
-    },
+    close: () => loopback.close(),
   };
 }
 

@@ -1,6 +1,6 @@
-import { EventEmitter, once } from 'node:events';
+import { type LoopbackServer, listenOnLoopback } from './loopback.ts';
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 /**
  * A local stand-in for Ollama's REST API (reference ollama.md §1, §4): `GET /`, `GET|HEAD
@@ -100,7 +100,7 @@ export class OllamaStandIn {
   readonly url: string;
   readonly calls: OllamaRecordedCall[] = [];
 
-  private readonly server: Server;
+  private readonly loopback: LoopbackServer;
   private readonly models: Set<string>;
   private readonly dimensions: number;
   private readonly version: string;
@@ -111,15 +111,14 @@ export class OllamaStandIn {
   private readonly replies: ChatScript[] = [];
   private readonly open = new Set<ServerResponse>();
 
-  private constructor(server: Server, options: OllamaStandInOptions) {
-    this.server = server;
+  private constructor(server: Server, loopback: LoopbackServer, options: OllamaStandInOptions) {
+    this.loopback = loopback;
     this.models = new Set(options.models ?? [STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL]);
     this.dimensions = options.dimensions ?? 256;
     this.version = options.version ?? '0.12.6';
     this.salt = options.salt ?? '';
     this.now = options.now ?? Date.now;
-    const { port } = server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = loopback.url;
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       this.open.add(response);
       response.on('close', () => this.open.delete(response));
@@ -134,9 +133,7 @@ export class OllamaStandIn {
   /** Starts a stand-in on 127.0.0.1, on a free port. */
   static async start(options: OllamaStandInOptions = {}): Promise<OllamaStandIn> {
     const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    return new OllamaStandIn(server, options);
+    return new OllamaStandIn(server, await listenOnLoopback(server), options);
   }
 
   /** Calls to one endpoint, oldest first. */
@@ -186,13 +183,7 @@ export class OllamaStandIn {
   async close(): Promise<void> {
     for (const response of this.open) response.destroy();
     this.open.clear();
-    const closed = new Promise<void>((resolve) => {
-      this.server.close(() => {
-        resolve();
-      });
-    });
-    this.server.closeAllConnections();
-    await closed;
+    await this.loopback.close();
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -1,4 +1,5 @@
-import { EventEmitter, once } from 'node:events';
+import { type LoopbackServer, listenOnLoopback } from './loopback.ts';
+import { EventEmitter } from 'node:events';
 import {
   createServer,
   type IncomingMessage,
@@ -6,7 +7,6 @@ import {
   type ServerResponse,
   STATUS_CODES,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { File, Message, PhotoSize, ResponseParameters } from '@grammyjs/types';
 
 /**
@@ -116,7 +116,7 @@ export class TelegramStandIn {
   readonly apiUrl: string;
   readonly calls: RecordedCall[] = [];
 
-  private readonly server: Server;
+  private readonly loopback: LoopbackServer;
   private readonly tokens: Set<string>;
   private readonly now: () => number;
   private readonly maxDownloadBytes: number;
@@ -131,13 +131,12 @@ export class TelegramStandIn {
   private nextFileNumber = 1;
   private nextMediaGroup = 1;
 
-  private constructor(server: Server, options: TelegramStandInOptions) {
-    this.server = server;
+  private constructor(server: Server, loopback: LoopbackServer, options: TelegramStandInOptions) {
+    this.loopback = loopback;
     this.tokens = new Set(options.tokens ?? [STAND_IN_TOKEN]);
     this.now = options.now ?? Date.now;
     this.maxDownloadBytes = options.maxDownloadBytes ?? CLOUD_DOWNLOAD_LIMIT;
-    const { port } = server.address() as AddressInfo;
-    this.apiUrl = `http://127.0.0.1:${port}`;
+    this.apiUrl = loopback.url;
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       this.handle(request, response).catch((error: unknown) => {
         // A stand-in bug must show up in the test, not hang it.
@@ -151,9 +150,7 @@ export class TelegramStandIn {
   /** Starts a stand-in on 127.0.0.1, on a free port. */
   static async start(options: TelegramStandInOptions = {}): Promise<TelegramStandIn> {
     const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    return new TelegramStandIn(server, options);
+    return new TelegramStandIn(server, await listenOnLoopback(server), options);
   }
 
   /** Calls to one method, oldest first (method names as Telegram's docs spell them). */
@@ -205,13 +202,7 @@ export class TelegramStandIn {
   async close(): Promise<void> {
     for (const response of this.hung) response.destroy();
     this.hung.clear();
-    const closed = new Promise<void>((resolve) => {
-      this.server.close(() => {
-        resolve();
-      });
-    });
-    this.server.closeAllConnections();
-    await closed;
+    await this.loopback.close();
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
