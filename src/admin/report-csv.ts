@@ -1,3 +1,4 @@
+import { REPORT_KIND_NAMES } from '../conversation/texts.ts';
 import { reportItems, reportMedia } from '../reports/report-store.ts';
 import type { ViewableReportRow } from './report-view.ts';
 import { zonedDateTime } from './zoned-days.ts';
@@ -21,11 +22,7 @@ const NEEDS_QUOTES = /[;"\r\n]/;
 /** Items share one cell; a line break would make rows tall in Excel. */
 const ITEM_SEPARATOR = ' | ';
 
-const TYPE_LABELS: Readonly<Record<string, string>> = {
-  fin: 'Fin de chantier',
-  sav: 'SAV',
-  materiel: 'Matériel manquant',
-};
+const TYPE_LABELS: Readonly<Record<string, string>> = REPORT_KIND_NAMES;
 const STATUS_LABELS: Readonly<Record<string, string>> = {
   received: 'reçu',
   done: 'traité',

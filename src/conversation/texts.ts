@@ -27,7 +27,8 @@ export const setAsideKeyboard: Keyboard = [
   ],
 ];
 
-const KIND_NAMES: Record<ReportKind, string> = {
+/** The name of each kind of report, as technicians and the office say it. */
+export const REPORT_KIND_NAMES: Record<ReportKind, string> = {
   fin: 'Fin de chantier',
   sav: 'Alerte SAV',
   materiel: 'Matériel manquant',
@@ -85,7 +86,7 @@ export function describeDraft(draft: {
   text: string | undefined;
 }): string {
   const parts: string[] = [];
-  if (draft.kind) parts.push(KIND_NAMES[draft.kind]);
+  if (draft.kind) parts.push(REPORT_KIND_NAMES[draft.kind]);
   if (draft.chantier) parts.push(draft.chantier);
   if (draft.media.length > 0) parts.push(photos(draft.media.length));
   if (draft.text && parts.length < 3) parts.push('un texte');

@@ -4,7 +4,9 @@
  * (`upsertReportCard` finds the card again by it), so it is in the title and the description and
  * is never cut.
  */
-import { localDateTime, type ReportKind } from './report-paths.ts';
+import type { ReportKind } from '../conversation/state.ts';
+import { REPORT_KIND_NAMES } from '../conversation/texts.ts';
+import { localDateTime } from './report-paths.ts';
 
 export interface ReportCardInput {
   /** `SAV-0042`: shown to everyone, and how the card is found again. */
@@ -44,7 +46,6 @@ export const DEFAULT_SAV_DUE_DELAY_MS = 24 * 60 * 60 * 1000;
 interface KindCard {
   readonly stackTitle: string;
   readonly emoji: string;
-  readonly label: string;
   /** Heading of the technician's text, and of the checklist when there are items. */
   readonly textHeading: string;
   readonly itemsHeading: string;
@@ -54,21 +55,18 @@ const KINDS: Readonly<Record<ReportKind, KindCard>> = {
   fin: {
     stackTitle: 'Fin de Chantier',
     emoji: '📸',
-    label: 'Fin de chantier',
     textHeading: 'Notes',
     itemsHeading: 'Points',
   },
   sav: {
     stackTitle: 'SAV',
     emoji: '🚨',
-    label: 'Alerte SAV',
     textHeading: 'Description',
     itemsHeading: 'Points',
   },
   materiel: {
     stackTitle: 'Matériel',
     emoji: '📦',
-    label: 'Matériel manquant',
     textHeading: 'Détails',
     itemsHeading: 'Matériel à prévoir',
   },
@@ -105,7 +103,8 @@ const codePoints = (text: string) => Array.from(text).length;
 export function reportCardTitle(input: Pick<ReportCardInput, 'kind' | 'chantier' | 'publicId'>): string {
   const kind = KINDS[input.kind];
   const chantier = oneLine(input.chantier) || FALLBACK_CHANTIER;
-  const build = (name: string) => `${kind.emoji} ${name} — ${kind.label} (${oneLine(input.publicId)})`;
+  const build = (name: string) =>
+    `${kind.emoji} ${name} — ${REPORT_KIND_NAMES[input.kind]} (${oneLine(input.publicId)})`;
   const room = CARD_TITLE_MAX_CHARACTERS - codePoints(build(''));
   return build(cutToCodePoints(chantier, room));
 }

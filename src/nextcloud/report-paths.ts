@@ -10,7 +10,9 @@
  */
 import { sameClient, sanitizeName } from './names.ts';
 
-export type ReportKind = 'fin' | 'sav' | 'materiel';
+import type { ReportKind } from '../conversation/state.ts';
+
+export type { ReportKind };
 
 export const DEFAULT_TIME_ZONE = 'Europe/Paris';
 

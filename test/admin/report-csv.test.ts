@@ -117,7 +117,7 @@ describe('reportsCsv', () => {
     expect(line).toHaveLength(header!.length);
     expect(line![4]).toBe('Dupont; "Le Moulin"');
     expect(line![5]).toBe('Fuite au disconnecteur\nsous l’évier, ça goutte');
-    expect(line![1]).toBe('SAV');
+    expect(line![1]).toBe('Alerte SAV');
   });
 
   it('keeps the newest-first order it is given', () => {

@@ -236,7 +236,7 @@ describe('GET /admin/reports.csv', () => {
     const lines = dataLines(response.body);
     expect(lines).toHaveLength(5);
     expect(response.body).toContain(
-      'SAV-0001;SAV;2026-03-25 00:30;Paul Exemple;Maison MULLER Colmar;PAC en défaut;;0;reçu;;;\r\n',
+      'SAV-0001;Alerte SAV;2026-03-25 00:30;Paul Exemple;Maison MULLER Colmar;PAC en défaut;;0;reçu;;;\r\n',
     );
     expect(response.body).toContain(
       "MAT-0001;Matériel manquant;2026-03-25 09:00;Jean Test;Dupont;'- cuivre 28mm - disconnecteur;cuivre 28mm | disconnecteur;0;reçu;;;\r\n",
