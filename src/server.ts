@@ -12,7 +12,7 @@ async function main(): Promise<void> {
 }
 
 /** The real environment wins over `.env`, as in every dotenv setup. */
-export function environment(): Record<string, string | undefined> {
+function environment(): Record<string, string | undefined> {
   const file = process.env.ENV_FILE ?? '.env';
   const fromFile = existsSync(file) ? parseDotenv(readFileSync(file)) : {};
   return { ...fromFile, ...process.env };

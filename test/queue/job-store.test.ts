@@ -7,6 +7,7 @@ import {
   completeJob,
   failJob,
   listJobs,
+  nextRunAt,
   purgeFinishedJobs,
   releaseJob,
   retryDeadJob,
@@ -179,6 +180,17 @@ describe('complete and fail', () => {
     expect(await retryDeadJob(db, job.id, clock.now())).toBe(true);
     expect(await retryDeadJob(db, job.id, clock.now())).toBe(false);
     expect((await claim())?.attempts).toBe(1);
+  });
+});
+
+describe('nextRunAt', () => {
+  it("is the earliest pending run_at or abandoned lock's expiry, so the worker wakes for either", async () => {
+    await message('later', new Date(clock.now().getTime() + 60_000));
+    expect(await nextRunAt(db, TYPES)).toBe(clock.now().getTime() + 60_000);
+    await message('now');
+    await claim('dying-worker', 5_000);
+    expect(await nextRunAt(db, TYPES)).toBe(clock.now().getTime() + 5_000);
+    expect(await nextRunAt(db, [])).toBeUndefined();
   });
 });
 
