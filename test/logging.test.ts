@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, redactedConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
-import { createTestApp, FAKE_TOKEN, LogCapture, type TestApp, testEnv } from './support/test-app.ts';
+import {
+  createTestApp,
+  postUpdate,
+  FAKE_TOKEN,
+  LogCapture,
+  type TestApp,
+  testEnv,
+} from './support/test-app.ts';
 import { buttonUpdate, groupTextUpdate, textUpdate } from './support/updates.ts';
 
 const BEARER_SECRET = 'SECRET-bearer-value-0123456789';
@@ -11,13 +18,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 let t: TestApp;
 afterEach(async () => t.close());
 
-const post = (body: unknown, headers: Record<string, string> = {}) =>
-  t.app.inject({
-    method: 'POST',
-    url: '/telegram/update',
-    headers: { 'content-type': 'application/json', 'x-bot-slug': 'etm-terrain', ...headers },
-    payload: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+const post = (body: unknown, headers: Record<string, string> = {}) => postUpdate(t.app, body, { headers });
 
 /** The lines logged from a request's arrival to its completion (requests here run one at a time). */
 function linesOfRequest(logs: LogCapture, reqId: string): Record<string, unknown>[] {

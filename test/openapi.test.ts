@@ -18,7 +18,7 @@ import { JobListSchema } from '../src/routes/admin-jobs.ts';
 import { ReportListSchema } from '../src/routes/admin-reports.ts';
 import { EmptySchema, ErrorSchema, ReplySchema } from '../src/routes/telegram-update.ts';
 import { UpdateSchema } from '../src/telegram/update-schema.ts';
-import { createTestApp, type TestApp } from './support/test-app.ts';
+import { createTestApp, postUpdate, type TestApp } from './support/test-app.ts';
 
 /**
  * openapi.yaml is the contract the gateway's owners read: it must list exactly the routes the
@@ -129,13 +129,8 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
-const postUpdate = (payload: string, headers: Record<string, string> = {}) =>
-  t.app.inject({
-    method: 'POST',
-    url: '/telegram/update',
-    headers: { 'content-type': 'application/json', 'x-bot-slug': SLUG, ...headers },
-    payload,
-  });
+const post = (payload: string, headers: Record<string, string> = {}) =>
+  postUpdate(t.app, payload, { slug: SLUG, headers });
 
 /**
  * How to make the route answer each error it can answer. The list is the route's real error
@@ -143,16 +138,16 @@ const postUpdate = (payload: string, headers: Record<string, string> = {}) =>
  * fails the tests below.
  */
 const provokeError: Record<string, () => Promise<LightMyRequestResponse>> = {
-  '400 invalid_json': () => postUpdate('{"update_id": '),
-  '400 invalid_update': () => postUpdate('{"message":{}}'),
-  '404 unknown_slug': () => postUpdate(sampleText('start'), { 'x-bot-slug': 'other-bot' }),
+  '400 invalid_json': () => post('{"update_id": '),
+  '400 invalid_update': () => post('{"message":{}}'),
+  '404 unknown_slug': () => post(sampleText('start'), { 'x-bot-slug': 'other-bot' }),
   '413 payload_too_large': () =>
-    postUpdate(JSON.stringify({ update_id: 1, padding: 'x'.repeat(BODY_LIMIT_BYTES) })),
+    post(JSON.stringify({ update_id: 1, padding: 'x'.repeat(BODY_LIMIT_BYTES) })),
   '415 unsupported_media_type': () =>
-    postUpdate('update_id=1', { 'content-type': 'application/x-www-form-urlencoded' }),
+    post('update_id=1', { 'content-type': 'application/x-www-form-urlencoded' }),
   '503 unavailable': async () => {
     await t.db.schema.dropTable('processed_updates').execute();
-    return postUpdate(sampleText('start'));
+    return post(sampleText('start'));
   },
 };
 
@@ -236,11 +231,11 @@ describe('openapi.yaml', () => {
   });
 
   it('shows the 200 answers the route really gives, with their media types', async () => {
-    const answered = await postUpdate(sampleText('voice'));
+    const answered = await post(sampleText('voice'));
     expect(answered.headers['content-type']).toMatch(/^application\/json/);
     expect(examplesOf('200', 'application/json')).toEqual([answered.json()]);
 
-    const nothing = await postUpdate(sampleText('unknown-kind'));
+    const nothing = await post(sampleText('unknown-kind'));
     expect(nothing.headers['content-type']).toMatch(/^text\/plain/);
     expect(examplesOf('200', 'text/plain')).toEqual([nothing.body]);
   });

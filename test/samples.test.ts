@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import Value from 'typebox/value';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Update, UpdateSchema } from '../src/telegram/update-schema.ts';
-import { createTestApp, type TestApp } from './support/test-app.ts';
+import { createTestApp, postUpdate, type TestApp } from './support/test-app.ts';
 
 /**
  * samples/updates/ holds the Updates `make send` posts by hand and openapi.yaml shows: they must
@@ -116,12 +116,7 @@ describe('posting each sample to the gateway route', () => {
   afterEach(async () => t.close());
 
   it.each(sampleNames)('%s: 200, answered as today, recorded', async (name) => {
-    const response = await t.app.inject({
-      method: 'POST',
-      url: '/telegram/update',
-      headers: { 'content-type': 'application/json', 'x-bot-slug': SLUG },
-      payload: sampleText(name),
-    });
+    const response = await postUpdate(t.app, sampleText(name), { slug: SLUG });
     expect(response.statusCode).toBe(200);
     const expected = answerToday[name];
     if (expected === 'empty') expect(response.body).toBe('');

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Update } from '../../src/telegram/update-schema.ts';
 import { reportItems, reportMedia } from '../../src/reports/report-store.ts';
 import { TelegramStandIn } from '../support/telegram-stand-in.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { createTestApp, postUpdate, type TestApp } from '../support/test-app.ts';
 import {
   buttonUpdate,
   freshUpdateId,
@@ -50,12 +50,7 @@ afterEach(async () => {
 });
 
 async function post(update: Update, slug = SLUG) {
-  const response = await t.app.inject({
-    method: 'POST',
-    url: '/telegram/update',
-    headers: { 'content-type': 'application/json', 'x-bot-slug': slug },
-    payload: JSON.stringify(update),
-  });
+  const response = await postUpdate(t.app, update, { slug });
   expect(response.statusCode).toBe(200);
   return response.body === '' ? undefined : response.json<{ text: string }>().text;
 }

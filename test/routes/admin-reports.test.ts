@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_AUTH, ADMIN_TOKEN, seedReport } from '../support/admin.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { createTestApp, postUpdate, type TestApp } from '../support/test-app.ts';
 import { textUpdate } from '../support/updates.ts';
 
 let t: TestApp;
@@ -199,13 +199,7 @@ describe('GET /admin/reports/{id}', () => {
   });
 
   it('shows a report the conversation recorded from real updates', async () => {
-    const post = (update: unknown) =>
-      t.app.inject({
-        method: 'POST',
-        url: '/telegram/update',
-        headers: { 'content-type': 'application/json', 'x-bot-slug': 'etm-terrain' },
-        payload: JSON.stringify(update),
-      });
+    const post = (update: unknown) => postUpdate(t.app, update);
     expect((await post(textUpdate('/materiel'))).statusCode).toBe(200);
     expect((await post(textUpdate('Müller / - cuivre 28mm - soupape anti-gel'))).statusCode).toBe(200);
     const report = (await get('/admin/reports/MAT-0001')).json();

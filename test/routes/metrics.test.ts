@@ -1,19 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_AUTH, ADMIN_TOKEN, seedReport } from '../support/admin.ts';
 import { parseExposition, value } from '../support/prometheus.ts';
-import { createTestApp, FAKE_TOKEN, type TestApp } from '../support/test-app.ts';
+import { createTestApp, postUpdate, FAKE_TOKEN, type TestApp } from '../support/test-app.ts';
 import { buttonUpdate, GROUP_CHAT, groupTextUpdate, TECHNICIAN, textUpdate } from '../support/updates.ts';
 
 let t: TestApp;
 afterEach(async () => t.close());
 
-const post = (body: unknown) =>
-  t.app.inject({
-    method: 'POST',
-    url: '/telegram/update',
-    headers: { 'content-type': 'application/json', 'x-bot-slug': 'etm-terrain' },
-    payload: JSON.stringify(body),
-  });
+const post = (body: unknown) => postUpdate(t.app, body);
 
 const scrape = async (headers: Record<string, string> = {}) => {
   const response = await t.app.inject({ url: '/metrics', headers });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { createTestApp, postUpdate, type TestApp } from '../support/test-app.ts';
 import { groupTextUpdate, textUpdate } from '../support/updates.ts';
 
 let t: TestApp;
@@ -8,13 +8,7 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
-const post = (body: unknown, headers: Record<string, string> = {}) =>
-  t.app.inject({
-    method: 'POST',
-    url: '/telegram/update',
-    headers: { 'content-type': 'application/json', 'x-bot-slug': 'etm-terrain', ...headers },
-    payload: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+const post = (body: unknown, headers: Record<string, string> = {}) => postUpdate(t.app, body, { headers });
 
 describe('POST /telegram/update', () => {
   it('answers a plain line to a private message through the synchronous text', async () => {
@@ -35,12 +29,7 @@ describe('POST /telegram/update', () => {
 
   it('answers /start of the demo bot (no token) synchronously, buttons as text', async () => {
     const demo = await createTestApp({ BOTS: '' });
-    const response = await demo.app.inject({
-      method: 'POST',
-      url: '/telegram/update',
-      headers: { 'content-type': 'application/json', 'x-bot-slug': 'demo' },
-      payload: JSON.stringify(textUpdate('/start')),
-    });
+    const response = await postUpdate(demo.app, textUpdate('/start'), { slug: 'demo' });
     expect(response.json()).toEqual({ text: expect.stringContaining('Bonjour Jean') });
     expect(response.json().text).toContain('[📸 Fin de Chantier]');
     expect(await demo.db.selectFrom('jobs').selectAll().execute()).toEqual([]);

@@ -7,6 +7,7 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import type { Update } from '../../src/telegram/update-schema.ts';
 import { TestClock } from './database.ts';
+import { postUpdate } from './test-app.ts';
 import { type DeckStandIn, startDeckStandIn } from './deck-stand-in.ts';
 import { STAND_IN_TOKEN, TelegramStandIn } from './telegram-stand-in.ts';
 import { startWebDavServer, type WebDavServer } from './webdav-server.ts';
@@ -81,12 +82,7 @@ export async function startHarness(
     clock,
     background,
     async post(update) {
-      const response = await app.inject({
-        method: 'POST',
-        url: '/telegram/update',
-        headers: { 'content-type': 'application/json', 'x-bot-slug': 'etm-terrain' },
-        payload: JSON.stringify(update),
-      });
+      const response = await postUpdate(app, update);
       return { status: response.statusCode, body: response.body };
     },
     async drain() {

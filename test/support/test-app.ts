@@ -1,3 +1,4 @@
+import type { App } from '../../src/app.ts';
 import { Writable } from 'node:stream';
 import { buildApp } from '../../src/app.ts';
 import { type Background, createBackground } from '../../src/background.ts';
@@ -75,4 +76,22 @@ export async function createTestApp(
       await db.destroy();
     },
   };
+}
+
+/** POSTs an Update (an object, or a raw body as a string) to the gateway route, as the gateway does. */
+export function postUpdate(
+  app: Pick<App, 'inject'>,
+  body: unknown,
+  options: { slug?: string; headers?: Record<string, string> } = {},
+) {
+  return app.inject({
+    method: 'POST',
+    url: '/telegram/update',
+    headers: {
+      'content-type': 'application/json',
+      'x-bot-slug': options.slug ?? 'etm-terrain',
+      ...options.headers,
+    },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
