@@ -27,7 +27,8 @@ export interface TransitionContext {
 }
 
 type TechnicianEvent = Event;
-type Step = (out: OutcomeBuilder, ctx: TransitionContext) => void;
+/** What a command (typed, or a button's data) does. */
+type Step = (out: OutcomeBuilder, event: TechnicianEvent, ctx: TransitionContext) => void;
 
 const BUTTON_MEMORY = 20;
 
@@ -77,23 +78,21 @@ function onTechnicianEvent(out: OutcomeBuilder, event: TechnicianEvent, ctx: Tra
   }
 }
 
-const showMenu =
-  (event: TechnicianEvent): Step =>
-  (out) =>
-    out.say(texts.greeting(event.sender.firstName), menuKeyboard);
+const showMenu: Step = (out, event) => out.say(texts.greeting(event.sender.firstName), menuKeyboard);
+const showHelp: Step = (out) => out.say(texts.help);
 
-const COMMANDS: Record<string, (event: TechnicianEvent) => Step> = {
+const COMMANDS: Record<string, Step> = {
   // The issue asks the same greeting by first name for both.
   start: showMenu,
   menu: showMenu,
-  fin: (event) => chooseKind(event, 'fin'),
-  sav: (event) => chooseKind(event, 'sav'),
-  materiel: (event) => chooseKind(event, 'materiel'),
-  annuler: () => cancel,
-  aide: () => (out) => out.say(texts.help),
-  help: () => (out) => out.say(texts.help),
-  reprendre: (event) => resume(event),
-  abandonner: () => dropSetAside,
+  fin: (out, event, ctx) => chooseKind(out, event, 'fin', ctx),
+  sav: (out, event, ctx) => chooseKind(out, event, 'sav', ctx),
+  materiel: (out, event, ctx) => chooseKind(out, event, 'materiel', ctx),
+  annuler: (out) => cancel(out),
+  aide: showHelp,
+  help: showHelp,
+  reprendre: (out, _event, ctx) => resume(out, ctx),
+  abandonner: (out) => dropSetAside(out),
 };
 
 function onCommand(
@@ -103,7 +102,7 @@ function onCommand(
   ctx: TransitionContext,
 ): void {
   const step = COMMANDS[command];
-  if (step) step(event)(out, ctx);
+  if (step) step(out, event, ctx);
   else out.say(texts.unknownCommand(command));
 }
 
@@ -152,19 +151,22 @@ function onButton(
   onCommand(out, event, event.data, ctx);
 }
 
-function chooseKind(event: TechnicianEvent, kind: ReportKind): Step {
-  return (out, ctx) => {
-    const now = ctx.now.getTime();
-    let current = out.state.draft ?? newDraft(event, ctx);
-    // `/sav Müller / PAC en défaut`: what follows the command is the report's text, never lost.
-    if (event.kind === 'command' && event.args.trim() !== '') current = addText(current, event.args, now);
-    const draft: Draft = { ...current, kind, askedKind: true, updatedAt: now };
-    if (isBlank(draft)) {
-      out.setDraft({ ...draft, awaiting: undefined }).say(texts.start[kind]);
-      return;
-    }
-    evaluate(out, draft, ctx);
-  };
+function chooseKind(
+  out: OutcomeBuilder,
+  event: TechnicianEvent,
+  kind: ReportKind,
+  ctx: TransitionContext,
+): void {
+  const now = ctx.now.getTime();
+  let current = out.state.draft ?? newDraft(event, ctx);
+  // `/sav Müller / PAC en défaut`: what follows the command is the report's text, never lost.
+  if (event.kind === 'command' && event.args.trim() !== '') current = addText(current, event.args, now);
+  const draft: Draft = { ...current, kind, askedKind: true, updatedAt: now };
+  if (isBlank(draft)) {
+    out.setDraft({ ...draft, awaiting: undefined }).say(texts.start[kind]);
+    return;
+  }
+  evaluate(out, draft, ctx);
 }
 
 function onText(out: OutcomeBuilder, event: TechnicianEvent, text: string, ctx: TransitionContext): void {
@@ -281,7 +283,7 @@ function createReport(out: OutcomeBuilder, draft: Draft, kind: ReportKind, ctx: 
   out.say(texts.received);
 }
 
-const cancel: Step = (out) => {
+function cancel(out: OutcomeBuilder): void {
   const { draft, setAside } = out.state;
   const dropped = draft && !isBlank(draft) ? draft : setAside;
   if (!dropped) {
@@ -290,9 +292,9 @@ const cancel: Step = (out) => {
   }
   out.state = dropped === draft ? { ...out.state, draft: undefined } : { ...out.state, setAside: undefined };
   out.say(texts.cancelled(describeDraft(dropped)));
-};
+}
 
-const dropSetAside: Step = (out) => {
+function dropSetAside(out: OutcomeBuilder): void {
   const { setAside } = out.state;
   if (!setAside) {
     out.say(texts.nothingToResume);
@@ -300,20 +302,18 @@ const dropSetAside: Step = (out) => {
   }
   out.state = { ...out.state, setAside: undefined };
   out.say(texts.cancelled(describeDraft(setAside)));
-};
+}
 
-function resume(_event: TechnicianEvent): Step {
-  return (out, ctx) => {
-    const { draft, setAside } = out.state;
-    if (!setAside) {
-      out.say(texts.nothingToResume);
-      return;
-    }
-    // The current draft, if it holds anything, takes the set-aside place: nothing is dropped.
-    out.state = { ...out.state, setAside: draft && !isBlank(draft) ? draft : undefined };
-    out.say(texts.resumed(describeDraft(setAside)));
-    evaluate(out, { ...setAside, askedKind: false, updatedAt: ctx.now.getTime() }, ctx);
-  };
+function resume(out: OutcomeBuilder, ctx: TransitionContext): void {
+  const { draft, setAside } = out.state;
+  if (!setAside) {
+    out.say(texts.nothingToResume);
+    return;
+  }
+  // The current draft, if it holds anything, takes the set-aside place: nothing is dropped.
+  out.state = { ...out.state, setAside: draft && !isBlank(draft) ? draft : undefined };
+  out.say(texts.resumed(describeDraft(setAside)));
+  evaluate(out, { ...setAside, askedKind: false, updatedAt: ctx.now.getTime() }, ctx);
 }
 
 /** A draft untouched past the time-out is set aside, and the technician told once. */
