@@ -43,7 +43,8 @@ export const texts = {
       '📦 Matériel manquant : écris « Chantier / - article - article » (ex. Müller / - cuivre 28mm - disconnecteur).',
   } satisfies Record<ReportKind, string>,
   missing: {
-    photo: '📸 Il me faut au moins une photo du chantier terminé.',
+    photo:
+      '📸 Envoie au moins une photo du chantier terminé, en légende « Client / Notes » (ex. Müller / onduleur posé).',
     finChantier: '🏠 Quel client ? Réponds par ex. « Müller » ou « Müller / onduleur posé ».',
     savChantier: '🏠 Pour quel chantier ? Réponds juste le nom (ex. Müller).',
     savDescription: '📝 Décris le problème (ex. Müller / PAC en défaut E-12).',
@@ -65,7 +66,7 @@ export const texts = {
   notAnImage: (name: string) =>
     `📄 « ${name} » n’est pas une photo : je ne peux pas l’archiver. Envoie-la en photo.`,
   edited: '✏️ Je ne vois pas les messages modifiés : renvoie le texte corrigé, s’il te plaît.',
-  staleButton: 'Ce bouton n’est plus valable.',
+  staleButton: 'Ce bouton n’est plus valable : tape /menu.',
   buttonAlreadyHandled: 'Déjà pris en compte 👍',
   refused: '⛔ Ce bot est réservé aux techniciens d’ETM. Demande au bureau de t’ajouter.',
   help: [

@@ -811,7 +811,11 @@ describe('buttons', () => {
         job: 'telegram.answer-callback',
         key: 'answer',
         scope: 'update',
-        payload: { slug: SLUG, callbackQueryId: expect.any(String), text: 'Ce bouton n’est plus valable.' },
+        payload: {
+          slug: SLUG,
+          callbackQueryId: expect.any(String),
+          text: 'Ce bouton n’est plus valable : tape /menu.',
+        },
       },
     ]);
     expect(outcome.state).toEqual(before);

@@ -378,7 +378,10 @@ describe('buttons', () => {
     expect(await drain()).toEqual([
       {
         method: 'answerCallbackQuery',
-        params: { callback_query_id: tap.callback_query!.id, text: 'Ce bouton n’est plus valable.' },
+        params: {
+          callback_query_id: tap.callback_query!.id,
+          text: 'Ce bouton n’est plus valable : tape /menu.',
+        },
       },
     ]);
   });
