@@ -43,8 +43,7 @@ export const texts = {
       '📦 Matériel manquant : écris « Chantier / - article - article » (ex. Müller / - cuivre 28mm - disconnecteur).',
   } satisfies Record<ReportKind, string>,
   missing: {
-    photo:
-      '📸 Envoie au moins une photo du chantier terminé, en légende « Client / Notes » (ex. Müller / onduleur posé).',
+    photo: '📸 Envoie au moins une photo, légende « Client / Notes » (ex. Müller / onduleur posé).',
     finChantier: '🏠 Quel client ? Réponds par ex. « Müller » ou « Müller / onduleur posé ».',
     savChantier: '🏠 Pour quel chantier ? Réponds juste le nom (ex. Müller).',
     savDescription: '📝 Décris le problème (ex. Müller / PAC en défaut E-12).',
