@@ -142,7 +142,8 @@ async function sendParts(
 
 function bot(deps: TelegramHandlerDeps, slug: string): TelegramBot {
   const found = deps.bots.get(slug);
-  // Only reachable if a job outlived its bot's removal from BOTS: fail it rather than loop.
+  // Only reachable if a job outlived its bot's removal from BOTS: it ends dead after its attempts,
+  // visible in the admin API, and can be retried once the slug is served again.
   if (!found) throw new Error(`no Bot API client for slug ${slug}`);
   return found;
 }
