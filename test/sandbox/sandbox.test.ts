@@ -154,7 +154,7 @@ describe('the sandbox web chat', () => {
     ]);
   }, 60_000);
 
-  it('sends an after-sales alert with photos: ETM-SAV is told with the photos, SAV_Urgent holds them, a SAV card opens', async () => {
+  it('sends an after-sales alert with photos: ETM-SAV is told with the photos, SAV_Urgent holds them, a SAV card opens, the assistant answers', async () => {
     await page.getByRole('button', { name: '⚠️ Alerte SAV' }).last().click();
     await chat()
       .getByText(/Alerte SAV : écris/)
@@ -182,12 +182,16 @@ describe('the sandbox web chat', () => {
       })
       .waitFor();
 
+    // The SAV assistant answers the technician after the alert, the safety line first.
+    const answer = chat().getByText(/^⚠️ Sécurité : consigner avant toute intervention/);
+    await answer.waitFor();
+    const text = (await answer.textContent()) ?? '';
+    expect(text).toMatch(/💡 Solution connue|🔎 Pistes à vérifier/u);
+    expect(text).toMatch(/🎫 SAV-\d{4}/u);
+
     const screenshot = process.env.SANDBOX_SCREENSHOT;
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
   }, 60_000);
-
-  // The Ollama stand-in runs in the sandbox, but the service does not call the assistant yet.
-  it.todo('shows the SAV assistant’s leads to the technician');
 
   it('replays a recorded sample from the page, as the gateway would post it', async () => {
     const menus = page.getByRole('button', { name: '📸 Fin de Chantier' });
