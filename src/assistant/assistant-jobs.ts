@@ -1,3 +1,4 @@
+import { feedbackData } from '../conversation/transition.ts';
 import { enqueue } from '../queue/enqueue.ts';
 import type { JobPayload } from '../queue/job-catalog.ts';
 import type { JobHandler } from '../queue/worker.ts';
@@ -31,7 +32,7 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
       if (!report?.text) return;
       const answer = await deps.assistant.answer(report.text);
       await deps.db.transaction().execute(async (trx) => {
-        await recordAnswer<Database>(trx, `report:${reportId}`, report.text, answer, now);
+        const answerId = await recordAnswer<Database>(trx, `report:${reportId}`, report.text, answer, now);
         if (!deps.hasBotApi(report.slug)) return;
         await enqueue(
           trx,
@@ -43,6 +44,7 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
               slug: report.slug,
               chatId: report.chat_id,
               text: `${answer.text}\n\n🎫 ${report.public_id}`,
+              keyboard: feedbackKeyboard(answerId),
             },
           },
           now,
@@ -50,4 +52,14 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
       });
     },
   };
+}
+
+/** 👍 / 👎 under an answer: stored with it, they feed the calibration set. */
+function feedbackKeyboard(answerId: number) {
+  return [
+    [
+      { text: '👍 Utile', callback_data: feedbackData(answerId, true) },
+      { text: '👎 Pas utile', callback_data: feedbackData(answerId, false) },
+    ],
+  ];
 }

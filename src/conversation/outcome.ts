@@ -39,7 +39,14 @@ export interface ReportAdditionEffect {
   readonly media: readonly DraftMedia[];
 }
 
-export type Effect = JobEffect | ReportEffect | ReportAdditionEffect;
+/** A technician's 👍 / 👎 on an assistant's answer. */
+export interface FeedbackEffect {
+  readonly kind: 'feedback';
+  readonly answerId: number;
+  readonly helpful: boolean;
+}
+
+export type Effect = JobEffect | ReportEffect | ReportAdditionEffect | FeedbackEffect;
 
 export interface NewReport {
   readonly kind: ReportKind;

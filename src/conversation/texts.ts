@@ -67,6 +67,7 @@ export const texts = {
   edited: '✏️ Je ne vois pas les messages modifiés : renvoie le texte corrigé, s’il te plaît.',
   staleButton: 'Ce bouton n’est plus valable : tape /menu.',
   buttonAlreadyHandled: 'Déjà pris en compte 👍',
+  feedbackThanks: 'Merci, c’est noté : ça aide à améliorer l’assistant.',
   refused: '⛔ Ce bot est réservé aux techniciens d’ETM. Demande au bureau de t’ajouter.',
   help: [
     'ℹ️ Trois rapports :',

@@ -124,11 +124,23 @@ function onButton(
         ? { slug: ctx.slug, callbackQueryId: event.callbackQueryId, text }
         : { slug: ctx.slug, callbackQueryId: event.callbackQueryId },
     });
-  if (!BUTTONS.has(event.data)) return void answer(texts.staleButton);
+  const feedback = parseFeedback(event.data);
+  if (!feedback && !BUTTONS.has(event.data)) return void answer(texts.staleButton);
   if (out.state.handledButtonMessages.includes(event.origin.messageId))
     return void answer(texts.buttonAlreadyHandled);
 
-  answer();
+  answer(feedback ? texts.feedbackThanks : undefined);
+  retireButtons(out, event, ctx);
+  if (feedback) out.effect({ kind: 'feedback', ...feedback });
+  else onCommand(out, event, event.data, ctx);
+}
+
+/** Removes the tapped buttons and remembers their message, so a second tap does nothing more. */
+function retireButtons(
+  out: OutcomeBuilder,
+  event: Extract<Event, { kind: 'button' }>,
+  ctx: TransitionContext,
+) {
   if (event.messageAccessible) {
     out.effect({
       kind: 'job',
@@ -148,7 +160,16 @@ function onButton(
       ),
     };
   }
-  onCommand(out, event, event.data, ctx);
+}
+
+/** `afb:<answer id>:<1|0>`: the 👍 / 👎 buttons under an assistant's answer. */
+export function feedbackData(answerId: number, helpful: boolean): string {
+  return `afb:${answerId}:${helpful ? 1 : 0}`;
+}
+
+function parseFeedback(data: string): { answerId: number; helpful: boolean } | undefined {
+  const match = /^afb:(\d{1,15}):([01])$/u.exec(data);
+  return match ? { answerId: Number(match[1]), helpful: match[2] === '1' } : undefined;
 }
 
 function chooseKind(

@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Effect, Outcome } from '../conversation/outcome.ts';
 import { type ConversationEvent, type TransitionContext, transition } from '../conversation/transition.ts';
+import { recordFeedback } from '../assistant/answer-log.ts';
 import type { Database } from '../db/schema.ts';
 import { enqueue } from '../queue/enqueue.ts';
 import { addReportMedia, insertReport } from '../reports/report-store.ts';
@@ -92,5 +93,9 @@ async function recordEffect(
       );
       return;
     }
+    case 'feedback':
+      // Feeds calibration; an answer purged or unknown simply records nothing.
+      await recordFeedback<Database>(trx, effect.answerId, effect.helpful ? 'helpful' : 'not-helpful', now);
+      return;
   }
 }

@@ -3,7 +3,7 @@ import type { Effect } from '../../src/conversation/outcome.ts';
 import { DEFAULT_SETTINGS } from '../../src/conversation/settings.ts';
 import type { Draft, DraftMedia } from '../../src/conversation/state.ts';
 import { menuKeyboard, setAsideKeyboard, texts } from '../../src/conversation/texts.ts';
-import type { ConversationEvent } from '../../src/conversation/transition.ts';
+import { type ConversationEvent, feedbackData } from '../../src/conversation/transition.ts';
 import {
   CHAT_ID,
   ConversationHarness,
@@ -819,6 +819,39 @@ describe('buttons', () => {
       },
     ]);
     expect(outcome.state).toEqual(before);
+  });
+
+  it.each(STATE_NAMES)(
+    '👍 on an assistant answer in state %s: thanked, recorded, draft untouched',
+    (state) => {
+      const h = reach(state);
+      const draftBefore = h.state.draft;
+      const outcome = h.send(h.button(feedbackData(7, true), { messageId: 77 }));
+      expect(outcome.say).toEqual([]);
+      expect(effectKinds(outcome.effects)).toEqual([
+        'job:telegram.answer-callback',
+        'job:telegram.edit-reply-markup',
+        'feedback:helpful',
+      ]);
+      expect(outcome.effects[0]).toMatchObject({ payload: { text: texts.feedbackThanks } });
+      expect(outcome.effects[2]).toEqual({ kind: 'feedback', answerId: 7, helpful: true });
+      expect(outcome.state.draft).toEqual(draftBefore);
+    },
+  );
+
+  it('👎 is recorded as not helpful, once; malformed feedback data is a stale button', () => {
+    const h = new ConversationHarness();
+    expect(h.send(h.button(feedbackData(8, false), { messageId: 80 })).effects).toContainEqual({
+      kind: 'feedback',
+      answerId: 8,
+      helpful: false,
+    });
+    expect(effectKinds(h.send(h.button(feedbackData(8, true), { messageId: 80 })).effects)).toEqual([
+      'job:telegram.answer-callback',
+    ]);
+    expect(h.send(h.button('afb:x:1', { messageId: 81 })).effects).toEqual([
+      expect.objectContaining({ payload: expect.objectContaining({ text: texts.staleButton }) }),
+    ]);
   });
 
   it('a second tap on the same message (before its buttons went) is answered without a second prompt', () => {

@@ -337,6 +337,14 @@ describe('the SAV assistant after a SAV report', () => {
     expect(answer).toBeDefined();
     expect(answer!.length).toBeLessThanOrEqual(3600);
     expect(textsTo(GROUPS.sav).some((t) => t.includes('🚨 SAV — Huber'))).toBe(true);
+
+    // Its 👍 button is stored with the answer, for calibration.
+    const sent = sentTo(TECHNICIAN.id).find((c) => String(c.params.text).startsWith(SAFETY_LINE))!;
+    const keyboard = sent.params.reply_markup as { inline_keyboard: { callback_data: string }[][] };
+    await withAssistant.post(buttonUpdate(keyboard.inline_keyboard[0]![0]!.callback_data, 90));
+    await withAssistant.drain();
+    const [logged] = await withAssistant.db.selectFrom('assistant_answers').select('feedback').execute();
+    expect(logged).toEqual({ feedback: 'helpful' });
     await withAssistant.close();
     await ollama.close();
   });

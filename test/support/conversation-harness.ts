@@ -230,6 +230,8 @@ export function effectKinds(effects: readonly Effect[]): string[] {
         return `report:${effect.report.kind}`;
       case 'report-addition':
         return 'report-addition';
+      case 'feedback':
+        return `feedback:${effect.helpful ? 'helpful' : 'not-helpful'}`;
     }
   });
 }
