@@ -56,7 +56,9 @@ export function createBackground(
         telegram: bots,
         assistant: assistant !== undefined,
       }),
-      ...(assistant ? assistantHandlers({ db, assistant, hasBotApi: (slug) => bots.has(slug) }) : {}),
+      ...(assistant
+        ? assistantHandlers({ db, assistant, cards: nextcloud.cards, hasBotApi: (slug) => bots.has(slug) })
+        : {}),
       ...(bots.size > 0 ? telegramHandlers({ db, bots }) : {}),
     },
     decide: (type, error) => {

@@ -1,5 +1,7 @@
 import { feedbackData } from '../conversation/transition.ts';
 import { enqueue } from '../queue/enqueue.ts';
+import { PostponeError } from '../queue/postpone.ts';
+import type { CardPort } from '../reports/report-deps.ts';
 import type { JobPayload } from '../queue/job-catalog.ts';
 import type { JobHandler } from '../queue/worker.ts';
 import type { Db } from '../db/database.ts';
@@ -13,6 +15,8 @@ export type SavAssistant = ReturnType<typeof createSavAssistant>;
 export interface AssistantJobDeps {
   readonly db: Db;
   readonly assistant: SavAssistant;
+  /** Deck, when Nextcloud is configured: the answer is also summed up under the report's card. */
+  readonly cards: CardPort | undefined;
   /** Whether this slug can call the Bot API. */
   readonly hasBotApi: (slug: string) => boolean;
 }
@@ -32,7 +36,18 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
       if (!report?.text) return;
       const answer = await deps.assistant.answer(report.text);
       await deps.db.transaction().execute(async (trx) => {
-        const answerId = await recordAnswer<Database>(trx, `report:${reportId}`, report.text, answer, now);
+        const answerId = await recordAnswer<Database>(trx, answerKey(reportId), report.text, answer, now);
+        if (deps.cards) {
+          await enqueue(
+            trx,
+            {
+              type: 'assistant.deck-comment',
+              idempotencyKey: `report:${reportId}:assistant-comment`,
+              payload: { reportId },
+            },
+            now,
+          );
+        }
         if (!deps.hasBotApi(report.slug)) return;
         await enqueue(
           trx,
@@ -51,7 +66,40 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
         );
       });
     },
+    'assistant.deck-comment': async (payload) => {
+      const { reportId } = payload as JobPayload<'assistant.deck-comment'>;
+      const report = await getReport(deps.db, reportId);
+      if (!report || !deps.cards) return;
+      if (report.deck_card_id === null) {
+        // The card is still being made: wait. Once the report is notified, no card will come.
+        if (report.status === 'received') throw new PostponeError(5_000, 'Deck card not created yet');
+        return;
+      }
+      const logged = await deps.db
+        .selectFrom('assistant_answers')
+        .select('text')
+        .where('key', '=', answerKey(reportId))
+        .executeTakeFirst();
+      if (logged) await deps.cards.addComment(report.deck_card_id, deckComment(logged.text));
+    },
   };
+}
+
+const answerKey = (reportId: number) => `report:${reportId}`;
+
+/**
+ * The answer under the report's card: Deck keeps 1000 characters, so the leads are cut on a line
+ * and the comment says the technician has the whole answer.
+ */
+export function deckComment(answer: string): string {
+  const header = '🤖 Pistes de l’assistant (réponse complète envoyée au technicien) :';
+  const room = 950 - header.length;
+  const lines: string[] = [];
+  for (const line of answer.split('\n')) {
+    if ([...lines, line].join('\n').length > room) break;
+    lines.push(line);
+  }
+  return [header, ...lines].join('\n');
 }
 
 /** 👍 / 👎 under an answer: stored with it, they feed the calibration set. */

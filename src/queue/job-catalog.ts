@@ -101,6 +101,11 @@ export const jobCatalog = {
     priority: 10,
     maxAttempts: 6,
   },
+  'assistant.deck-comment': {
+    schema: Type.Object({ reportId: Type.Integer() }),
+    priority: 5,
+    maxAttempts: 8,
+  },
   'assistant.sync': {
     schema: Type.Object({}),
     priority: 5,

@@ -20,6 +20,7 @@ export function nextcloudPorts(config: Pick<Config, 'nextcloud' | 'deckBoard'>):
       const result = await upsertReportCard(deck, { boardTitle: config.deckBoard, ...card });
       return { cardId: result.cardId, link: deck.cardLink(result.boardId, result.cardId) };
     },
+    addComment: (cardId, message) => deck.addComment(cardId, message),
   };
   return {
     archive,

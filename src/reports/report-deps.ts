@@ -22,6 +22,8 @@ export interface CardPort {
     description: string;
     duedate?: string;
   }): Promise<{ cardId: number; link: string }>;
+  /** A comment under a card (Deck cuts comments at 1000 characters). */
+  addComment(cardId: number, message: string): Promise<void>;
 }
 
 export interface ReportDeps {

@@ -338,6 +338,14 @@ describe('the SAV assistant after a SAV report', () => {
     expect(answer!.length).toBeLessThanOrEqual(3600);
     expect(textsTo(GROUPS.sav).some((t) => t.includes('🚨 SAV — Huber'))).toBe(true);
 
+    // The answer is summed up under the report's Deck card, within Deck's 1000 characters.
+    const [report] = await withAssistant.db.selectFrom('reports').select('deck_card_id').execute();
+    const comments = remotes.deck.store.allComments(report!.deck_card_id!);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.message).toMatch(/^🤖 Pistes de l’assistant/u);
+    expect(comments[0]!.message).toContain(SAFETY_LINE);
+    expect(comments[0]!.message.length).toBeLessThanOrEqual(1000);
+
     // Its 👍 button is stored with the answer, for calibration.
     const sent = sentTo(TECHNICIAN.id).find((c) => String(c.params.text).startsWith(SAFETY_LINE))!;
     const keyboard = sent.params.reply_markup as { inline_keyboard: { callback_data: string }[][] };
