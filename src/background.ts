@@ -38,7 +38,7 @@ export function createBackground(
 ): Background {
   const bots = telegramBots(config);
   const nextcloud = nextcloudPorts(config);
-  const assistant = assistantRuns(config) ? savAssistant(config, db, clock) : undefined;
+  const assistant = config.assistant.enabled ? savAssistant(config, db, clock) : undefined;
   const worker = new Worker({
     db,
     handlers: {
@@ -99,11 +99,6 @@ function savAssistant(config: Config, db: Db, clock: () => Date): SavAssistant {
   });
 }
 
-/** The assistant's answers go to technicians through the Bot API: without a bot token (demo), it stays off. */
-function assistantRuns(config: Config): boolean {
-  return config.assistant.enabled && !config.demo;
-}
-
 function telegramBots(config: Config): Map<string, TelegramBot> {
   const bots = new Map<string, TelegramBot>();
   for (const bot of config.bots) {
@@ -119,7 +114,7 @@ function telegramBots(config: Config): Map<string, TelegramBot> {
  * and indexes the assistant's known fixes at each start.
  */
 export async function enqueueStartupJobs(config: Config, db: Db, now: Date): Promise<void> {
-  if (assistantRuns(config)) {
+  if (config.assistant.enabled) {
     await enqueue(
       db,
       { type: 'assistant.sync', idempotencyKey: `assistant.sync:${now.toISOString()}`, payload: {} },

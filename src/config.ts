@@ -41,7 +41,7 @@ export interface Config {
   readonly reportTimezone: string;
   readonly albumQuietMs: number;
   readonly ollama: { readonly url: string; readonly model: string; readonly embedModel: string };
-  /** The SAV assistant; `knowledgeDir` unset = leads from the model alone, no known fixes. */
+  /** The SAV assistant (never in demo); `knowledgeDir` unset = leads from the model alone. */
   readonly assistant: { readonly enabled: boolean; readonly knowledgeDir: string | undefined };
   readonly adminToken: string | undefined;
   /** `/metrics` asks for `Authorization: Bearer <ADMIN_TOKEN>` too. */
@@ -237,7 +237,8 @@ function buildConfig(env: Record<string, string>, slugs: string[]): Config {
       embedModel: env.OLLAMA_EMBED_MODEL ?? 'nomic-embed-text',
     },
     assistant: {
-      enabled: env.ASSISTANT_ENABLED === undefined || isTrue(env.ASSISTANT_ENABLED),
+      // Its answers reach technicians through the Bot API: without a bot token (demo), it is off.
+      enabled: !demo && (env.ASSISTANT_ENABLED === undefined || isTrue(env.ASSISTANT_ENABLED)),
       knowledgeDir: env.ASSISTANT_KNOWLEDGE_DIR,
     },
     adminToken: env.ADMIN_TOKEN,

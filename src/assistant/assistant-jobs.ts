@@ -1,3 +1,4 @@
+import { texts } from '../conversation/texts.ts';
 import { feedbackData } from '../conversation/transition.ts';
 import { enqueue } from '../queue/enqueue.ts';
 import { PostponeError } from '../queue/postpone.ts';
@@ -60,6 +61,29 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
               chatId: report.chat_id,
               text: `${answer.text}\n\n🎫 ${report.public_id}`,
               keyboard: feedbackKeyboard(answerId),
+            },
+          },
+          now,
+        );
+      });
+    },
+    'assistant.answer-question': async (payload, { now }) => {
+      const { slug, chatId, question, key } = payload as JobPayload<'assistant.answer-question'>;
+      const answer = await deps.assistant.answer(question);
+      await deps.db.transaction().execute(async (trx) => {
+        const answerId = await recordAnswer<Database>(trx, key, question, answer, now);
+        if (!deps.hasBotApi(slug)) return;
+        await enqueue(
+          trx,
+          {
+            type: 'telegram.send-message',
+            idempotencyKey: `${slug}:${key}:answer`,
+            payload: {
+              slug,
+              chatId,
+              text: answer.text,
+              // The technician can turn the question into a SAV report right away.
+              keyboard: [...feedbackKeyboard(answerId), [{ text: texts.openSav, callback_data: 'sav' }]],
             },
           },
           now,

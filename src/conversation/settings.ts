@@ -6,17 +6,21 @@ export interface ConversationSettings {
   readonly draftTimeoutMs: number;
   /** A late album item joins its report if it arrives within this time after the close. */
   readonly lateItemWindowMs: number;
+  /** The SAV assistant answers `/question`. */
+  readonly assistant: boolean;
 }
 
 /** The settings a configuration asks for (only the fields used, so the core stays config-free). */
 export function conversationSettings(config: {
   albumQuietMs: number;
   conversationTimeoutMinutes: number;
+  assistant: { enabled: boolean };
 }): ConversationSettings {
   return {
     ...DEFAULT_SETTINGS,
     albumQuietMs: config.albumQuietMs,
     draftTimeoutMs: config.conversationTimeoutMinutes * 60_000,
+    assistant: config.assistant.enabled,
   };
 }
 
@@ -27,4 +31,5 @@ export const DEFAULT_SETTINGS: ConversationSettings = {
   albumQuietMs: 2500,
   draftTimeoutMs: 30 * 60_000,
   lateItemWindowMs: 5 * 60_000,
+  assistant: false,
 };

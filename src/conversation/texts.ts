@@ -67,6 +67,10 @@ export const texts = {
   edited: '✏️ Je ne vois pas les messages modifiés : renvoie le texte corrigé, s’il te plaît.',
   staleButton: 'Ce bouton n’est plus valable : tape /menu.',
   buttonAlreadyHandled: 'Déjà pris en compte 👍',
+  questionUsage: '🔎 Écris ta question après /question (ex. /question onduleur Fronius erreur 567).',
+  questionReceived: '🔎 Je cherche des pistes, réponse d’ici une minute.',
+  assistantOff: 'L’assistant SAV n’est pas disponible ici : appelle le bureau.',
+  openSav: '⚠️ Ouvrir un SAV',
   feedbackThanks: 'Merci, c’est noté : ça aide à améliorer l’assistant.',
   refused: '⛔ Ce bot est réservé aux techniciens d’ETM. Demande au bureau de t’ajouter.',
   help: [
@@ -75,6 +79,7 @@ export const texts = {
     '⚠️ /sav — « Chantier / Description », photos en plus si tu veux',
     '📦 /materiel — « Chantier / - article - article »',
     'Exemple : Müller / - cuivre 28mm - disconnecteur - soupape anti-gel',
+    '/question <texte> : des pistes de diagnostic de l’assistant.',
     '/annuler abandonne le rapport en cours, /menu affiche les boutons.',
   ].join('\n'),
 };

@@ -91,6 +91,7 @@ const COMMANDS: Record<string, Step> = {
   annuler: (out) => cancel(out),
   aide: showHelp,
   help: showHelp,
+  question: (out, event, ctx) => askAssistant(out, event, ctx),
   reprendre: (out, _event, ctx) => resume(out, ctx),
   abandonner: (out) => dropSetAside(out),
 };
@@ -170,6 +171,26 @@ export function feedbackData(answerId: number, helpful: boolean): string {
 function parseFeedback(data: string): { answerId: number; helpful: boolean } | undefined {
   const match = /^afb:(\d{1,15}):([01])$/u.exec(data);
   return match ? { answerId: Number(match[1]), helpful: match[2] === '1' } : undefined;
+}
+
+/** `/question <texte>`: the SAV assistant answers in the background; the draft is untouched. */
+function askAssistant(out: OutcomeBuilder, event: TechnicianEvent, ctx: TransitionContext): void {
+  const question = event.kind === 'command' ? event.args.trim() : '';
+  if (!ctx.settings.assistant) return void out.say(texts.assistantOff);
+  if (question === '') return void out.say(texts.questionUsage);
+  out.effect({
+    kind: 'job',
+    job: 'assistant.answer-question',
+    key: 'question',
+    scope: 'update',
+    payload: {
+      slug: ctx.slug,
+      chatId: event.origin.chatId,
+      question,
+      key: `q:${event.origin.chatId}:${event.origin.messageId}`,
+    },
+  });
+  out.say(texts.questionReceived);
 }
 
 function chooseKind(

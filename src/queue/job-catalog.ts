@@ -101,6 +101,17 @@ export const jobCatalog = {
     priority: 10,
     maxAttempts: 6,
   },
+  'assistant.answer-question': {
+    schema: Type.Object({
+      slug: Slug,
+      chatId: ChatId,
+      question: Type.String({ minLength: 1, maxLength: 4096 }),
+      /** The answer log's key: one answer per question message. */
+      key: Type.String(),
+    }),
+    priority: 40,
+    maxAttempts: 4,
+  },
   'assistant.deck-comment': {
     schema: Type.Object({ reportId: Type.Integer() }),
     priority: 5,

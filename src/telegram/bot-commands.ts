@@ -4,6 +4,7 @@ export const BOT_COMMANDS = [
   { command: 'fin', description: '📸 Fin de chantier' },
   { command: 'sav', description: '⚠️ Alerte SAV' },
   { command: 'materiel', description: '📦 Matériel manquant' },
+  { command: 'question', description: '🔎 Demander des pistes à l’assistant SAV' },
   { command: 'annuler', description: 'Abandonner le rapport en cours' },
   { command: 'aide', description: 'Formats et exemples' },
 ] as const;

@@ -839,6 +839,37 @@ describe('buttons', () => {
     },
   );
 
+  it('/question queues the assistant, keeps the draft, and says so; without text it shows the usage', () => {
+    const h = new ConversationHarness({ settings: { ...DEFAULT_SETTINGS, assistant: true } });
+    h.send(h.command('sav'));
+    const draftBefore = h.state.draft;
+    const outcome = h.send(h.command('question', 'onduleur Fronius erreur 567'));
+    expect(summariseSays(outcome.say)).toEqual([say(texts.questionReceived)]);
+    expect(outcome.effects).toEqual([
+      {
+        kind: 'job',
+        job: 'assistant.answer-question',
+        key: 'question',
+        scope: 'update',
+        payload: {
+          slug: SLUG,
+          chatId: CHAT_ID,
+          question: 'onduleur Fronius erreur 567',
+          key: expect.stringMatching(new RegExp(`^q:${CHAT_ID}:\\d+$`)),
+        },
+      },
+    ]);
+    expect(outcome.state.draft).toEqual(draftBefore);
+    expect(summariseSays(h.send(h.command('question')).say)).toEqual([say(texts.questionUsage)]);
+  });
+
+  it('/question says the assistant is off where it is not running', () => {
+    const h = new ConversationHarness();
+    const outcome = h.send(h.command('question', 'PAC en défaut'));
+    expect(summariseSays(outcome.say)).toEqual([say(texts.assistantOff)]);
+    expect(outcome.effects).toEqual([]);
+  });
+
   it('👎 is recorded as not helpful, once; malformed feedback data is a stale button', () => {
     const h = new ConversationHarness();
     expect(h.send(h.button(feedbackData(8, false), { messageId: 80 })).effects).toContainEqual({

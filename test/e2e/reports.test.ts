@@ -353,6 +353,14 @@ describe('the SAV assistant after a SAV report', () => {
     await withAssistant.drain();
     const [logged] = await withAssistant.db.selectFrom('assistant_answers').select('feedback').execute();
     expect(logged).toEqual({ feedback: 'helpful' });
+
+    // A free question gets the same kind of answer, with a button to open a SAV from it.
+    const asked = await withAssistant.post(textUpdate('/question borne IRVE ne charge plus depuis hier'));
+    expect(JSON.parse(asked.body)).toEqual({ text: '🔎 Je cherche des pistes, réponse d’ici une minute.' });
+    await withAssistant.drain();
+    const reply = sentTo(TECHNICIAN.id).at(-1)!;
+    expect(String(reply.params.text).startsWith(SAFETY_LINE)).toBe(true);
+    expect(JSON.stringify(reply.params.reply_markup)).toContain('"callback_data":"sav"');
     await withAssistant.close();
     await ollama.close();
   });
