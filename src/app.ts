@@ -19,6 +19,8 @@ export interface AppDeps {
   readonly clock?: () => Date;
   /** Wakes the job worker after an update was recorded (its jobs should leave at once). */
   readonly wakeWorker?: () => void;
+  /** The SAV assistant's state, shown by /readyz. */
+  readonly assistantStatus?: () => string;
   /** Shared with the worker, whose hooks feed it; the app makes its own when absent. */
   readonly metrics?: Metrics;
 }
@@ -60,7 +62,11 @@ export async function buildApp(config: Config, deps: AppDeps) {
     throw new HttpError(404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
   });
 
-  await app.register(healthRoutes, { db: deps.db, clock });
+  await app.register(healthRoutes, {
+    db: deps.db,
+    clock,
+    ...(deps.assistantStatus ? { assistantStatus: deps.assistantStatus } : {}),
+  });
   await app.register(telegramUpdateRoute, {
     db: deps.db,
     bots: config.bots,

@@ -9,6 +9,7 @@ import { conversationHandlers } from './queue/handlers/conversation-handlers.ts'
 import { type TelegramBot, telegramHandlers } from './queue/handlers/telegram-handlers.ts';
 import { Worker } from './queue/worker.ts';
 import { assistantHandlers, type SavAssistant } from './assistant/assistant-jobs.ts';
+import { AssistantStatus } from './assistant/assistant-status.ts';
 import { localFolderSource } from './assistant/knowledge-source.ts';
 import { createSavAssistant } from './assistant/sav-assistant.ts';
 import { nextcloudPorts } from './reports/nextcloud-ports.ts';
@@ -21,6 +22,8 @@ import type { Metrics } from './metrics/metrics.ts';
 
 export interface Background {
   readonly worker: Worker;
+  /** The assistant's last known state, for /readyz: 'off', 'ok…' or 'degraded: <reason>'. */
+  readonly assistantStatus: () => string;
   /** Closes the remote clients; call after the worker stopped. */
   close(): Promise<void>;
 }
@@ -39,6 +42,8 @@ export function createBackground(
   const bots = telegramBots(config);
   const nextcloud = nextcloudPorts(config);
   const assistant = config.assistant.enabled ? savAssistant(config, db, clock) : undefined;
+  const assistantStatus = new AssistantStatus(config.assistant.enabled);
+  const isAssistantJob = (type: string) => type.startsWith('assistant.');
   const worker = new Worker({
     db,
     handlers: {
@@ -64,20 +69,27 @@ export function createBackground(
     decide: (type, error) => {
       if (error instanceof TelegramApiError && error.errorCode === 429)
         metrics?.telegramRateLimited(error.method);
-      return decideFailure(type, error);
+      const decision = decideFailure(type, error);
+      if (isAssistantJob(type) && decision.action !== 'postpone') assistantStatus.failed(decision.reason);
+      return decision;
     },
-    onJobEnd: (job, outcome, durationMs) => metrics?.jobEnded(job.type, outcome, durationMs),
+    onJobEnd: (job, outcome, durationMs) => {
+      metrics?.jobEnded(job.type, outcome, durationMs);
+      if (isAssistantJob(job.type) && outcome === 'done') assistantStatus.succeeded();
+    },
     clock,
     logger: logger.child({ component: 'worker' }),
     concurrency: config.worker.concurrency,
     retentionDays: config.jobRetentionDays,
     housekeeping: async (now) => {
+      if (assistant) await enqueueAssistantSync(db, now);
       const forgotten = await purgeSeenUpdates(db, now);
       if (forgotten > 0) logger.info({ forgotten }, 'forgot old update ids');
     },
   });
   return {
     worker,
+    assistantStatus: () => assistantStatus.describe(),
     async close() {
       for (const bot of bots.values()) await bot.client.close();
       await nextcloud.close();
@@ -114,13 +126,7 @@ function telegramBots(config: Config): Map<string, TelegramBot> {
  * and indexes the assistant's known fixes at each start.
  */
 export async function enqueueStartupJobs(config: Config, db: Db, now: Date): Promise<void> {
-  if (config.assistant.enabled) {
-    await enqueue(
-      db,
-      { type: 'assistant.sync', idempotencyKey: `assistant.sync:${now.toISOString()}`, payload: {} },
-      now,
-    );
-  }
+  if (config.assistant.enabled) await enqueueAssistantSync(db, now);
   for (const bot of config.bots) {
     if (!bot.token) continue;
     await enqueue(
@@ -133,4 +139,13 @@ export async function enqueueStartupJobs(config: Config, db: Db, now: Date): Pro
       now,
     );
   }
+}
+
+/** Indexes the known fixes again: at start and every hour (notes change in Nextcloud). */
+export async function enqueueAssistantSync(db: Db, now: Date): Promise<void> {
+  await enqueue(
+    db,
+    { type: 'assistant.sync', idempotencyKey: `assistant.sync:${now.toISOString()}`, payload: {} },
+    now,
+  );
 }

@@ -36,6 +36,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     logger,
     clock,
     metrics,
+    assistantStatus: background.assistantStatus,
     wakeWorker: () => {
       background.worker.wake();
     },

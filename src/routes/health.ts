@@ -5,6 +5,8 @@ import type { Db } from '../db/database.ts';
 export interface HealthRouteOptions {
   readonly db: Db;
   readonly clock: () => Date;
+  /** The SAV assistant's state: reported, never a reason to be unready. */
+  readonly assistantStatus?: () => string;
 }
 
 const Health = Type.Object({
@@ -12,15 +14,17 @@ const Health = Type.Object({
   checks: Type.Optional(Type.Record(Type.String(), Type.String())),
 });
 
-/** Liveness (the process answers) and readiness (the database takes a write). */
+/** Liveness (the process answers) and readiness (the database takes a write; the assistant is only reported). */
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteOptions> = async (app, options) => {
   app.get('/healthz', { schema: { response: { 200: Health } } }, async () => ({ status: 'ok' as const }));
 
   app.get('/readyz', { schema: { response: { 200: Health, 503: Health } } }, async (request, reply) => {
     const database = await databaseWritable(options.db, options.clock());
-    if (database === 'ok') return { status: 'ok' as const, checks: { database } };
+    const checks: Record<string, string> = { database };
+    if (options.assistantStatus) checks.assistant = options.assistantStatus();
+    if (database === 'ok') return { status: 'ok' as const, checks };
     request.log.warn({ database }, 'not ready');
-    return reply.code(503).send({ status: 'unavailable', checks: { database } });
+    return reply.code(503).send({ status: 'unavailable', checks });
   });
 };
 

@@ -366,6 +366,42 @@ describe('the SAV assistant after a SAV report', () => {
   });
 });
 
+describe('the SAV assistant when Ollama fails', () => {
+  it('never blocks the report, and /readyz stays ready while saying the assistant is degraded', async () => {
+    const ollama = await OllamaStandIn.start();
+    ollama.failNext('/api/chat', { kind: 'status', status: 500, error: 'llama runner crashed' }, 50);
+    const withAssistant = await startHarness(remotes, {
+      ASSISTANT_ENABLED: 'true',
+      OLLAMA_URL: ollama.url,
+      OLLAMA_MODEL: STAND_IN_CHAT_MODEL,
+      OLLAMA_EMBED_MODEL: STAND_IN_EMBED_MODEL,
+    });
+    expect(await withAssistant.readiness()).toEqual({
+      status: 200,
+      body: { status: 'ok', checks: { database: 'ok', assistant: 'ok: no answer asked yet' } },
+    });
+    await withAssistant.post(buttonUpdate('sav', 91));
+    await withAssistant.post(textUpdate('Roux / PAC en défaut'));
+    await withAssistant.drain();
+
+    expect(textsTo(TECHNICIAN.id).some((t) => t.startsWith('✅ SAV-0001 — Roux'))).toBe(true);
+    const dead = await withAssistant.db
+      .selectFrom('jobs')
+      .select('type')
+      .where('state', '=', 'dead')
+      .execute();
+    expect(dead).toEqual([{ type: 'assistant.answer-report' }]);
+    const ready = await withAssistant.readiness();
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({
+      status: 'ok',
+      checks: { assistant: expect.stringMatching(/^degraded: /) },
+    });
+    await withAssistant.close();
+    await ollama.close();
+  });
+});
+
 describe('a restart in the middle of an album', () => {
   it('loses nothing: the album closes after restart and becomes one report', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'etm-restart-'));

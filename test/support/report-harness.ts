@@ -46,6 +46,8 @@ export interface ReportHarness {
   readonly clock: TestClock;
   readonly background: Background;
   post(update: Update): Promise<{ status: number; body: string }>;
+  /** GET /readyz: status code and JSON body. */
+  readiness(): Promise<{ status: number; body: unknown }>;
   /** Runs jobs, moving the clock, until nothing is left to run (bounded). */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -75,7 +77,12 @@ export async function startHarness(
   const clock = new TestClock();
   const logger = pino({ level: 'silent' });
   const background = createBackground(config, db, logger, clock.now);
-  const app = await buildApp(config, { db, logger, clock: clock.now });
+  const app = await buildApp(config, {
+    db,
+    logger,
+    clock: clock.now,
+    assistantStatus: background.assistantStatus,
+  });
   return {
     config,
     db,
@@ -84,6 +91,10 @@ export async function startHarness(
     async post(update) {
       const response = await postUpdate(app, update);
       return { status: response.statusCode, body: response.body };
+    },
+    async readiness() {
+      const response = await app.inject({ method: 'GET', url: '/readyz' });
+      return { status: response.statusCode, body: response.json() };
     },
     async drain() {
       for (let round = 0; round < 600; round++) {
