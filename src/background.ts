@@ -121,12 +121,8 @@ function telegramBots(config: Config): Map<string, TelegramBot> {
   return bots;
 }
 
-/**
- * Registers the command menu of every bot once per version of the list (and after upgrades),
- * and indexes the assistant's known fixes at each start.
- */
+/** Registers the command menu of every bot once per version of the list (and after upgrades). */
 export async function enqueueStartupJobs(config: Config, db: Db, now: Date): Promise<void> {
-  if (config.assistant.enabled) await enqueueAssistantSync(db, now);
   for (const bot of config.bots) {
     if (!bot.token) continue;
     await enqueue(
@@ -141,8 +137,8 @@ export async function enqueueStartupJobs(config: Config, db: Db, now: Date): Pro
   }
 }
 
-/** Indexes the known fixes again: at start and every hour (notes change in Nextcloud). */
-export async function enqueueAssistantSync(db: Db, now: Date): Promise<void> {
+/** Indexes the known fixes again: the worker's housekeeping, at start and then every hour. */
+async function enqueueAssistantSync(db: Db, now: Date): Promise<void> {
   await enqueue(
     db,
     { type: 'assistant.sync', idempotencyKey: `assistant.sync:${now.toISOString()}`, payload: {} },
