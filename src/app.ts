@@ -84,6 +84,7 @@ export async function buildApp(config: Config, deps: AppDeps) {
     reportTimezone: config.reportTimezone,
     clock,
     wakeWorker,
+    assistantEnabled: config.assistant.enabled,
   });
   await app.register(metricsRoute, {
     metrics,

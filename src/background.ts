@@ -8,7 +8,7 @@ import { decideFailure } from './queue/decide-failure.ts';
 import { conversationHandlers } from './queue/handlers/conversation-handlers.ts';
 import { type TelegramBot, telegramHandlers } from './queue/handlers/telegram-handlers.ts';
 import { Worker } from './queue/worker.ts';
-import { assistantHandlers, type SavAssistant } from './assistant/assistant-jobs.ts';
+import { assistantHandlers, enqueueAssistantSync, type SavAssistant } from './assistant/assistant-jobs.ts';
 import { AssistantStatus } from './assistant/assistant-status.ts';
 import { localFolderSource } from './assistant/knowledge-source.ts';
 import { createSavAssistant } from './assistant/sav-assistant.ts';
@@ -82,7 +82,8 @@ export function createBackground(
     concurrency: config.worker.concurrency,
     retentionDays: config.jobRetentionDays,
     housekeeping: async (now) => {
-      if (assistant) await enqueueAssistantSync(db, now);
+      // Notes change in Nextcloud: index them again at start and then every hour.
+      if (assistant) await enqueueAssistantSync(db, now, 'hourly');
       const forgotten = await purgeSeenUpdates(db, now);
       if (forgotten > 0) logger.info({ forgotten }, 'forgot old update ids');
     },
@@ -135,13 +136,4 @@ export async function enqueueStartupJobs(config: Config, db: Db, now: Date): Pro
       now,
     );
   }
-}
-
-/** Indexes the known fixes again: the worker's housekeeping, at start and then every hour. */
-async function enqueueAssistantSync(db: Db, now: Date): Promise<void> {
-  await enqueue(
-    db,
-    { type: 'assistant.sync', idempotencyKey: `assistant.sync:${now.toISOString()}`, payload: {} },
-    now,
-  );
 }

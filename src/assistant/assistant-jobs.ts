@@ -111,6 +111,15 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
 
 const answerKey = (reportId: number) => `report:${reportId}`;
 
+/** Queues a new indexing of the known fixes; `cause` (hourly, admin) only names it in the key. */
+export async function enqueueAssistantSync(db: Db, now: Date, cause: string): Promise<void> {
+  await enqueue(
+    db,
+    { type: 'assistant.sync', idempotencyKey: `assistant.sync:${cause}:${now.toISOString()}`, payload: {} },
+    now,
+  );
+}
+
 /**
  * The answer under the report's card: Deck keeps 1000 characters, so the leads are cut on a line
  * and the comment says the technician has the whole answer.

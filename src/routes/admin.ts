@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { adminGuard } from '../admin/bearer-auth.ts';
 import type { Db } from '../db/database.ts';
+import { adminAssistantRoutes } from './admin-assistant.ts';
 import { adminJobRoutes } from './admin-jobs.ts';
 import { adminReportRoutes } from './admin-reports.ts';
 import { adminStatsRoutes } from './admin-stats.ts';
@@ -13,14 +14,16 @@ export interface AdminRoutesOptions {
   readonly clock: () => Date;
   /** A dead job was given new attempts: it should run at once. */
   readonly wakeWorker: () => void;
+  readonly assistantEnabled: boolean;
 }
 
 /** Everything under `/admin`: behind `Authorization: Bearer <ADMIN_TOKEN>`, checked first. */
 export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, options) => {
   app.addHook('onRequest', adminGuard(options.adminToken));
   // Not `options` itself: it holds this plugin's `prefix`, which children would add again.
-  const { db, reportTimezone, clock, wakeWorker } = options;
+  const { db, reportTimezone, clock, wakeWorker, assistantEnabled } = options;
   await app.register(adminJobRoutes, { db, clock, wakeWorker });
+  await app.register(adminAssistantRoutes, { db, clock, wakeWorker, assistantEnabled });
   await app.register(adminReportRoutes, { db, reportTimezone, clock });
   await app.register(adminStatsRoutes, { db, reportTimezone, clock });
 };
