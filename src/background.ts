@@ -10,7 +10,12 @@ import { type TelegramBot, telegramHandlers } from './queue/handlers/telegram-ha
 import { Worker } from './queue/worker.ts';
 import { assistantHandlers, enqueueAssistantSync, type SavAssistant } from './assistant/assistant-jobs.ts';
 import { AssistantStatus } from './assistant/assistant-status.ts';
-import { localFolderSource } from './assistant/knowledge-source.ts';
+import {
+  type KnowledgeSource,
+  localFolderSource,
+  type NextcloudFiles,
+  nextcloudFolderSource,
+} from './assistant/knowledge-source.ts';
 import { createSavAssistant } from './assistant/sav-assistant.ts';
 import { nextcloudPorts } from './reports/nextcloud-ports.ts';
 import { reportHandlers } from './reports/report-handlers.ts';
@@ -41,7 +46,7 @@ export function createBackground(
 ): Background {
   const bots = telegramBots(config);
   const nextcloud = nextcloudPorts(config);
-  const assistant = config.assistant.enabled ? savAssistant(config, db, clock) : undefined;
+  const assistant = config.assistant.enabled ? savAssistant(config, db, clock, nextcloud.files) : undefined;
   const assistantStatus = new AssistantStatus(config.assistant.enabled);
   const isAssistantJob = (type: string) => type.startsWith('assistant.');
   const worker = new Worker({
@@ -99,17 +104,28 @@ export function createBackground(
   };
 }
 
-function savAssistant(config: Config, db: Db, clock: () => Date): SavAssistant {
-  const dir = config.assistant.knowledgeDir;
+function savAssistant(
+  config: Config,
+  db: Db,
+  clock: () => Date,
+  files: NextcloudFiles | undefined,
+): SavAssistant {
   return createSavAssistant({
     ollamaUrl: config.ollama.url,
     chatModel: config.ollama.model,
     embedModel: config.ollama.embedModel,
     db,
-    // No folder configured: no known fixes, the model's leads alone.
-    knowledge: { source: dir ? localFolderSource(dir) : { list: async () => [] } },
+    knowledge: { source: knowledgeSource(config, files) },
     clock,
   });
+}
+
+/** A local folder when one is named, else the Nextcloud folder; neither: the model's leads alone. */
+function knowledgeSource(config: Config, files: NextcloudFiles | undefined): KnowledgeSource {
+  const { knowledgeDir, knowledgeFolder } = config.assistant;
+  if (knowledgeDir) return localFolderSource(knowledgeDir);
+  if (files) return nextcloudFolderSource(files, knowledgeFolder);
+  return { list: async () => [] };
 }
 
 function telegramBots(config: Config): Map<string, TelegramBot> {

@@ -42,7 +42,12 @@ export interface Config {
   readonly albumQuietMs: number;
   readonly ollama: { readonly url: string; readonly model: string; readonly embedModel: string };
   /** The SAV assistant (never in demo); `knowledgeDir` unset = leads from the model alone. */
-  readonly assistant: { readonly enabled: boolean; readonly knowledgeDir: string | undefined };
+  readonly assistant: {
+    readonly enabled: boolean;
+    /** A local folder of notes (development, sandbox); when unset, `knowledgeFolder` in Nextcloud. */
+    readonly knowledgeDir: string | undefined;
+    readonly knowledgeFolder: string;
+  };
   readonly adminToken: string | undefined;
   /** `/metrics` asks for `Authorization: Bearer <ADMIN_TOKEN>` too. */
   readonly metricsRequireToken: boolean;
@@ -88,7 +93,8 @@ const fixedKeys = {
   OLLAMA_MODEL: optionalText('chat model'),
   OLLAMA_EMBED_MODEL: optionalText('embedding model'),
   ASSISTANT_ENABLED: optional(BOOLEAN, 'true or false'),
-  ASSISTANT_KNOWLEDGE_DIR: optionalText('folder of Markdown known fixes'),
+  ASSISTANT_KNOWLEDGE_DIR: optionalText('local folder of Markdown known fixes'),
+  ASSISTANT_KNOWLEDGE_FOLDER: optionalText('Nextcloud folder of Markdown known fixes'),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'at least 16 characters' })),
   METRICS_REQUIRE_TOKEN: optional(BOOLEAN, 'true or false'),
   LOG_LEVEL: optional(
@@ -240,6 +246,7 @@ function buildConfig(env: Record<string, string>, slugs: string[]): Config {
       // Its answers reach technicians through the Bot API: without a bot token (demo), it is off.
       enabled: !demo && (env.ASSISTANT_ENABLED === undefined || isTrue(env.ASSISTANT_ENABLED)),
       knowledgeDir: env.ASSISTANT_KNOWLEDGE_DIR,
+      knowledgeFolder: (env.ASSISTANT_KNOWLEDGE_FOLDER ?? 'Wiki_SAV').replace(/^\/+|\/+$/g, ''),
     },
     adminToken: env.ADMIN_TOKEN,
     metricsRequireToken: isTrue(env.METRICS_REQUIRE_TOKEN),

@@ -49,7 +49,7 @@ describe('loadConfig defaults', () => {
       ollama: { url: 'http://127.0.0.1:11434', model: 'mistral:7b-instruct', embedModel: 'nomic-embed-text' },
       adminToken: undefined,
       metricsRequireToken: false,
-      assistant: { enabled: false, knowledgeDir: undefined },
+      assistant: { enabled: false, knowledgeDir: undefined, knowledgeFolder: 'Wiki_SAV' },
       logLevel: 'info',
       shutdownGraceMs: 10_000,
       worker: { enabled: true, concurrency: 4 },

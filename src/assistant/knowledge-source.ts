@@ -49,3 +49,40 @@ export function isNotePath(path: string): boolean {
     /\.md$/iu.test(name) && name.toLowerCase() !== 'readme.md' && !segments.some((s) => s.startsWith('.'))
   );
 }
+
+/** What the Nextcloud source needs of the archive (src/nextcloud/webdav-archive.ts). */
+export interface NextcloudFiles {
+  listFolder(path: string): Promise<{ name: string; type: 'file' | 'directory' }[] | undefined>;
+  readText(path: string): Promise<string>;
+}
+
+/**
+ * Every note under a Nextcloud folder (`Wiki_SAV` by default), sorted by path, subfolders
+ * included: where the office writes its known fixes. A missing folder is an empty base.
+ */
+export function nextcloudFolderSource(files: NextcloudFiles, root: string): KnowledgeSource {
+  return {
+    async list() {
+      try {
+        const paths = (await notePaths(files, root, '')).sort();
+        return await Promise.all(
+          paths.map(async (path) => ({ path, text: await files.readText(`${root}/${path}`) })),
+        );
+      } catch (error) {
+        throw new KnowledgeSourceError(`cannot read the Nextcloud folder ${root}`, { cause: error });
+      }
+    },
+  };
+}
+
+async function notePaths(files: NextcloudFiles, root: string, below: string): Promise<string[]> {
+  const entries = (await files.listFolder(below ? `${root}/${below}` : root)) ?? [];
+  const nested = await Promise.all(
+    entries.map(async (entry) => {
+      const path = below ? `${below}/${entry.name}` : entry.name;
+      if (entry.type === 'directory') return entry.name.startsWith('.') ? [] : notePaths(files, root, path);
+      return isNotePath(path) ? [path] : [];
+    }),
+  );
+  return nested.flat();
+}

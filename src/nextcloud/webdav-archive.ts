@@ -50,6 +50,8 @@ export interface NextcloudArchive {
   uploadNew(path: string, body: UploadBody, size?: number): Promise<UploadOutcome>;
   /** Writes a small UTF-8 text file (the report's Markdown) the same way, without overwriting. */
   writeTextNew(path: string, text: string): Promise<UploadOutcome>;
+  /** A text file's content (UTF-8): the assistant's known fixes live in Nextcloud. */
+  readText(path: string): Promise<string>;
   /**
    * `<url>/index.php/apps/files/?dir=/<path>`: the folder in the Files app. The path is the
    * service account's; another user sees it at the same place only if the tree is shared the
@@ -103,6 +105,7 @@ export function createNextcloudArchive(options: NextcloudArchiveOptions): Nextcl
   };
   return {
     listFolder: async (path) => listFolder(dav, davSegments(path)),
+    readText: async (path) => (await exchange(dav, 'GET', fileSegments(path), { accept: [200] })).body,
     ensureFolder: async (path) => ensureFolder(dav, davSegments(path)),
     uploadNew: async (path, body, size) => uploadNew(dav, fileSegments(path), body, size, PHOTO_CONTENT_TYPE),
     writeTextNew: async (path, text) =>
@@ -404,7 +407,7 @@ interface Answer {
  */
 async function exchange(
   dav: Dav,
-  method: 'PROPFIND' | 'MKCOL' | 'PUT' | 'DELETE',
+  method: 'GET' | 'PROPFIND' | 'MKCOL' | 'PUT' | 'DELETE',
   segments: readonly string[],
   init: { headers?: Record<string, string>; body?: Buffer | Readable; accept: readonly number[] },
 ): Promise<Answer> {

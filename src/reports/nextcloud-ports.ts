@@ -1,3 +1,4 @@
+import type { NextcloudFiles } from '../assistant/knowledge-source.ts';
 import type { Config } from '../config.ts';
 import { createDeckClient, upsertReportCard } from '../nextcloud/deck-client.ts';
 import { createNextcloudArchive } from '../nextcloud/webdav-archive.ts';
@@ -6,13 +7,16 @@ import type { ArchivePort, CardPort } from './report-deps.ts';
 export interface NextcloudPorts {
   readonly archive: ArchivePort | undefined;
   readonly cards: CardPort | undefined;
+  /** Read access for the assistant's known fixes, kept in Nextcloud. */
+  readonly files: NextcloudFiles | undefined;
   close(): Promise<void>;
 }
 
 /** The WebDAV archive and Deck cards of the configured Nextcloud, or none when it is not configured. */
 export function nextcloudPorts(config: Pick<Config, 'nextcloud' | 'deckBoard'>): NextcloudPorts {
   const nextcloud = config.nextcloud;
-  if (!nextcloud) return { archive: undefined, cards: undefined, close: async () => undefined };
+  if (!nextcloud)
+    return { archive: undefined, cards: undefined, files: undefined, close: async () => undefined };
   const archive = createNextcloudArchive(nextcloud);
   const deck = createDeckClient({ ...nextcloud, url: nextcloud.deckUrl });
   const cards: CardPort = {
@@ -25,6 +29,7 @@ export function nextcloudPorts(config: Pick<Config, 'nextcloud' | 'deckBoard'>):
   return {
     archive,
     cards,
+    files: archive,
     async close() {
       await archive.close();
       await deck.close();
