@@ -71,6 +71,7 @@ export const texts = {
   questionReceived: '🔎 Je cherche des pistes, réponse d’ici une minute.',
   assistantOff: 'L’assistant SAV n’est pas disponible ici : appelle le bureau.',
   openSav: '⚠️ Ouvrir un SAV',
+  askAssistant: '🔎 Demander des pistes à l’assistant',
   feedbackThanks: 'Merci, c’est noté : ça aide à améliorer l’assistant.',
   refused: '⛔ Ce bot est réservé aux techniciens d’ETM. Demande au bureau de t’ajouter.',
   help: [

@@ -10,7 +10,7 @@ import {
   REPORT_KINDS,
   type ReportKind,
 } from './state.ts';
-import { describeDraft, menuKeyboard, setAsideKeyboard, texts } from './texts.ts';
+import { describeDraft, type Keyboard, menuKeyboard, setAsideKeyboard, texts } from './texts.ts';
 
 /** An album's quiet period is over (or it reached 10 items): raised by the album-close job. */
 export interface AlbumClosedEvent {
@@ -108,7 +108,15 @@ function onCommand(
 }
 
 /** Button data we accept (Telegram may deliver data of buttons we no longer show). */
-const BUTTONS = new Set<string>([...REPORT_KINDS, 'reprendre', 'abandonner']);
+const BUTTONS = new Set<string>([...REPORT_KINDS, 'reprendre', 'abandonner', 'question']);
+
+/** A free text alone may be a question rather than a report: the assistant is one tap away. */
+function whichReportKeyboard(draft: Draft, ctx: TransitionContext): Keyboard {
+  const question = ctx.settings.assistant && draft.media.length === 0 && draft.text !== undefined;
+  return question
+    ? [...menuKeyboard, [{ text: texts.askAssistant, callback_data: 'question' }]]
+    : menuKeyboard;
+}
 
 function onButton(
   out: OutcomeBuilder,
@@ -173,9 +181,14 @@ function parseFeedback(data: string): { answerId: number; helpful: boolean } | u
   return match ? { answerId: Number(match[1]), helpful: match[2] === '1' } : undefined;
 }
 
-/** `/question <texte>`: the SAV assistant answers in the background; the draft is untouched. */
+/**
+ * `/question <texte>`, or the 🔎 button under a free text that is not a report yet: the SAV
+ * assistant answers in the background. A typed question leaves the draft alone; the button
+ * takes the draft's text as the question, so that text is answered rather than left pending.
+ */
 function askAssistant(out: OutcomeBuilder, event: TechnicianEvent, ctx: TransitionContext): void {
-  const question = event.kind === 'command' ? event.args.trim() : '';
+  const fromDraft = event.kind === 'button' ? out.state.draft : undefined;
+  const question = event.kind === 'command' ? event.args.trim() : (fromDraft?.text?.trim() ?? '');
   if (!ctx.settings.assistant) return void out.say(texts.assistantOff);
   if (question === '') return void out.say(texts.questionUsage);
   out.effect({
@@ -190,6 +203,7 @@ function askAssistant(out: OutcomeBuilder, event: TechnicianEvent, ctx: Transiti
       key: `q:${event.origin.chatId}:${event.origin.messageId}`,
     },
   });
+  if (fromDraft && !fromDraft.kind && fromDraft.media.length === 0) out.setDraft(undefined);
   out.say(texts.questionReceived);
 }
 
@@ -287,7 +301,8 @@ function evaluate(out: OutcomeBuilder, draft: Draft, ctx: TransitionContext): vo
   }
   if (!draft.kind) {
     const withText = draft.text !== undefined || draft.chantier !== undefined;
-    if (!draft.askedKind) out.say(texts.whichReport(draft.media.length, withText), menuKeyboard);
+    if (!draft.askedKind)
+      out.say(texts.whichReport(draft.media.length, withText), whichReportKeyboard(draft, ctx));
     out.setDraft({ ...draft, askedKind: true });
     return;
   }

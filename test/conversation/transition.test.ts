@@ -863,6 +863,32 @@ describe('buttons', () => {
     expect(summariseSays(h.send(h.command('question')).say)).toEqual([say(texts.questionUsage)]);
   });
 
+  it('a free text alone offers the assistant beside the reports; its button asks with that text', () => {
+    const h = new ConversationHarness({ settings: { ...DEFAULT_SETTINGS, assistant: true } });
+    const asked = h.send(h.text('borne IRVE ne charge plus depuis hier'));
+    const keyboard = asked.say[0]!.keyboard!;
+    expect(keyboard.slice(0, -1)).toEqual(menuKeyboard);
+    expect(keyboard.at(-1)).toEqual([{ text: texts.askAssistant, callback_data: 'question' }]);
+
+    const tapped = h.send(h.button('question', { messageId: 55 }));
+    expect(tapped.effects).toContainEqual(
+      expect.objectContaining({
+        job: 'assistant.answer-question',
+        payload: expect.objectContaining({
+          question: 'borne IRVE ne charge plus depuis hier',
+          key: `q:${CHAT_ID}:55`,
+        }),
+      }),
+    );
+    expect(summariseSays(tapped.say)).toEqual([say(texts.questionReceived)]);
+    expect(tapped.state.draft).toBeUndefined();
+  });
+
+  it('photos before a report are not offered to the assistant', () => {
+    const h = new ConversationHarness({ settings: { ...DEFAULT_SETTINGS, assistant: true } });
+    expect(h.send(h.photo()).say[0]!.keyboard).toEqual(menuKeyboard);
+  });
+
   it('/question says the assistant is off where it is not running', () => {
     const h = new ConversationHarness();
     const outcome = h.send(h.command('question', 'PAC en défaut'));
