@@ -116,6 +116,7 @@ function savAssistant(
     embedModel: config.ollama.embedModel,
     db,
     knowledge: { source: knowledgeSource(config, files) },
+    thresholds: { answer: config.assistant.answerThreshold, margin: config.assistant.answerMargin },
     clock,
   });
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_THRESHOLDS } from './assistant/answer-policy.ts';
 import Type, { type TObject, type TSchema } from 'typebox';
 import Value from 'typebox/value';
 
@@ -47,6 +48,9 @@ export interface Config {
     /** A local folder of notes (development, sandbox); when unset, `knowledgeFolder` in Nextcloud. */
     readonly knowledgeDir: string | undefined;
     readonly knowledgeFolder: string;
+    /** A known fix is given as such from this similarity, and this far ahead of the next one. */
+    readonly answerThreshold: number;
+    readonly answerMargin: number;
   };
   readonly adminToken: string | undefined;
   /** `/metrics` asks for `Authorization: Bearer <ADMIN_TOKEN>` too. */
@@ -71,6 +75,7 @@ const SLUG_LIST = '^\\s*[a-z0-9-]+(\\s*,\\s*[a-z0-9-]+)*\\s*$';
 /** Telegram's token shape: `<bot id>:<secret>`. */
 const BOT_TOKEN = '^[0-9]+:[A-Za-z0-9_-]+$';
 const BOOLEAN = '^(true|false|1|0)$';
+const FRACTION = '^(0(\\.[0-9]+)?|1(\\.0+)?)$';
 
 const optional = (pattern: string, description: string) =>
   Type.Optional(Type.String({ pattern, description }));
@@ -95,6 +100,8 @@ const fixedKeys = {
   ASSISTANT_ENABLED: optional(BOOLEAN, 'true or false'),
   ASSISTANT_KNOWLEDGE_DIR: optionalText('local folder of Markdown known fixes'),
   ASSISTANT_KNOWLEDGE_FOLDER: optionalText('Nextcloud folder of Markdown known fixes'),
+  ASSISTANT_ANSWER_THRESHOLD: optional(FRACTION, 'a number from 0 to 1'),
+  ASSISTANT_ANSWER_MARGIN: optional(FRACTION, 'a number from 0 to 1'),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'at least 16 characters' })),
   METRICS_REQUIRE_TOKEN: optional(BOOLEAN, 'true or false'),
   LOG_LEVEL: optional(
@@ -247,6 +254,9 @@ function buildConfig(env: Record<string, string>, slugs: string[]): Config {
       enabled: !demo && (env.ASSISTANT_ENABLED === undefined || isTrue(env.ASSISTANT_ENABLED)),
       knowledgeDir: env.ASSISTANT_KNOWLEDGE_DIR,
       knowledgeFolder: (env.ASSISTANT_KNOWLEDGE_FOLDER ?? 'Wiki_SAV').replace(/^\/+|\/+$/g, ''),
+      // The assistant's defaults until `npm run calibrate` against the real model says otherwise.
+      answerThreshold: optionalNumber(env.ASSISTANT_ANSWER_THRESHOLD) ?? DEFAULT_THRESHOLDS.answer,
+      answerMargin: optionalNumber(env.ASSISTANT_ANSWER_MARGIN) ?? DEFAULT_THRESHOLDS.margin,
     },
     adminToken: env.ADMIN_TOKEN,
     metricsRequireToken: isTrue(env.METRICS_REQUIRE_TOKEN),
@@ -294,6 +304,7 @@ function parseList(value: string | undefined): string[] {
 const isTrue = (value: string | undefined) => value === 'true' || value === '1';
 const int = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
 const optionalInt = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+const optionalNumber = optionalInt;
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
 function deepFreeze<T>(value: T): T {

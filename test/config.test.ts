@@ -49,7 +49,13 @@ describe('loadConfig defaults', () => {
       ollama: { url: 'http://127.0.0.1:11434', model: 'mistral:7b-instruct', embedModel: 'nomic-embed-text' },
       adminToken: undefined,
       metricsRequireToken: false,
-      assistant: { enabled: false, knowledgeDir: undefined, knowledgeFolder: 'Wiki_SAV' },
+      assistant: {
+        enabled: false,
+        knowledgeDir: undefined,
+        knowledgeFolder: 'Wiki_SAV',
+        answerThreshold: 0.8,
+        answerMargin: 0.05,
+      },
       logLevel: 'info',
       shutdownGraceMs: 10_000,
       worker: { enabled: true, concurrency: 4 },
@@ -118,6 +124,16 @@ describe('loadConfig defaults', () => {
     expect(configError({ METRICS_REQUIRE_TOKEN: 'true' }).problems).toEqual([
       'METRICS_REQUIRE_TOKEN is true but ADMIN_TOKEN, the token it requires, is unset',
     ]);
+  });
+
+  it('takes the assistant from the environment: on only with a bot, thresholds as fractions', () => {
+    const bot = { BOTS: 'etm', BOT_ETM_TOKEN: '123456:TEST-fake' };
+    const config = loadConfig({ ...bot, ASSISTANT_ANSWER_THRESHOLD: '0.72', ASSISTANT_ANSWER_MARGIN: '0.1' });
+    expect(config.assistant).toMatchObject({ enabled: true, answerThreshold: 0.72, answerMargin: 0.1 });
+    expect(loadConfig({ ASSISTANT_ENABLED: 'true' }).assistant.enabled).toBe(false);
+    expect(() => loadConfig({ ...bot, ASSISTANT_ANSWER_THRESHOLD: '1.5' })).toThrow(
+      /ASSISTANT_ANSWER_THRESHOLD is invalid: expected a number from 0 to 1/,
+    );
   });
 
   it('treats empty and blank values as unset', () => {
