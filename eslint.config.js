@@ -21,8 +21,19 @@ export default tseslint.config(
     },
   },
   {
+    // Test code is for tests: the stand-ins that the sandbox, scripts and benchmark share live in
+    // stand-ins/, so nothing outside test/ may reach into it.
+    files: ['src/**/*.ts', 'stand-ins/**/*.ts', 'sandbox/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)test/', message: 'Only test/ may import from test/.' }] },
+      ],
+    },
+  },
+  {
     // Tests read JSON bodies (`any`) on purpose; their assertions are the type check.
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'stand-ins/**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type ChildServer, type ChildServerOptions, startChildServer } from './child-server.ts';
-import { freePort } from '../test/support/loopback.ts';
+import { freePort } from '../stand-ins/loopback.ts';
 import { type LoadOptions, measure } from './load.ts';
 import { type ServerResult, failures, formatReport, ratios } from './report.ts';
 import { createUpdateIds, startUpdateBody } from './update-body.ts';

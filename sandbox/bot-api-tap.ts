@@ -1,4 +1,4 @@
-import { listenOnLoopback } from '../test/support/loopback.ts';
+import { listenOnLoopback } from '../stand-ins/loopback.ts';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { request } from 'undici';

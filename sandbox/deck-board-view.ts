@@ -1,4 +1,4 @@
-import type { DeckStore } from '../test/support/deck/deck-store.ts';
+import type { DeckStore } from '../stand-ins/deck/deck-store.ts';
 
 /** The Deck stand-in's boards as the web page shows them: live stacks and cards, in Deck's order. */
 

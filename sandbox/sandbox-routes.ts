@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import Type from 'typebox';
 import type { Db } from '../src/db/database.ts';
 import { HttpError } from '../src/http-error.ts';
-import type { DeckStore } from '../test/support/deck/deck-store.ts';
+import type { DeckStore } from '../stand-ins/deck/deck-store.ts';
 import type { ActivityFeed, FeedEntry } from './activity-feed.ts';
 import { deckBoardView } from './deck-board-view.ts';
 import { contentTypeOf, fileInRoot, readTree } from './file-tree.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TelegramStandIn } from '../test/support/telegram-stand-in.ts';
+import type { TelegramStandIn } from '../stand-ins/telegram-stand-in.ts';
 
 /**
  * The files "Telegram holds" in the sandbox: registered with the Telegram stand-in (so the

@@ -23,7 +23,7 @@ import { KnowledgeIndex } from '../src/assistant/knowledge-index.ts';
 import { localFolderSource } from '../src/assistant/knowledge-source.ts';
 import { embeddingText, splitNote } from '../src/assistant/knowledge-units.ts';
 import { createOllamaClient } from '../src/assistant/ollama-client.ts';
-import { OllamaStandIn, STAND_IN_EMBED_MODEL } from '../test/support/ollama-stand-in.ts';
+import { OllamaStandIn, STAND_IN_EMBED_MODEL } from '../stand-ins/ollama-stand-in.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -3,7 +3,7 @@
 #
 # The tests' WebDAV server is sabre/dav, the library Nextcloud is built on, from Debian
 # (php-sabre-dav 1.8, Debian 12), run by PHP's built-in server behind
-# test/support/webdav/nextcloud-dav.php. php8.2-intl gives that script PHP's Normalizer, so
+# stand-ins/webdav/nextcloud-dav.php. php8.2-intl gives that script PHP's Normalizer, so
 # it can normalise names to NFC as Nextcloud does. Explicit php8.2-* names keep apt from
 # choosing another PHP than the one the package set was checked with. chromium runs the
 # sandbox's browser test (driven by playwright-core); the emoji font keeps its screenshot readable.

@@ -8,7 +8,7 @@ import { assistantFailureDecision } from '../../src/assistant/assistant-failure.
 import { createSavAssistant, type SavAssistant } from '../../src/assistant/sav-assistant.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { TestClock } from '../support/database.ts';
-import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../support/ollama-stand-in.ts';
+import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
 import { assistantDatabase } from './assistant-database.ts';
 
 const FRONIUS = `# Fronius : State 567

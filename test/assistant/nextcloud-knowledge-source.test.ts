@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KnowledgeSourceError, nextcloudFolderSource } from '../../src/assistant/knowledge-source.ts';
 import { createNextcloudArchive, type NextcloudArchive } from '../../src/nextcloud/webdav-archive.ts';
-import { startWebDavServer, type WebDavServer } from '../support/webdav-server.ts';
+import { startWebDavServer, type WebDavServer } from '../../stand-ins/webdav-server.ts';
 
 const USER = 'etm-bot';
 const PASSWORD = 'fake-app-password-not-real';

@@ -15,7 +15,7 @@ import {
   OllamaStandIn,
   STAND_IN_CHAT_MODEL,
   STAND_IN_EMBED_MODEL,
-} from '../support/ollama-stand-in.ts';
+} from '../../stand-ins/ollama-stand-in.ts';
 
 /** Short deadlines for the hang cases: the stand-in never answers, the client must give up. */
 const HANG_MS = 200;

@@ -22,7 +22,7 @@ import {
 } from '../../src/assistant/sav-assistant.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { TestClock } from '../support/database.ts';
-import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../support/ollama-stand-in.ts';
+import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
 import { assistantDatabase } from './assistant-database.ts';
 
 /** Thresholds for the stand-in's bag-of-words vectors (its cosines run lower than a real model's). */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Update } from '../../src/telegram/update-schema.ts';
 import { reportItems, reportMedia } from '../../src/reports/report-store.ts';
-import { TelegramStandIn } from '../support/telegram-stand-in.ts';
+import { TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
 import { createTestApp, postUpdate, type TestApp } from '../support/test-app.ts';
 import {
   buttonUpdate,

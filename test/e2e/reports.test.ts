@@ -13,7 +13,7 @@ import {
   startRemotes,
 } from '../support/report-harness.ts';
 import { SAFETY_LINE } from '../../src/assistant/safety.ts';
-import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../support/ollama-stand-in.ts';
+import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
 import { buttonUpdate, freshUpdateId, PRIVATE_CHAT, TECHNICIAN, textUpdate } from '../support/updates.ts';
 
 let remotes: Remotes;

@@ -8,7 +8,7 @@ import {
 } from '../../src/nextcloud/deck-client.ts';
 import { DeckApiError, DeckTransportError } from '../../src/nextcloud/deck-errors.ts';
 import { deckFailureDecision } from '../../src/nextcloud/deck-failure.ts';
-import { type DeckStandIn, startDeckStandIn } from '../support/deck-stand-in.ts';
+import { type DeckStandIn, startDeckStandIn } from '../../stand-ins/deck-stand-in.ts';
 
 const USER = 'etm-test';
 const PASSWORD = 'Fake-App-Password-0000';

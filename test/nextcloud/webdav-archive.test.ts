@@ -21,7 +21,7 @@ import {
   type NextcloudArchive,
   type NextcloudArchiveOptions,
 } from '../../src/nextcloud/webdav-archive.ts';
-import { startWebDavServer, type WebDavServer } from '../support/webdav-server.ts';
+import { startWebDavServer, type WebDavServer } from '../../stand-ins/webdav-server.ts';
 
 const USER = 'etm-test';
 // Characters that URL-encoding changes, so that an encoded leak would be caught too.

@@ -7,7 +7,7 @@ import { type Db, openDatabase } from '../../src/db/database.ts';
 import type { JobRow } from '../../src/queue/job-store.ts';
 import type { Update } from '../../src/telegram/update-schema.ts';
 import { type ServiceProcess, startServiceProcess, within } from '../support/service-process.ts';
-import { type RecordedCall, STAND_IN_TOKEN, TelegramStandIn } from '../support/telegram-stand-in.ts';
+import { type RecordedCall, STAND_IN_TOKEN, TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
 import { freshUpdateId } from '../support/updates.ts';
 
 /**

@@ -8,9 +8,9 @@ import { type Db, openDatabase } from '../../src/db/database.ts';
 import type { Update } from '../../src/telegram/update-schema.ts';
 import { TestClock } from './database.ts';
 import { postUpdate } from './test-app.ts';
-import { type DeckStandIn, startDeckStandIn } from './deck-stand-in.ts';
-import { STAND_IN_TOKEN, TelegramStandIn } from './telegram-stand-in.ts';
-import { startWebDavServer, type WebDavServer } from './webdav-server.ts';
+import { type DeckStandIn, startDeckStandIn } from '../../stand-ins/deck-stand-in.ts';
+import { STAND_IN_TOKEN, TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
+import { startWebDavServer, type WebDavServer } from '../../stand-ins/webdav-server.ts';
 
 /** Fake credentials and ids of the report tests: never real ones. */
 export const NEXTCLOUD_USER = 'etm-bot';

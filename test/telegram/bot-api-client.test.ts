@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type BotApiClient, createBotApiClient } from '../../src/telegram/bot-api-client.ts';
 import { TelegramApiError, TelegramTransportError } from '../../src/telegram/telegram-errors.ts';
 import { telegramFailureDecision } from '../../src/telegram/telegram-failure.ts';
-import { DOWNLOAD_METHOD, STAND_IN_TOKEN, TelegramStandIn } from '../support/telegram-stand-in.ts';
+import { DOWNLOAD_METHOD, STAND_IN_TOKEN, TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
 import { expectNoSecretIn } from './secrets.ts';
 
 const PRIVATE_CHAT = 111111111;

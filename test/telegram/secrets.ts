@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { expect } from 'vitest';
-import { STAND_IN_TOKEN } from '../support/telegram-stand-in.ts';
+import { STAND_IN_TOKEN } from '../../stand-ins/telegram-stand-in.ts';
 
 /** The secret half of the fake token: finding it anywhere means the token leaked. */
 const TOKEN_SECRET = STAND_IN_TOKEN.split(':')[1]!;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TelegramApiError, transportError } from '../../src/telegram/telegram-errors.ts';
-import { STAND_IN_TOKEN } from '../support/telegram-stand-in.ts';
+import { STAND_IN_TOKEN } from '../../stand-ins/telegram-stand-in.ts';
 import { expectNoSecretIn } from './secrets.ts';
 
 const URL_WITH_TOKEN = `https://api.telegram.org/bot${STAND_IN_TOKEN}/sendMessage`;

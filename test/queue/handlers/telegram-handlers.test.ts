@@ -8,7 +8,7 @@ import { createBotApiClient } from '../../../src/telegram/bot-api-client.ts';
 import { currentChatId } from '../../../src/telegram/chat-migrations.ts';
 import { OutgoingRateLimiter } from '../../../src/telegram/rate-limiter.ts';
 import { memoryDatabase, TestClock } from '../../support/database.ts';
-import { STAND_IN_TOKEN, TelegramStandIn } from '../../support/telegram-stand-in.ts';
+import { STAND_IN_TOKEN, TelegramStandIn } from '../../../stand-ins/telegram-stand-in.ts';
 
 const OLD_GROUP = -1001111111111;
 const NEW_GROUP = -1009876543210;

@@ -5,7 +5,7 @@ import {
   OllamaStandIn,
   STAND_IN_CHAT_MODEL,
   STAND_IN_EMBED_MODEL,
-} from '../support/ollama-stand-in.ts';
+} from './ollama-stand-in.ts';
 
 /** The stand-in itself, over plain HTTP, as the sandbox and other clients will use it. */
 

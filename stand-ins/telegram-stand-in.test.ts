@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STAND_IN_TOKEN, TelegramStandIn } from '../support/telegram-stand-in.ts';
+import { STAND_IN_TOKEN, TelegramStandIn } from './telegram-stand-in.ts';
 
 /** The stand-in is shared with the sandbox: these tests pin the Bot API behaviour it mimics. */
 

@@ -10,7 +10,7 @@ import { request } from 'undici';
 
 /**
  * A real WebDAV server that behaves like Nextcloud: sabre/dav (Debian's php-sabre-dav) run by
- * PHP's built-in server behind test/support/webdav/nextcloud-dav.php. Used by tests and by the
+ * PHP's built-in server behind stand-ins/webdav/nextcloud-dav.php. Used by tests and by the
  * sandbox, so it imports nothing from vitest. Needs tools/install-debian-packages.sh to have run.
  */
 
