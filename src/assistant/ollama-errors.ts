@@ -1,5 +1,5 @@
 /**
- * The ways an Ollama call fails (reference §1 "Errors", pitfalls 1, 5, 6). Messages name the
+ * The ways an Ollama call fails (https://docs.ollama.com/api/errors). Messages name the
  * endpoint, never the base URL: an OLLAMA_URL may carry a reverse proxy's credentials.
  */
 
@@ -30,14 +30,6 @@ export class OllamaApiError extends Error {
     this.model = fields.model;
     this.retryAfterMs = fields.retryAfterMs;
   }
-}
-
-/**
- * The model is not pulled on that Ollama: status 404 (two wordings exist, so never the text).
- * Retrying cannot help until someone runs `ollama pull <model>`.
- */
-export function isModelNotPulled(error: unknown): error is OllamaApiError {
-  return error instanceof OllamaApiError && error.status === 404;
 }
 
 /**

@@ -2,13 +2,14 @@ import type { FailureDecision } from '../queue/failure.ts';
 import { NextcloudError, NextcloudTransportError } from './nextcloud-errors.ts';
 
 /**
- * Nextcloud's retry policy, in one place (reference §1.3, §1.6 and pitfalls 7–8).
+ * Nextcloud's retry policy, in one place (status codes: RFC 4918 and
+ * https://docs.nextcloud.com/server/latest/developer_manual/client_apis/WebDAV/basic.html; throttling:
+ * https://docs.nextcloud.com/server/latest/admin_manual/configuration_server/bruteforce_configuration.html).
  *
  * - Transport failures (network, timeouts, a stored size that differs) → retry.
  * - 401 → fail, never a retry loop: every wrong password feeds Nextcloud's brute-force
  *   throttling, which then delays and finally refuses (429) every request from our address.
  * - 507 → fail: the quota stays full until someone frees space.
- *   For both, `officeActionNeeded` tells the caller to alert the office once.
  * - 423 (locked), 408, 429, 5xx → retry; 429/503 wait for `Retry-After` when given, and a 429
  *   without it waits `THROTTLED_DELAY_MS` (throttling outlives the usual first backoff steps).
  * - 404/409 → retry. The archive already created the parent and tried once more, so the folder
@@ -25,16 +26,6 @@ export function nextcloudFailureDecision(error: unknown): FailureDecision {
   const name = error instanceof Error ? error.name : typeof error;
   const message = error instanceof Error ? error.message : String(error);
   return { action: 'retry', reason: `unexpected ${name} around a Nextcloud call: ${message}` };
-}
-
-/** What only a person at the office can fix; the caller alerts them once, not at every job. */
-export type NextcloudOfficeAction = 'replace-app-password' | 'free-storage';
-
-export function officeActionNeeded(error: unknown): NextcloudOfficeAction | undefined {
-  if (!(error instanceof NextcloudError)) return undefined;
-  if (error.status === 401) return 'replace-app-password';
-  if (error.status === 507) return 'free-storage';
-  return undefined;
 }
 
 /** How long a 429 without `Retry-After` waits: Nextcloud's throttle counts failures over 30 min. */

@@ -72,11 +72,6 @@ const KINDS: Readonly<Record<ReportKind, KindCard>> = {
   },
 };
 
-/** The Deck stack a kind of report goes to (created on the board if missing). */
-export function reportStackTitle(kind: ReportKind): string {
-  return KINDS[kind].stackTitle;
-}
-
 export function reportCard(input: ReportCardInput): ReportCard {
   const duedate =
     input.kind === 'sav'

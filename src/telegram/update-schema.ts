@@ -89,7 +89,5 @@ export const UpdateSchema = Type.Object(
 
 export type Update = Static<typeof UpdateSchema>;
 export type Message = Static<typeof MessageSchema>;
-export type User = Static<typeof UserSchema>;
 export type CallbackQuery = Static<typeof CallbackQuerySchema>;
 export type PhotoSize = Static<typeof PhotoSizeSchema>;
-export type Document = Static<typeof DocumentSchema>;

@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOllamaClient, type OllamaClient } from '../../src/assistant/ollama-client.ts';
 import {
-  isModelNotPulled,
   OllamaApiError,
   OllamaProtocolError,
   OllamaStreamError,
@@ -86,7 +85,6 @@ describe('Ollama client: refusals', () => {
     const error = await rejectionOf(client.chat(chatRequest()));
     expect(error).toBeInstanceOf(OllamaApiError);
     expect(error).toMatchObject({ status: 404, model: STAND_IN_CHAT_MODEL, endpoint: '/api/chat' });
-    expect(isModelNotPulled(error)).toBe(true);
   });
 
   it('keeps the status and message of a full queue (503)', async () => {
@@ -97,7 +95,6 @@ describe('Ollama client: refusals', () => {
     });
     const error = await rejectionOf(client.embed(STAND_IN_EMBED_MODEL, ['x']));
     expect(error).toMatchObject({ status: 503, description: expect.stringContaining('server busy') });
-    expect(isModelNotPulled(error)).toBe(false);
   });
 
   it('reads a Retry-After a proxy may add', async () => {

@@ -5,7 +5,6 @@ import {
   reportCard,
   type ReportCardInput,
   reportCardTitle,
-  reportStackTitle,
 } from '../../src/nextcloud/report-card.ts';
 
 /** 14:30 UTC in March = 15:30 in Paris (CET); in June it would be 16:30 (CEST). */
@@ -37,7 +36,6 @@ describe('reportCard: stack and title', () => {
     (kind, publicId, stack, title) => {
       const card = reportCard(input({ kind, publicId }));
       expect(card.stackTitle).toBe(stack);
-      expect(reportStackTitle(kind)).toBe(stack);
       expect(card.title).toBe(title);
       expect(card.marker).toBe(publicId);
     },

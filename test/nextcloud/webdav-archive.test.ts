@@ -10,11 +10,7 @@ import {
   NextcloudTransportError,
   parseErrorBody,
 } from '../../src/nextcloud/nextcloud-errors.ts';
-import {
-  nextcloudFailureDecision,
-  officeActionNeeded,
-  THROTTLED_DELAY_MS,
-} from '../../src/nextcloud/nextcloud-failure.ts';
+import { nextcloudFailureDecision, THROTTLED_DELAY_MS } from '../../src/nextcloud/nextcloud-failure.ts';
 import {
   createNextcloudArchive,
   davSegments,
@@ -347,31 +343,27 @@ describe('writeTextNew', () => {
 
 describe('refusals', () => {
   const cases = [
-    { status: 507, action: 'fail', office: 'free-storage', words: /quota/u },
-    { status: 401, action: 'fail', office: 'replace-app-password', words: /app password/u },
-    { status: 423, action: 'retry', office: undefined, words: /423/u },
-    { status: 503, action: 'retry', office: undefined, words: /503/u },
-    { status: 502, action: 'retry', office: undefined, words: /502/u },
-    { status: 429, action: 'retry', office: undefined, words: /429/u },
+    { status: 507, action: 'fail', words: /quota/u },
+    { status: 401, action: 'fail', words: /app password/u },
+    { status: 423, action: 'retry', words: /423/u },
+    { status: 503, action: 'retry', words: /503/u },
+    { status: 502, action: 'retry', words: /502/u },
+    { status: 429, action: 'retry', words: /429/u },
   ] as const;
 
-  it.each(cases)(
-    'PUT answered $status → NextcloudError, $action',
-    async ({ status, action, office, words }) => {
-      const folder = await freshFolder();
-      await server.control({ failNext: { status, method: 'PUT' } });
-      const error = await rejectionOf(archive.uploadNew(`${folder}/photo_01.jpg`, photoBytes(10)));
-      expect(error).toBeInstanceOf(NextcloudError);
-      expect(error).toMatchObject({ method: 'PUT', status, path: `${folder}/photo_01.jpg` });
-      expect((error as NextcloudError).serverMessage).toBe(`Injected failure ${status}`);
-      const decision = nextcloudFailureDecision(error);
-      expect(decision.action).toBe(action);
-      expect(decision.reason).toMatch(words);
-      expect(officeActionNeeded(error)).toBe(office);
-      if (status === 429) expect(decision).toMatchObject({ delayMs: THROTTLED_DELAY_MS });
-      expectNoSecret(error);
-    },
-  );
+  it.each(cases)('PUT answered $status → NextcloudError, $action', async ({ status, action, words }) => {
+    const folder = await freshFolder();
+    await server.control({ failNext: { status, method: 'PUT' } });
+    const error = await rejectionOf(archive.uploadNew(`${folder}/photo_01.jpg`, photoBytes(10)));
+    expect(error).toBeInstanceOf(NextcloudError);
+    expect(error).toMatchObject({ method: 'PUT', status, path: `${folder}/photo_01.jpg` });
+    expect((error as NextcloudError).serverMessage).toBe(`Injected failure ${status}`);
+    const decision = nextcloudFailureDecision(error);
+    expect(decision.action).toBe(action);
+    expect(decision.reason).toMatch(words);
+    if (status === 429) expect(decision).toMatchObject({ delayMs: THROTTLED_DELAY_MS });
+    expectNoSecret(error);
+  });
 
   it('MKCOL answered 507 → NextcloudError, fail', async () => {
     const folder = await freshFolder();
@@ -386,7 +378,6 @@ describe('refusals', () => {
     const wrong = newArchive({ password: wrongPassword });
     const error = await rejectionOf(wrong.listFolder(''));
     expect(error).toMatchObject({ name: 'NextcloudError', method: 'PROPFIND', status: 401, path: '' });
-    expect(officeActionNeeded(error)).toBe('replace-app-password');
     expect(nextcloudFailureDecision(error).action).toBe('fail');
     const text = everyRendering(error);
     expect(text).not.toContain(wrongPassword);
@@ -513,13 +504,11 @@ describe('nextcloudFailureDecision', () => {
     expect(nextcloudFailureDecision(refusal(400)).action).toBe('fail');
   });
 
-  it('retries anything that is not a Nextcloud error, and asks nothing of the office', () => {
+  it('retries anything that is not a Nextcloud error', () => {
     expect(nextcloudFailureDecision(new TypeError('boom'))).toEqual({
       action: 'retry',
       reason: 'unexpected TypeError around a Nextcloud call: boom',
     });
-    expect(officeActionNeeded(new TypeError('boom'))).toBeUndefined();
-    expect(officeActionNeeded(refusal(503))).toBeUndefined();
   });
 });
 
