@@ -12,7 +12,7 @@ export const SANDBOX_TOKEN = '424242:SANDBOX-fake-token-not-real';
 export const SANDBOX_NEXTCLOUD_USER = 'etm-sandbox';
 export const SANDBOX_NEXTCLOUD_PASSWORD = 'sandbox-app-password-not-real';
 
-/** Fake supergroup ids (supergroups are -100…), one per group of design §3. */
+/** Fake supergroup ids (supergroups are -100…), one per group the service posts to. */
 export const SANDBOX_GROUPS = {
   chantier: { id: -1_009_000_000_001, title: 'Chat Chantier' },
   sav: { id: -1_009_000_000_002, title: 'ETM-SAV' },

@@ -1,7 +1,7 @@
 /**
  * Prints, for each answer threshold, how precise the "💡 Solution connue" answers would be and
- * how many reports they would cover, over calibration/labelled-pairs.json (reference §3: pick
- * the threshold for high precision, per embedding model; never hard-code it).
+ * how many reports they would cover, over calibration/labelled-pairs.json (pick the
+ * threshold for high precision, per embedding model; never hard-code it: src/assistant/calibration.ts).
  *
  *   node scripts/calibrate.ts                 against OLLAMA_URL with OLLAMA_EMBED_MODEL
  *   node scripts/calibrate.ts --stand-in      against the test stand-in (hashed bag of words)

@@ -3,7 +3,7 @@ import Type, { type TObject, type TSchema } from 'typebox';
 import Value from 'typebox/value';
 
 /**
- * The service's whole configuration: one TypeBox schema over the environment (design §5),
+ * The service's whole configuration: one TypeBox schema over the environment (listed in .env.example),
  * validated at start-up with every bad or missing key reported in one error.
  * Only the entry point reads `process.env`; everything else receives a `Config`.
  */

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /**
- * A local stand-in for Ollama's REST API (reference ollama.md §1, §4): `GET /`, `GET|HEAD
+ * A local stand-in for Ollama's REST API (https://github.com/ollama/ollama/blob/main/docs/api.md): `GET /`, `GET|HEAD
  * /api/version`, `GET /api/tags`, `POST /api/embed` and `POST /api/chat` (NDJSON stream by
  * default, one JSON object with `"stream": false`), with Ollama's status codes and error bodies.
  *
@@ -39,7 +39,7 @@ export type OllamaScriptedFailure =
   | { readonly kind: 'hang' }
   /** Drops the connection without an answer. */
   | { readonly kind: 'disconnect' }
-  /** Chat only: HTTP 200, `afterChunks` content lines, then `{"error": "..."}` (reference §1 "Errors"). */
+  /** Chat only: HTTP 200, `afterChunks` content lines, then `{"error": "..."}` (https://docs.ollama.com/api/errors). */
   | { readonly kind: 'streamError'; readonly afterChunks: number; readonly error: string }
   /** Chat only: HTTP 200, `afterChunks` content lines, then the end of the body without `done`. */
   | { readonly kind: 'endWithoutDone'; readonly afterChunks: number }
@@ -358,7 +358,7 @@ export class OllamaStandIn {
     if (typeof model !== 'string' || model === '') return badRequest('model is required');
     const name = withTag(model);
     if (!this.models.has(name)) {
-      // The scheduler's wording (reference §1: two wordings exist; clients match on the status).
+      // The scheduler's wording (server/routes.go has two; https://docs.ollama.com/api/errors says match the status).
       return {
         kind: 'json',
         status: 404,

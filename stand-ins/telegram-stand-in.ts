@@ -10,7 +10,8 @@ import {
 import type { File, Message, PhotoSize, ResponseParameters } from '@grammyjs/types';
 
 /**
- * A local stand-in for the Telegram Bot API (reference §2-§3 and `tdlib/telegram-bot-api`):
+ * A local stand-in for the Telegram Bot API (https://core.telegram.org/bots/api and
+ * https://github.com/tdlib/telegram-bot-api):
  * `POST|GET /bot<token>/<method>` with JSON, urlencoded or multipart parameters, answered with
  * `{ ok: true, result }` or `{ ok: false, error_code, description, parameters? }`, and file
  * downloads at `/file/bot<token>/<file_path>`. It records every call and can be told to fail

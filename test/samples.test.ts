@@ -30,7 +30,7 @@ const VOICE = { text: expect.stringContaining('messages vocaux') as string };
 
 /**
  * What the route answers to each sample posted alone to a bot with a token. Only plain lines to
- * a private message come back synchronously (design §1): the menu, the "which report?" buttons,
+ * a private message come back synchronously (README, "The HTTP contract"): the menu, the "which report?" buttons,
  * button answers and notes about edits go out through the Bot API, so their answer is empty.
  */
 const answerToday: Record<string, Answer> = {

@@ -3,7 +3,7 @@ import type { SearchHit } from './knowledge-index.ts';
 /**
  * When a known fix answers alone, and which notes the chat model sees otherwise. Thresholds are
  * per embedding model and come from calibration (`scripts/calibrate.ts`), never a hard-coded 0.75
- * (reference §3: bge-m3 scores related pairs around 0.65).
+ * (bge-m3 scores related pairs around 0.65: https://huggingface.co/BAAI/bge-m3).
  */
 export interface Thresholds {
   /** The best score must reach this for a "Solution connue" answer. */

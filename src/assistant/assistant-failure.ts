@@ -20,7 +20,7 @@ export class AssistantInputError extends Error {
 export const QUEUE_FULL_DELAY_MS = 30_000;
 
 /**
- * The assistant's retry policy (reference pitfalls 1, 5, 6). The job's `maxAttempts` bounds the
+ * The assistant's retry policy (Ollama's errors: https://docs.ollama.com/api/errors). The job's `maxAttempts` bounds the
  * retries; a dead job stays visible and can be retried from the admin API once fixed.
  */
 export function assistantFailureDecision(error: unknown): FailureDecision {

@@ -10,7 +10,7 @@ export interface AssistantHealth {
 
 export const HEALTH_TIMEOUT_MS = 3_000;
 
-/** Ollama answers, and both models are pulled (reference pitfall 1: check /api/tags). */
+/** Ollama answers, and both models are pulled (https://github.com/ollama/ollama/blob/main/docs/api.md#list-local-models). */
 export async function checkAssistantHealth(
   client: OllamaClient,
   models: readonly string[],
@@ -30,7 +30,7 @@ export async function checkAssistantHealth(
   }
 }
 
-/** `mistral` means `mistral:latest` (reference §1 "Conventions"). */
+/** `mistral` means `mistral:latest` (https://github.com/ollama/ollama/blob/main/docs/api.md#model-names). */
 export function withTag(model: string): string {
   const name = model.split('/').at(-1)!;
   return name.includes(':') ? model : `${model}:latest`;

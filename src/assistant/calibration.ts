@@ -3,7 +3,7 @@ import type { SearchHit } from './knowledge-index.ts';
 
 /**
  * Choosing the thresholds from labelled (report, right note) pairs, per embedding model
- * (reference §3 "Cosine thresholds"): the answer threshold is set for precision (a wrong
+ * (https://github.com/FlagOpen/FlagEmbedding, FAQ on similarity scores): the answer threshold is set for precision (a wrong
  * "Solution connue" costs a trip), recall says how often the model is spared.
  */
 

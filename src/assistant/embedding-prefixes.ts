@@ -1,5 +1,6 @@
 /**
- * Some embedding models expect a task prefix, and relevance degrades without it (reference §3):
+ * Some embedding models expect a task prefix, and relevance degrades without it
+ * (https://huggingface.co/nomic-ai/nomic-embed-text-v1.5, https://huggingface.co/mixedbread-ai/mxbai-embed-large-v1):
  * nomic-embed-text wants `search_document: ` / `search_query: `, mxbai-embed-large an instruction
  * before queries only. The prefix is part of what is hashed, so changing it re-embeds the notes.
  */

@@ -2,7 +2,7 @@ import { fold } from './text-fold.ts';
 
 /**
  * Error codes as technicians and notes write them: `567`, `State 567`, `E-12`, `e12`, `U4`,
- * `F.28`, `alarme 2062`. Dense embeddings are weak on exact numbers (reference §3), so codes are
+ * `F.28`, `alarme 2062`. Dense embeddings are weak on exact numbers, so codes are
  * matched exactly on top of the vector search, in one canonical form: upper case, no separator,
  * no leading word (`State 567` → `567`, `E-12` → `E12`).
  */

@@ -4,7 +4,7 @@ import { fold } from './text-fold.ts';
 
 /**
  * The known fixes in memory with their vectors: a brute-force cosine scan, which takes a few
- * milliseconds for thousands of notes (reference §3 "Storage"), plus exact-match boosts for error
+ * milliseconds for thousands of notes (measured by `make bench`), plus exact-match boosts for error
  * codes and brands, which dense embeddings handle poorly.
  */
 
@@ -98,7 +98,10 @@ function dot(a: Float32Array, b: Float32Array): number {
   return sum;
 }
 
-/** /api/embed already normalises (reference §1); a proxy or another endpoint might not. */
+/**
+ * /api/embed already normalises (https://docs.ollama.com/capabilities/embeddings); a proxy or
+ * another endpoint might not.
+ */
 function normalised(vector: Float32Array): Float32Array {
   let norm = 0;
   for (const x of vector) norm += x * x;

@@ -55,7 +55,8 @@ export async function syncKnowledge(deps: SyncDeps): Promise<{ report: SyncRepor
   let toEmbed = planned.filter((p) => !isFresh(p));
   const fresh = planned.filter(isFresh);
   // One stored note embedded again tells whether the model changed behind the same name (a new
-  // pull): its old vectors would no longer compare with new queries (reference pitfall 10).
+  // pull): its old vectors would no longer compare with new queries
+  // (https://docs.ollama.com/capabilities/embeddings).
   const probe = fresh[0];
   const vectors = await embedAll(deps, [...toEmbed.map((p) => p.input), ...(probe ? [probe.input] : [])]);
   const probeVector = probe ? vectors.pop() : undefined;

@@ -75,7 +75,7 @@ export function splitNote(file: NoteFile): KnowledgeUnit[] {
 
 /**
  * What is embedded for a unit: its title, metadata and symptoms, the words a technician's report
- * shares with it, not the procedure (reference §3, "Chunking markdown notes").
+ * shares with it, not the procedure.
  */
 export function embeddingText(unit: KnowledgeUnit): string {
   const parts = [

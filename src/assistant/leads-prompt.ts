@@ -2,7 +2,7 @@ import type { ChatMessage } from './ollama-client.ts';
 import type { KnowledgeUnit } from './knowledge-units.ts';
 
 /**
- * The chat request for diagnostic leads (reference §5): a short French system prompt, the
+ * The chat request for diagnostic leads : a short French system prompt, the
  * technician's report and the closest notes with ids to cite, and the key rules repeated in the
  * user turn (mistral folds the system text into the user turn, sometimes badly).
  */

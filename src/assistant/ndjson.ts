@@ -1,7 +1,7 @@
 /**
  * The JSON values of an NDJSON byte stream, one per non-empty line. Bytes are decoded with a
  * streaming TextDecoder: an accented letter split across two chunks stays one letter
- * (reference pitfall 13). A line that is not JSON throws a SyntaxError.
+ * (https://developer.mozilla.org/docs/Web/API/TextDecoder/decode, `stream: true`). A line that is not JSON throws a SyntaxError.
  */
 export async function* ndjsonValues(chunks: AsyncIterable<Uint8Array>): AsyncGenerator {
   const decoder = new TextDecoder('utf-8');

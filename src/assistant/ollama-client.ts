@@ -12,7 +12,7 @@ import {
 
 /**
  * A small typed client for the three Ollama endpoints the assistant needs, over undici's
- * `request` with our own Agent (reference §2 recommendation). Not the `ollama` package: its
+ * `request` with our own Agent. Not the `ollama` package: its
  * non-streamed calls cannot be aborted, `abort()` kills every stream of a client, and Node's
  * fetch gives up after 300 s without headers while a cold model may still be loading.
  * Every call has explicit deadlines, each a plain timer (undici checks its own on a ~1 s clock).
@@ -199,7 +199,7 @@ interface ChatLine {
 
 function chatResult(content: string, line: ChatLine): ChatResult {
   const count = (value: unknown) => (typeof value === 'number' ? value : undefined);
-  // Durations are nanoseconds (reference §1 "Conventions").
+  // Durations are nanoseconds (https://github.com/ollama/ollama/blob/main/docs/api.md#conventions).
   const ms = (value: unknown) => (typeof value === 'number' ? Math.round(value / 1e6) : undefined);
   return {
     content,

@@ -1,7 +1,7 @@
 import { fold } from './text-fold.ts';
 
 /**
- * Safety in code, not in the prompt (reference §5): every answer starts with this line, whatever
+ * Safety in code, not in the prompt: every answer starts with this line, whatever
  * the model wrote, and no line that suggests defeating a protection reaches a technician.
  */
 
@@ -11,7 +11,7 @@ export const SAFETY_LINE =
   "côté PV le DC reste sous tension tant qu'il fait jour, vérifier l'absence de tension (VAT) " +
   'avant de toucher. Habilitation requise ; ne jamais shunter une protection.';
 
-/** Telegram takes 4096 characters; the rest is room for markup and the gateway (reference §5). */
+/** Telegram takes 4096 characters (https://core.telegram.org/bots/api#sendmessage); the rest is room for markup. */
 export const MAX_ANSWER_CHARS = 3500;
 
 const PROTECTED =

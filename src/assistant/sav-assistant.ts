@@ -32,7 +32,7 @@ import { MAX_ANSWER_CHARS } from './safety.ts';
 /**
  * The SAV assistant: known fixes first, the chat model's leads otherwise, safety in code.
  * Network I/O happens only in `sync`, `answer` and `health`; none of them belongs inside a
- * database transaction of the caller (design §2).
+ * database transaction of the caller.
  */
 
 export interface KnowledgeOptions {

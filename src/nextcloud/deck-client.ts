@@ -7,7 +7,8 @@ import { redactSecrets } from '../http/redact.ts';
 import { retryAfterSeconds } from '../http/retry-after.ts';
 
 /**
- * Nextcloud Deck over its REST API v1.0, plus the OCS comments endpoint (reference §3).
+ * Nextcloud Deck over its REST API v1.0, plus the OCS comments endpoint
+ * (https://github.com/nextcloud/deck/blob/main/docs/API.md, "Comments").
  * Boards and stacks are found by title (NFC, exact) and their ids cached; a card is found again
  * by the report id it carries before a new one is created, because POST is not idempotent and a
  * response can be lost after Deck created the card.
@@ -43,7 +44,8 @@ export interface DeckClientOptions {
   /** NEXTCLOUD_URL, e.g. `https://cloud.example.fr` (no credentials in it). */
   readonly url: string;
   readonly user: string;
-  /** An app password, never the login password (reference §1.2). */
+  /** An app password, never the login password
+   * (https://docs.nextcloud.com/server/latest/developer_manual/client_apis/WebDAV/basic.html). */
   readonly password: string;
   /** Longest wait for one call's whole answer. Default 60 s: throttled logins take up to 25 s. */
   readonly timeoutMs?: number;

@@ -1,7 +1,7 @@
 import { describeCause, errorCode, redactedError } from '../http/redact.ts';
 
 /**
- * The two ways a Deck call fails, as for every remote (design §2): Deck answered and refused, or
+ * The two ways a Deck call fails, as for every remote (src/queue/failure.ts): Deck answered and refused, or
  * no usable answer came back. Neither keeps the app password: everything taken from a response or
  * from a raw error goes through `redactSecrets` first, and messages name the call by its method
  * and path below the Deck base (ids only), never by a full URL.

@@ -5,7 +5,10 @@ import { DeckApiError, DeckTransportError, isArchivedError } from './deck-errors
 export const THROTTLED_DELAY_MS = 5 * 60_000;
 
 /**
- * Deck's retry policy, in one place (reference §1.6, §3.5, pitfalls 7, 8 and 10).
+ * Deck's retry policy, in one place. Deck answers 403 for an id that does not exist and 500 for a
+ * write under an archived board (https://github.com/nextcloud/deck/blob/main/docs/API.md, "Global
+ * responses"); a wrong password feeds Nextcloud's brute-force throttling
+ * (https://docs.nextcloud.com/server/latest/admin_manual/configuration_server/bruteforce_configuration.html).
  *
  * The errors that reach here have already had their one in-client second chance:
  * `upsertReportCard` drops the cached ids and resolves them again after a 403 or an

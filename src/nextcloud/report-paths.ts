@@ -1,6 +1,6 @@
 /**
  * Where each report is filed in Nextcloud and how its files are named, exactly as the business
- * specified (design §3–§4). Pure: the time zone, the dates and the folder listings are passed in.
+ * specified (README, "What the office gets"). Pure: the time zone, the dates and the folder listings are passed in.
  *
  *   fin       Chantiers/YYYYMMDD_Client/30_Photos_Chantier/photo_NN_YYYYMMDD_HHMMSS.jpg
  *   sav       SAV_Urgent/YYYY-MM-DD_Client/photo_NN_YYYYMMDD_HHMMSS.jpg

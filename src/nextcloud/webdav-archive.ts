@@ -2,7 +2,7 @@ import { readBoundedText } from '../http/bounded-body.ts';
 import { retryAfterSeconds } from '../http/retry-after.ts';
 /**
  * The Nextcloud files of the service account, over WebDAV, as the reports need them: list a
- * folder, create folders, upload without ever overwriting (reference nextcloud-webdav-deck.md).
+ * folder, create folders, upload without ever overwriting (https://docs.nextcloud.com/server/latest/developer_manual/client_apis/WebDAV/basic.html).
  *
  * Requests go through undici rather than the `webdav` package's client: we need the exact
  * status of every call (MKCOL 405 vs 409, PUT 404/409/412), an explicit Content-Length on a

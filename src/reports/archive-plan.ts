@@ -39,7 +39,7 @@ export function planFolder(input: PlanInput): string {
   return reportFolder(input.kind, input.chantier, input.date, input.timeZone, input.existingFolders).path;
 }
 
-/** Names every photo after what the folder already holds, in message order (design §3). */
+/** Names every photo after what the folder already holds, in message order (README, "What the office gets"). */
 export function planArchive(input: PlanInput, folder: string, existingFiles: readonly string[]): ArchivePlan {
   return {
     folder,

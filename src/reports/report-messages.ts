@@ -2,7 +2,7 @@ import { photos } from '../conversation/texts.ts';
 import type { ReportKind } from '../conversation/state.ts';
 import { localDateTime } from '../nextcloud/report-paths.ts';
 
-/** What the office and the technician read about a report (content fixed by the business, design §3). */
+/** What the office and the technician read about a report (content fixed by the business: README, "What the office gets"). */
 
 export interface ReportFacts {
   readonly publicId: string;

@@ -1,7 +1,7 @@
 import type { BotApiClient } from '../telegram/bot-api-client.ts';
 import { TelegramApiError } from '../telegram/telegram-errors.ts';
 
-/** The Bot API lets bots download files of up to 20 MB (reference §2). */
+/** The Bot API lets bots download files of up to 20 MB (https://core.telegram.org/bots/api#getfile). */
 export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
 
 export class FileTooLargeError extends Error {

@@ -20,7 +20,7 @@ export const JobListQuerySchema = Type.Object({
 export const JobListSchema = Type.Object({ jobs: Type.Array(JobSchema) });
 export const JobIdParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
-/** The job queue for whoever runs the service (issue 3): what waits, what failed, and a retry. */
+/** The job queue for whoever runs the service: what waits, what failed, and a retry. */
 export const adminJobRoutes: FastifyPluginAsyncTypebox<AdminJobRoutesOptions> = async (app, options) => {
   app.get(
     '/jobs',

@@ -54,7 +54,7 @@ export const ReportKeyParamsSchema = Type.Object({
 
 type FilterQuery = Static<typeof ReportCsvQuerySchema>;
 
-/** The reports for the office (issue 7): search, one report, and the CSV export for Excel. */
+/** The reports for the office: search, one report, and the CSV export for Excel. */
 export const adminReportRoutes: FastifyPluginAsyncTypebox<AdminReportRoutesOptions> = async (
   app,
   options,

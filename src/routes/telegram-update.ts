@@ -24,7 +24,7 @@ export const ReplySchema = Type.Object({ text: Type.String() });
 /** The gateway relays nothing for an empty body. */
 export const EmptySchema = Type.String({ maxLength: 0 });
 
-/** The gateway contract (design §1): one Update in, `{text}` or an empty 200 out, in milliseconds. */
+/** The gateway contract (README, "The HTTP contract"): one Update in, `{text}` or an empty 200 out, in milliseconds. */
 export const telegramUpdateRoute: FastifyPluginAsyncTypebox<TelegramUpdateRouteOptions> = async (
   app,
   options,

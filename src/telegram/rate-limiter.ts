@@ -1,5 +1,6 @@
 /**
- * Outgoing limits of one bot, from Telegram's Bot FAQ (reference §3): about 1 message per second
+ * Outgoing limits of one bot, from Telegram's Bot FAQ
+ * (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this): about 1 message per second
  * to a private chat, at most 20 per minute to a group, about 30 per second in total. Telegram
  * does not publish exact values and still answers 429 at times: this only keeps us below them.
  *

@@ -1,6 +1,6 @@
 /**
- * Telegram counts text in UTF-16 code units, like `String.length` (reference §3): 1-4096 for a
- * message, 0-1024 for a caption.
+ * Telegram counts text in UTF-16 code units, like `String.length`: 1-4096 for a message, 0-1024 for a
+ * caption (https://core.telegram.org/bots/api#sendmessage, #sendphoto).
  */
 export const MESSAGE_MAX_LENGTH = 4096;
 export const CAPTION_MAX_LENGTH = 1024;

@@ -3,7 +3,8 @@ import { TelegramApiError, TelegramTransportError } from './telegram-errors.ts';
 
 /**
  * Telegram's retry policy, in one place. Telegram says `error_code` may change, so refusals are
- * recognised by code and by the stable part of the description, without case (reference §3).
+ * recognised by code and by the stable part of the description, without case
+ * (https://core.telegram.org/bots/api#making-requests).
  */
 export function telegramFailureDecision(error: unknown): FailureDecision {
   if (error instanceof TelegramTransportError) return { action: 'retry', reason: error.message };

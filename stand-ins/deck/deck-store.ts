@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 /**
  * The data and rules of Nextcloud Deck that our service meets through its REST API v1.0, in
  * memory and without I/O: what the Deck stand-in serves. Rules follow nextcloud/deck
- * (CardService, StackService, BaseValidator, ExceptionMiddleware), as summarised in
- * /work/shared/reference/nextcloud-webdav-deck.md §3:
+ * (CardService, StackService, BaseValidator, ExceptionMiddleware), and its docs/API.md
+ * (https://github.com/nextcloud/deck/blob/main/docs/API.md):
  * - an id that does not exist, or belongs to a board of another user, is 403 "Permission denied";
  * - writes under an archived board are 500 "Operation not allowed. This board is archived.";
  * - a card update replaces the card: description, order, duedate and done not sent are reset;

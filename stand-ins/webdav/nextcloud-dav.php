@@ -4,7 +4,7 @@
  *
  * The WebDAV work is done by sabre/dav, the library Nextcloud is built on (Debian's
  * php-sabre-dav 1.8). This router adds the Nextcloud behaviour our service depends on, as
- * described in /work/shared/reference/nextcloud-webdav-deck.md:
+ * https://docs.nextcloud.com/server/latest/developer_manual/client_apis/WebDAV/basic.html describes it:
  *   - files live under /remote.php/dav/files/<user>/ and need HTTP Basic auth (401 otherwise);
  *   - every path segment is normalised to NFC, so an NFD name lands on disk as NFC;
  *   - names Nextcloud's FilenameValidator refuses are answered 400 when something is created;

@@ -11,7 +11,7 @@ import { type RecordedCall, STAND_IN_TOKEN, TelegramStandIn } from '../../stand-
 import { freshUpdateId } from '../support/updates.ts';
 
 /**
- * Issue 3: the real service, a child process, is killed with SIGKILL while jobs are in flight and
+ * The real service, a child process, is killed with SIGKILL while jobs are in flight and
  * started again on the same SQLite file. No job is lost, and a Bot API call is made again only
  * when its job was still `running` at the kill (at-least-once); nothing else is sent twice.
  *
