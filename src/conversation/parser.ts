@@ -29,8 +29,11 @@
  *    in `text` only. Items have their whitespace collapsed and trailing `,` `;` removed; empty
  *    items (`- - a`) are dropped. No marker, no items: the text is free.
  *
- * Pure: no I/O, no clock.
+ * Pure: no I/O, no clock. Linear in the input: no regex here may backtrack over a run of characters.
  */
+
+import { trimEndWhere } from '../text/trim-edges.ts';
+import { findUrls } from './url-spans.ts';
 
 export interface ParsedReport {
   /** The site (client) name, or undefined when the input names none. */
@@ -51,7 +54,6 @@ export function parseReportText(input: string): ParsedReport {
 // A marker run glued to a letter counts (gloves skip spaces); glued to a digit it is a sign.
 const ITEM_MARKER = /(?<=^|\s)[-–—•*]+(?=\s|$|\p{L})/gu;
 const STARTS_WITH_ITEM_MARKER = /^[-–—•*]+(?=\s|$|\p{L})/u;
-const URL = /[a-z][a-z0-9+.-]*:\/\/\S*/giu;
 
 function normaliseLineBreaks(text: string): string {
   return text.replace(/\r\n?|[\u2028\u2029\u0085]/gu, '\n');
@@ -80,10 +82,12 @@ function splitChantier(tidy: string): { chantier: string | undefined; rest: stri
 }
 
 function findSeparator(line: string): number {
-  const urls = [...line.matchAll(URL)].map((match) => [match.index, match.index + match[0].length]);
-  const insideUrl = (index: number) => urls.some(([start, end]) => index >= start! && index < end!);
+  const urls = findUrls(line);
+  let url = 0; // urls before this one end before the slash being looked at: slashes only move right
   for (let index = line.indexOf('/'); index >= 0; index = line.indexOf('/', index + 1)) {
-    if (!insideUrl(index) && !isBetweenDigits(line, index)) return index;
+    while (url < urls.length && urls[url]!.end <= index) url += 1;
+    const insideUrl = url < urls.length && urls[url]!.start <= index;
+    if (!insideUrl && !isBetweenDigits(line, index)) return index;
   }
   return -1;
 }
@@ -112,5 +116,5 @@ function listItems(text: string): string[] {
 }
 
 function tidyItem(item: string): string {
-  return collapseWhitespace(collapseWhitespace(item).replace(/[,;]+$/u, ''));
+  return collapseWhitespace(trimEndWhere(collapseWhitespace(item), (char) => char === ',' || char === ';'));
 }

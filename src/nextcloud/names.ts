@@ -8,6 +8,8 @@
  * produce names that survive the strictest of these, so that a name never fails on upload.
  */
 
+import { trimEdgesWhere } from '../text/trim-edges.ts';
+
 /** Upper bound of `sanitizeName`'s output in UTF-8 bytes: far under Nextcloud's 250, and it keeps
  * `Chantiers/YYYYMMDD_<name>/30_Photos_Chantier/photo_…` under Windows' 260-character paths on the
  * office's synced desktops. */
@@ -28,7 +30,7 @@ const SEPARATING_CHARACTERS = /[\p{Cc}/\\<>:"|?*]/gu;
 const DROPPED_CHARACTERS =
   /[\p{Cf}\p{Cs}\p{Co}\p{Extended_Pictographic}\u{10000}-\u{10FFFF}\p{Variation_Selector}\uFFFD]|\u20E3/gu;
 
-const EDGE_DOTS_AND_SPACES = /^[\s.]+|[\s.]+$/g;
+const DOT_OR_SPACE = /^[\s.]$/u;
 
 // Nextcloud checks `str_ends_with(strtolower($name), $extension)`.
 const FORBIDDEN_EXTENSION = /\.(part|filepart)$/i;
@@ -109,7 +111,7 @@ function comparisonKey(name: string): string {
 }
 
 function trimDotsAndSpaces(name: string): string {
-  return name.replace(EDGE_DOTS_AND_SPACES, '');
+  return trimEdgesWhere(name, (char) => DOT_OR_SPACE.test(char));
 }
 
 /** The longest prefix of whole graphemes that fits in `maxBytes` of UTF-8. */

@@ -41,7 +41,10 @@ function findCut(text: string, start: number, maxLength: number): Cut {
 }
 
 function cutAtLineBreak(text: string, start: number, limit: number): Cut | undefined {
-  const lineBreak = text.lastIndexOf('\n', limit);
+  // Not text.lastIndexOf('\n', limit): without a line break it reads back to the text's first
+  // character at every cut, quadratic on a long text without line breaks.
+  let lineBreak = limit;
+  while (lineBreak > start && text[lineBreak] !== '\n') lineBreak -= 1;
   if (lineBreak <= start) return undefined;
   let end = lineBreak;
   while (end > start && (text[end - 1] === '\n' || text[end - 1] === '\r')) end -= 1;
@@ -66,9 +69,16 @@ function isSpace(char: string | undefined): boolean {
   return char === ' ' || char === '\t';
 }
 
-/** The last grapheme boundary that fits; inside a giant grapheme, the last code point boundary. */
+/**
+ * The last grapheme boundary that fits; inside a giant grapheme, the last code point boundary.
+ * Only the piece being cut (and the code point after it, which decides whether `limit` is a
+ * boundary) is segmented: segmenting the whole text at every cut is quadratic. `start` is a
+ * boundary of an earlier cut, so the grapheme rules, which look back at most to the grapheme's
+ * start, see the same context.
+ */
 function hardCut(text: string, start: number, limit: number): Cut {
-  const boundary = graphemes.segment(text).containing(limit)?.index ?? limit;
+  const window = text.slice(start, limit + 2);
+  const boundary = start + (graphemes.segment(window).containing(limit - start)?.index ?? limit - start);
   let end = boundary;
   if (end <= start) end = isLowSurrogate(text.charCodeAt(limit)) ? limit - 1 : limit;
   return { end, next: end };
