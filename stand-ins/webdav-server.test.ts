@@ -155,21 +155,92 @@ describe('startWebDavServer', () => {
     expect(await readdir(join(server.root, folder))).toEqual([]);
   });
 
-  it('answers a PUT into a missing folder 409 by default and 404 when switched', async () => {
+  it('answers a PUT into a missing folder 404 as Nextcloud 32 does, and 409 when switched', async () => {
     const folder = await freshFolder();
+    const missing = await dav('PUT', `.${folder}/missing/a.txt`, {}, 'x');
+    expect(missing.status).toBe(404);
+    expect(missing.text).toContain('could not be located');
+    await server.control({ missingParentStatus: 409 });
     expect((await dav('PUT', `.${folder}/missing/a.txt`, {}, 'x')).status).toBe(409);
-    await server.control({ missingParentStatus: 404 });
-    expect((await dav('PUT', `.${folder}/missing/a.txt`, {}, 'x')).status).toBe(404);
     expect(await readdir(join(server.root, folder))).toEqual([]);
   });
 
-  it('creates missing folders for X-NC-WebDAV-Auto-Mkcol: 1 only when switched on', async () => {
+  it('creates missing folders for X-NC-WebDAV-Auto-Mkcol: 1, unless switched off', async () => {
     const folder = await freshFolder();
     const autoMkcol = { 'x-nc-webdav-auto-mkcol': '1' };
-    expect((await dav('PUT', `.${folder}/a/b/c.txt`, autoMkcol, 'x')).status).toBe(409);
-    await server.control({ autoMkcol: true });
     expect((await dav('PUT', `.${folder}/a/b/c.txt`, autoMkcol, 'x')).status).toBe(201);
     expect(await readFile(join(server.root, folder, 'a/b/c.txt'), 'utf8')).toBe('x');
+    await server.control({ autoMkcol: false });
+    expect((await dav('PUT', `.${folder}/d/e.txt`, autoMkcol, 'x')).status).toBe(404);
+  });
+
+  it('with the folder race on, an auto-mkcol PUT into a new folder gets 423, 404, 403 in turn, the folder made', async () => {
+    const folder = await freshFolder();
+    await server.control({ folderRace: true });
+    const autoMkcol = { 'x-nc-webdav-auto-mkcol': '1' };
+    const answers = [];
+    for (const name of ['a', 'b', 'c'])
+      answers.push(await dav('PUT', `.${folder}/${name}/p.jpg`, autoMkcol, 'x'));
+    expect(answers.map((answer) => answer.status)).toEqual([423, 404, 403]);
+    expect(answers[0]!.text).toContain(`"${folder.slice(1)}/a" is locked`);
+    expect(answers[1]!.text).toContain(`File with name /${folder}/b could not be located`);
+    expect(answers[2]!.text).toContain(`Could not create directory ${folder}/c`);
+    expect((await readdir(join(server.root, folder))).sort()).toEqual(['a', 'b', 'c']);
+    expect((await dav('PUT', `.${folder}/a/p.jpg`, autoMkcol, 'x')).status).toBe(201);
+    expect((await server.control({})).racesLost).toBe(3);
+  });
+
+  it('with the folder race on, a MKCOL of a new folder answers 403 although the folder now exists', async () => {
+    const folder = await freshFolder();
+    await server.control({ folderRace: true });
+    const lost = await dav('MKCOL', `.${folder}/new`);
+    expect(lost.status).toBe(403);
+    expect(lost.text).toContain(`Could not create directory ${folder}/new`);
+    expect((await stat(join(server.root, folder, 'new'))).isDirectory()).toBe(true);
+    expect((await dav('MKCOL', `.${folder}/new`)).status).toBe(405);
+    expect((await dav('MKCOL', `.${folder}/missing/new`)).status).toBe(409);
+  });
+
+  it('answers 423 "is locked" to every write at or under a locked path, and serves reads', async () => {
+    const folder = await freshFolder();
+    await client.putFileContents(`${folder}/a.txt`, 'x');
+    await server.control({ lockedPaths: [folder.slice(1)] });
+    const locked = await dav('PUT', `.${folder}/b.txt`, {}, 'y');
+    expect(locked.status).toBe(423);
+    expect(locked.text).toContain('FileLocked');
+    expect((await dav('MKCOL', `.${folder}/sub`)).status).toBe(423);
+    expect((await dav('DELETE', `.${folder}/a.txt`)).status).toBe(423);
+    expect((await dav('GET', `.${folder}/a.txt`)).status).toBe(200);
+    await server.control({ lockedPaths: [] });
+    expect((await dav('PUT', `.${folder}/b.txt`, {}, 'y')).status).toBe(201);
+  });
+
+  it('stores OC-Checksum and returns it as oc:checksums when asked, and clears it on a plain overwrite', async () => {
+    const folder = await freshFolder();
+    const checksum = 'SHA1:a9993e364706816aba3e25717850c26c9cd0d89d';
+    expect((await dav('PUT', `.${folder}/a.txt`, { 'oc-checksum': checksum }, 'abc')).status).toBe(201);
+    const asked = `<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><d:getetag/><oc:checksums/></d:prop></d:propfind>`;
+    const found = await dav('PROPFIND', `.${folder}/a.txt`, { depth: '0' }, asked);
+    expect(found.text).toContain(`<oc:checksum>${checksum}</oc:checksum>`);
+    expect(found.text).toMatch(/<d:getetag>"[^<]+"<\/d:getetag>/);
+    await dav('PUT', `.${folder}/a.txt`, {}, 'abcd');
+    const cleared = await dav('PROPFIND', `.${folder}/a.txt`, { depth: '0' }, asked);
+    expect(cleared.text).not.toContain('oc:checksum>');
+    expect(cleared.text).toContain('404 Not Found');
+  });
+
+  it('lists names with lowercase percent-encoding, as Nextcloud does', async () => {
+    const folder = await freshFolder();
+    await client.putFileContents(`${folder}/Müller.txt`, 'x');
+    const listing = await dav('PROPFIND', `.${folder}`, { depth: '1' });
+    expect(listing.text).toContain('M%c3%bcller.txt');
+  });
+
+  it('refuses the NFD twin of an existing NFC name with 412 under If-None-Match', async () => {
+    const folder = await freshFolder();
+    await client.putFileContents(`${folder}/${'Müller'.normalize('NFC')}.txt`, 'x');
+    const twin = `.${folder}/${encodeURIComponent('Müller'.normalize('NFD'))}.txt`;
+    expect((await dav('PUT', twin, { 'if-none-match': '*' }, 'y')).status).toBe(412);
   });
 
   it('answers the next N matching requests with an injected failure, then serves normally', async () => {

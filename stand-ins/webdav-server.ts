@@ -33,12 +33,20 @@ export interface WebDavFailureRule {
 }
 
 export interface WebDavControlCommand {
-  /** Clears injected failures, the request log, and restores missingParentStatus 409 and autoMkcol off. */
+  /** Clears injected failures, locks and the request log; restores Nextcloud 32's defaults. */
   readonly reset?: true;
-  /** PUT into a missing folder: 409 (RFC 4918, Nextcloud 32+) or 404 (older Nextcloud). */
+  /** PUT into a missing folder: 404 (Nextcloud 32, the default) or 409 (RFC 4918, Apache). */
   readonly missingParentStatus?: 404 | 409;
-  /** Honour `X-NC-WebDAV-Auto-Mkcol: 1` on PUT, as Nextcloud 32+ does. */
+  /** Honour `X-NC-WebDAV-Auto-Mkcol: 1` on PUT, as Nextcloud 32 does (the default). */
   readonly autoMkcol?: boolean;
+  /**
+   * Every creation of a missing folder loses the race to a parallel request, as Nextcloud's
+   * check-then-create does under parallel uploads: the folder appears, and a MKCOL is answered
+   * 403 "Could not create directory", an auto-mkcol PUT 423, 404 and 403 in turn.
+   */
+  readonly folderRace?: boolean;
+  /** Paths (relative to the user's files) where every write is answered 423 "… is locked". */
+  readonly lockedPaths?: readonly string[];
   readonly failNext?: WebDavFailureRule | readonly WebDavFailureRule[];
 }
 
@@ -51,6 +59,10 @@ export interface WebDavSwitches {
   }[];
   readonly missingParentStatus: 404 | 409;
   readonly autoMkcol: boolean;
+  readonly folderRace: boolean;
+  /** Auto-mkcol PUTs answered as race losers so far. */
+  readonly racesLost: number;
+  readonly lockedPaths: readonly string[];
 }
 
 /** One WebDAV request as the server saw it; `path` is percent-decoded but not NFC-normalised. */
@@ -58,7 +70,10 @@ export interface RecordedDavRequest {
   readonly method: string;
   readonly path: string;
   readonly status: number;
-  /** Lower-cased: content-length, transfer-encoding, if-none-match, depth, destination, overwrite, x-nc-webdav-auto-mkcol. */
+  /**
+   * Lower-cased: content-length, transfer-encoding, if-none-match, depth, destination, overwrite,
+   * x-nc-webdav-auto-mkcol, oc-checksum.
+   */
   readonly headers: Readonly<Record<string, string>>;
 }
 

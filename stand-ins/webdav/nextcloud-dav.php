@@ -8,8 +8,19 @@
  *   - files live under /remote.php/dav/files/<user>/ and need HTTP Basic auth (401 otherwise);
  *   - every path segment is normalised to NFC, so an NFD name lands on disk as NFC;
  *   - names Nextcloud's FilenameValidator refuses are answered 400 when something is created;
- *   - a PUT into a missing folder is answered 409 or 404 (older Nextcloud), per a switch;
- *   - optional X-NC-WebDAV-Auto-Mkcol: 1 (Nextcloud 32+), off unless switched on;
+ *   - a PUT into a missing folder is answered 404 as Nextcloud 32 does (409, RFC 4918 and
+ *     Apache, per a switch);
+ *   - X-NC-WebDAV-Auto-Mkcol: 1 honoured (Nextcloud 32), creating the missing parents one level
+ *     at a time, check-then-create, with no protection against parallel requests, as
+ *     apps/dav/lib/Upload/UploadAutoMkcolPlugin.php does;
+ *   - a "folder race" switch that makes every creation of a missing folder lose the race to a
+ *     parallel request, deterministically: the folder appears (the other request made it) and
+ *     this request gets the loser's answer Nextcloud 32 gives: a MKCOL 403 "Could not create
+ *     directory", an auto-mkcol PUT 423 "… is locked", 404 "File with name //X could not be
+ *     located" or 403 "Could not create directory /X", in turn;
+ *   - locked paths: any write at or under one is answered 423, as Nextcloud's FileLocked;
+ *   - OC-Checksum sent with a PUT is stored and returned as oc:checksums in PROPFIND, as
+ *     apps/dav/lib/Connector/Sabre/FilesPlugin.php does (stored as sent, never computed);
  *   - failures injected at run time through a control endpoint (507, 423, 503, 401, …).
  *
  * Run:  DAV_ROOT=<files> DAV_STATE_DIR=<control state> DAV_USER=<user> DAV_PASSWORD=<password> \
@@ -18,6 +29,7 @@
  * Control endpoint (no auth: it belongs to the test, not to Nextcloud):
  *   GET  /__control            current switches
  *   POST /__control            JSON {reset?: true, missingParentStatus?: 404|409, autoMkcol?: bool,
+ *                              folderRace?: bool, lockedPaths?: ["Chantiers/X", …],
  *                              failNext?: {status, times?: 1, method?: "PUT", path?: "substring"} | [...]}
  *   GET  /__control/requests   every WebDAV request seen since the last reset, oldest first
  *
@@ -30,12 +42,25 @@ require_once 'Sabre/autoload.php'; // Debian's php-sabre-dav, found on the defau
 
 const FILES_PREFIX = '/remote.php/dav/files/';
 const CONTROL_PATH = '/__control';
-const DEFAULT_SWITCHES = ['failures' => [], 'missingParentStatus' => 409, 'autoMkcol' => false];
+const DEFAULT_SWITCHES = [
+    'failures' => [],
+    'missingParentStatus' => 404,
+    'autoMkcol' => true,
+    'folderRace' => false,
+    'racesLost' => 0,
+    'lockedPaths' => [],
+];
 const CREATING_METHODS = ['PUT', 'MKCOL'];
+const WRITING_METHODS = ['PUT', 'MKCOL', 'DELETE', 'MOVE', 'COPY', 'PROPPATCH'];
+const OC_NS = 'http://owncloud.org/ns';
+const CHECKSUMS_PROPERTY = '{' . OC_NS . '}checksums';
+/** The answers of an auto-mkcol PUT that lost the parent's creation, in the order they are given. */
+const LOST_AUTO_MKCOL_ANSWERS = [423, 404, 403];
 
 const EXCEPTION_CLASSES = [
     400 => 'OCA\\DAV\\Connector\\Sabre\\Exception\\InvalidPath',
     401 => 'Sabre\\DAV\\Exception\\NotAuthenticated',
+    403 => 'Sabre\\DAV\\Exception\\Forbidden',
     404 => 'Sabre\\DAV\\Exception\\NotFound',
     409 => 'Sabre\\DAV\\Exception\\Conflict',
     423 => 'OCA\\DAV\\Connector\\Sabre\\Exception\\FileLocked',
@@ -69,7 +94,7 @@ function sendError(int $status, string $message, array $headers = []): void
         header("$name: $value");
     }
     $class = EXCEPTION_CLASSES[$status] ?? 'Sabre\\DAV\\Exception';
-    $escape = fn (string $text) => htmlspecialchars($text, ENT_XML1 | ENT_QUOTES, 'UTF-8');
+    $escape = fn (string $text) => htmlspecialchars($text, ENT_XML1 | ENT_NOQUOTES, 'UTF-8');
     // Nextcloud's InvalidPath adds o:retry/o:reason; the other errors are plain sabre errors.
     $extra = $status === 400 ? "\n  <o:retry>false</o:retry>\n  <o:reason>{$escape($message)}</o:reason>" : '';
     echo <<<XML
@@ -154,6 +179,18 @@ function applyControlCommand(array &$switches, array $command): void
     if (array_key_exists('autoMkcol', $command)) {
         $switches['autoMkcol'] = $command['autoMkcol'] === true;
     }
+    if (array_key_exists('folderRace', $command)) {
+        $switches['folderRace'] = $command['folderRace'] === true;
+    }
+    if (array_key_exists('lockedPaths', $command)) {
+        if (!is_array($command['lockedPaths']) || !array_is_list($command['lockedPaths'])) {
+            throw new InvalidArgumentException('lockedPaths must be a list of paths');
+        }
+        $switches['lockedPaths'] = array_map(
+            fn ($path) => implode('/', array_filter(explode('/', Normalizer::normalize((string) $path)), 'strlen')),
+            $command['lockedPaths'],
+        );
+    }
     $failures = $command['failNext'] ?? [];
     foreach (array_is_list($failures) ? $failures : [$failures] as $failure) {
         $status = $failure['status'] ?? null;
@@ -189,7 +226,7 @@ function takeInjectedFailure(string $method, string $path): ?int
 function recordRequestAtEnd(string $method, string $path): void
 {
     $headers = [];
-    foreach (['Content-Length', 'Transfer-Encoding', 'If-None-Match', 'Depth', 'Destination', 'Overwrite', 'X-NC-WebDAV-Auto-Mkcol'] as $name) {
+    foreach (['Content-Length', 'Transfer-Encoding', 'If-None-Match', 'Depth', 'Destination', 'Overwrite', 'X-NC-WebDAV-Auto-Mkcol', 'OC-Checksum'] as $name) {
         $value = $_SERVER['HTTP_' . strtoupper(str_replace('-', '_', $name))] ?? $_SERVER[strtoupper(str_replace('-', '_', $name))] ?? null;
         if ($value !== null) $headers[strtolower($name)] = $value;
     }
@@ -261,26 +298,157 @@ function prepareDavRequest(string $method, string $path, string $user, string $r
         if ($destination !== []) assertValidName(end($destination));
         $_SERVER['HTTP_DESTINATION'] = $userBase . encodePath($destination);
     }
+    assertUnlocked($method, $segments);
     if ($method === 'PUT' && count($segments) > 1) {
         ensurePutParent($root, array_slice($segments, 0, -1));
     }
+    if ($method === 'MKCOL' && $segments !== []) {
+        raceMkcol($root, $segments);
+    }
     return $userBase . encodePath($segments);
+}
+
+/** Nextcloud's FileLocked: any write at or under a locked path. */
+function assertUnlocked(string $method, array $segments): void
+{
+    if (!in_array($method, WRITING_METHODS, true)) return;
+    $path = implode('/', $segments);
+    foreach (currentSwitches()['lockedPaths'] as $locked) {
+        if ($path === $locked || str_starts_with($path, $locked . '/')) {
+            throw new HttpError(423, "\"$path\" is locked");
+        }
+    }
+}
+
+function currentSwitches(): array
+{
+    return withSwitches(fn (array $switches) => $switches);
 }
 
 function ensurePutParent(string $root, array $parentSegments): void
 {
     $parent = $root . '/' . implode('/', $parentSegments);
     if (is_dir($parent) || file_exists($parent)) return; // a file as parent: sabre answers 409
-    $switches = withSwitches(fn (array $switches) => $switches);
+    $switches = currentSwitches();
     if ($switches['autoMkcol'] && ($_SERVER['HTTP_X_NC_WEBDAV_AUTO_MKCOL'] ?? '') === '1') {
         array_walk($parentSegments, fn (string $segment) => assertValidName($segment));
-        @mkdir($parent, 0777, true); // a concurrent request may create it first: that is fine
+        createParents($root, $parentSegments, $switches['folderRace']);
         return;
     }
     $status = $switches['missingParentStatus'];
     throw new HttpError($status, $status === 404
         ? 'File with name ' . implode('/', $parentSegments) . ' could not be located'
         : 'Files can only be created as children of collections');
+}
+
+/**
+ * Each missing level is checked, then created, with nothing in between to stop a parallel
+ * request doing the same: the one whose mkdir comes second fails, as Nextcloud's does.
+ */
+function createParents(string $root, array $parentSegments, bool $loseRace): void
+{
+    for ($level = 1; $level <= count($parentSegments); $level++) {
+        $relative = implode('/', array_slice($parentSegments, 0, $level));
+        $folder = "$root/$relative";
+        if (is_dir($folder)) continue;
+        if (file_exists($folder)) return; // a file as parent: sabre answers 409
+        $created = @mkdir($folder);
+        if ($loseRace) throw lostAutoMkcolRace($relative);
+        if (!$created) throw new HttpError(403, "Could not create directory /$relative");
+    }
+}
+
+/** The parallel request won: the folder is there, and this PUT gets the next loser's answer. */
+function lostAutoMkcolRace(string $relative): HttpError
+{
+    $status = withSwitches(function (array &$switches): int {
+        return LOST_AUTO_MKCOL_ANSWERS[$switches['racesLost']++ % count(LOST_AUTO_MKCOL_ANSWERS)];
+    });
+    return match ($status) {
+        423 => new HttpError(423, "\"$relative\" is locked"),
+        404 => new HttpError(404, "File with name //$relative could not be located"),
+        default => new HttpError(403, "Could not create directory /$relative"),
+    };
+}
+
+/** With the folder race on, a MKCOL of a new folder finds it made by "someone else" first: 403. */
+function raceMkcol(string $root, array $segments): void
+{
+    $relative = implode('/', $segments);
+    $parent = $root . '/' . implode('/', array_slice($segments, 0, -1));
+    if (!currentSwitches()['folderRace'] || !is_dir($parent) || file_exists("$root/$relative")) return;
+    @mkdir("$root/$relative");
+    throw new HttpError(403, "Could not create directory /$relative");
+}
+
+// ── Checksums ───────────────────────────────────────────────────────────────────────────
+
+/** oc:checksums as Nextcloud writes it: one oc:checksum element holding what the client sent. */
+final class ChecksumList extends Sabre\DAV\Property
+{
+    public function __construct(private readonly string $checksum)
+    {
+    }
+
+    public function serialize(Sabre\DAV\Server $server, DOMElement $prop): void
+    {
+        $element = $prop->ownerDocument->createElement('oc:checksum'); // oc: is declared on the root
+        $element->textContent = $this->checksum;
+        $prop->appendChild($element);
+    }
+}
+
+/** Runs $change on the stored checksums (file path → "SHA1:…") under an exclusive lock. */
+function withChecksums(callable $change): mixed
+{
+    $handle = fopen(env('DAV_STATE_DIR') . '/checksums.json', 'c+');
+    flock($handle, LOCK_EX);
+    try {
+        $text = stream_get_contents($handle);
+        $checksums = $text === '' ? [] : json_decode($text, true);
+        $result = $change($checksums);
+        ftruncate($handle, 0);
+        rewind($handle);
+        fwrite($handle, json_encode($checksums, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_FORCE_OBJECT));
+        return $result;
+    } finally {
+        flock($handle, LOCK_UN);
+        fclose($handle);
+    }
+}
+
+/** A PUT without OC-Checksum leaves the file without one, as Nextcloud clears it on a new version. */
+function recordChecksum(string $uri, ?string $checksum): void
+{
+    withChecksums(function (array &$checksums) use ($uri, $checksum) {
+        $path = trim($uri, '/');
+        if ($checksum === null || $checksum === '') unset($checksums[$path]);
+        else $checksums[$path] = $checksum;
+    });
+}
+
+function serveChecksums(Sabre\DAV\Server $server): void
+{
+    $server->xmlNamespaces[OC_NS] = 'oc';
+    $sent = trim((string) ($_SERVER['HTTP_OC_CHECKSUM'] ?? ''));
+    $record = function (string $uri) use ($sent): void {
+        recordChecksum($uri, $sent);
+    };
+    $server->subscribeEvent('afterCreateFile', $record);
+    $server->subscribeEvent('afterWriteContent', $record);
+    $server->subscribeEvent('afterUnbind', function (string $uri): void {
+        recordChecksum($uri, null);
+    });
+    $server->subscribeEvent('beforeGetProperties', function ($path, $node, &$names, &$properties): void {
+        $index = array_search(CHECKSUMS_PROPERTY, $names, true);
+        if ($index === false) return;
+        unset($names[$index]);
+        $stored = $node instanceof Sabre\DAV\IFile
+            ? withChecksums(fn (array $checksums) => $checksums[trim((string) $path, '/')] ?? null)
+            : null;
+        if ($stored === null) $properties[404][CHECKSUMS_PROPERTY] = null;
+        else $properties[200][CHECKSUMS_PROPERTY] = new ChecksumList($stored);
+    });
 }
 
 function main(): void
@@ -311,6 +479,7 @@ function main(): void
     }
     $server = new Sabre\DAV\Server(new Sabre\DAV\FSExt\Directory($root));
     $server->setBaseUri(FILES_PREFIX . rawurlencode($user) . '/');
+    serveChecksums($server);
     $server->exec();
 }
 
