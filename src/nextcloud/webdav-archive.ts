@@ -10,8 +10,10 @@ import { retryAfterSeconds } from '../http/retry-after.ts';
  * `Retry-After`, one connection pool with timeouts, and errors we can strip of the password.
  * PROPFIND answers are still parsed by webdav's `parseXML`.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
+import { setTimeout as pause } from 'node:timers/promises';
 import { Agent, type Dispatcher, request } from 'undici';
 import { type DAVResultResponse, parseXML } from 'webdav';
 import {
@@ -32,20 +34,33 @@ export interface FolderEntry {
 /** A body we can send again: bytes, or a function opening a fresh stream of known size each time. */
 export type UploadBody = Buffer | (() => Promise<{ stream: Readable; size: number }>);
 
-export type UploadOutcome = 'created' | 'exists';
+/**
+ * 'created'; 'identical' when the name already holds these very bytes (their SHA-1 is the one
+ * Nextcloud stored with them: our own earlier attempt); 'exists' when it holds something else.
+ */
+export type UploadOutcome = 'created' | 'identical' | 'exists';
 
 export interface NextcloudArchive {
   /** Entries of a folder (names NFC, decoded), or undefined when the folder does not exist. */
   listFolder(path: string): Promise<FolderEntry[] | undefined>;
-  /** Creates every missing level of `path`; an existing folder (405, e.g. a concurrent creation) counts as success. */
+  /**
+   * Creates every missing level of `path` with MKCOL. An existing folder (405) counts as success,
+   * and so does a creation lost to a parallel request (Nextcloud 403 "Could not create directory",
+   * Apache 403 "File exists") once a PROPFIND shows the folder there.
+   */
   ensureFolder(path: string): Promise<void>;
   /**
-   * Uploads without ever overwriting: 'created', or 'exists' when something is already there
-   * (412). Creates the parent on 404/409 and tries once more. Sends an explicit Content-Length
-   * (never chunked), then checks the stored size; a file stored with another size is deleted
-   * and the call throws a NextcloudTransportError (STORED_SIZE_MISMATCH) so the job retries.
-   * An empty file found where a non-empty one is due (the leftover of such a failure) is
-   * replaced instead of reported as 'exists'. `size`, when given, must equal the body's size.
+   * Uploads without ever overwriting: 'created', 'identical' or 'exists' (412, see
+   * UploadOutcome). A Buffer goes with `OC-Checksum: SHA1:<hex>`, which Nextcloud keeps with the
+   * file, so a retry can tell its own upload from another file of the same size.
+   * Never sends `X-NC-WebDAV-Auto-Mkcol`: Nextcloud 32 creates those parents check-then-create,
+   * and parallel uploads into a new folder then lose photos (423, 404, 403). Callers create the
+   * folder first; a missing parent (404/409) is still created here and the PUT tried once more.
+   * Sends an explicit Content-Length (never chunked), then checks the stored size; a file stored
+   * with another size is deleted and the call throws a NextcloudTransportError
+   * (STORED_SIZE_MISMATCH) so the job retries. An empty file found where a non-empty one is due
+   * (the leftover of such a failure) is replaced instead of reported as 'exists'. `size`, when
+   * given, must equal the body's size.
    */
   uploadNew(path: string, body: UploadBody, size?: number): Promise<UploadOutcome>;
   /** Writes a small UTF-8 text file (the report's Markdown) the same way, without overwriting. */
@@ -77,16 +92,23 @@ export interface NextcloudArchiveOptions {
   /** A shared undici dispatcher; by default the archive owns an Agent with the timeouts above. */
   readonly dispatcher?: Dispatcher;
   /**
-   * Send `X-NC-WebDAV-Auto-Mkcol: 1` so that Nextcloud 32+ creates a missing parent itself
-   * (older versions ignore it; the MKCOL fallback stays). Default true.
+   * The pause before trying again a request answered 423 Locked (another request holds the path
+   * for a moment, e.g. while creating its folder). Default 1 s, tried LOCKED_TRIES times in all.
    */
-  readonly autoMkcol?: boolean;
+  readonly lockedPauseMs?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const PHOTO_CONTENT_TYPE = 'application/octet-stream';
 const TEXT_CONTENT_TYPE = 'text/markdown; charset=utf-8';
+const DEFAULT_LOCKED_PAUSE_MS = 1000;
+/** A lock held by a parallel creation lasts milliseconds: past this, the job's own retry takes over. */
+export const LOCKED_TRIES = 3;
+const STAT_BODY = `<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">
+  <d:prop><d:resourcetype/><d:getcontentlength/><d:getetag/><oc:checksums/></d:prop>
+</d:propfind>`;
 
 export function createNextcloudArchive(options: NextcloudArchiveOptions): NextcloudArchive {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -100,7 +122,7 @@ export function createNextcloudArchive(options: NextcloudArchiveOptions): Nextcl
     secrets: credentialSecrets(options.user, options.password),
     dispatcher: options.dispatcher ?? ownAgent!,
     timeoutMs,
-    autoMkcol: options.autoMkcol ?? true,
+    lockedPauseMs: options.lockedPauseMs ?? DEFAULT_LOCKED_PAUSE_MS,
     foldersInProgress: new Map(),
   };
   return {
@@ -122,7 +144,7 @@ interface Dav {
   readonly secrets: readonly string[];
   readonly dispatcher: Dispatcher;
   readonly timeoutMs: number;
-  readonly autoMkcol: boolean;
+  readonly lockedPauseMs: number;
   /** Folder creations under way in this process, by path: concurrent callers share one. */
   readonly foldersInProgress: Map<string, Promise<void>>;
 }
@@ -191,10 +213,25 @@ function ensureFolder(dav: Dav, segments: string[]): Promise<void> {
  * 409 means a level above is missing: create that first, then this one once more.
  */
 async function createFolder(dav: Dav, segments: string[]): Promise<void> {
-  const first = await exchange(dav, 'MKCOL', segments, { accept: [201, 405, 409] });
-  if (first.status !== 409) return;
+  const first = await mkcol(dav, segments, [201, 405, 409]);
+  if (first !== 409) return;
   await ensureFolder(dav, segments.slice(0, -1));
-  await exchange(dav, 'MKCOL', segments, { accept: [201, 405] });
+  await mkcol(dav, segments, [201, 405]);
+}
+
+/**
+ * One MKCOL, tried again after a pause while locked (423). A 403 may be a race lost to another job or replica
+ * that created the folder a moment earlier (Nextcloud checks, then creates): the folder being
+ * there now is success; otherwise the 403 stands (no permission).
+ */
+async function mkcol(dav: Dav, segments: string[], accept: readonly number[]): Promise<number> {
+  try {
+    return (await whileLocked(dav, async () => exchange(dav, 'MKCOL', segments, { accept }))).status;
+  } catch (error) {
+    if (!(error instanceof NextcloudError && error.status === 403)) throw error;
+    if ((await stat(dav, segments))?.type === 'directory') return 201;
+    throw error;
+  }
 }
 
 // ── Uploads ──────────────────────────────────────────────────────────────────────────────
@@ -206,14 +243,15 @@ async function uploadNew(
   size: number | undefined,
   contentType: string,
 ): Promise<UploadOutcome> {
-  const upload = { dav, segments, body, size, contentType };
+  const checksum = Buffer.isBuffer(body) ? sha1Checksum(body) : undefined;
+  const upload = { dav, segments, body, size, contentType, checksum };
   let sent = await put(upload, { 'if-none-match': '*' }, [201, 204, 404, 409, 412]);
-  // Older Nextcloud answers 404, newer 409 (RFC 4918); both mean "no parent folder".
+  // Nextcloud answers 404, Apache and RFC 4918 409; both mean "no parent folder".
   if (sent.status === 404 || sent.status === 409) {
     await ensureFolder(dav, segments.slice(0, -1));
     sent = await put(upload, { 'if-none-match': '*' }, [201, 204, 412]);
   }
-  if (sent.status === 412) return replaceEmptyLeftover(upload, sent.size);
+  if (sent.status === 412) return whatIsThere(upload, sent.size);
   await verifyStoredSize(dav, segments, sent.size);
   return 'created';
 }
@@ -224,6 +262,26 @@ interface Upload {
   readonly body: UploadBody;
   readonly size: number | undefined;
   readonly contentType: string;
+  /** `SHA1:<hex>` of a Buffer body; unknown for a stream. */
+  readonly checksum: string | undefined;
+}
+
+/** Nextcloud's OC-Checksum notation; the hex digits in lower case as Nextcloud writes them. */
+export function sha1Checksum(bytes: Buffer): string {
+  return `SHA1:${createHash('sha1').update(bytes).digest('hex')}`;
+}
+
+/** After a 412: our own bytes ('identical'), an empty leftover (replaced) or another file ('exists'). */
+async function whatIsThere(upload: Upload, size: number): Promise<UploadOutcome> {
+  const existing = await stat(upload.dav, upload.segments);
+  if (
+    existing?.type === 'file' &&
+    upload.checksum !== undefined &&
+    existing.checksums.includes(upload.checksum)
+  ) {
+    return 'identical';
+  }
+  return replaceEmptyLeftover(upload, existing, size);
 }
 
 /**
@@ -232,8 +290,11 @@ interface Upload {
  * exact version (If-Match), since nobody else writes empty files under our names. Anything else
  * may be another report's file: leave it, and say 'exists'.
  */
-async function replaceEmptyLeftover(upload: Upload, size: number): Promise<UploadOutcome> {
-  const existing = await stat(upload.dav, upload.segments);
+async function replaceEmptyLeftover(
+  upload: Upload,
+  existing: Stat | undefined,
+  size: number,
+): Promise<UploadOutcome> {
   if (existing?.type !== 'file' || existing.size !== 0 || size === 0 || existing.etag === undefined) {
     return 'exists';
   }
@@ -243,8 +304,32 @@ async function replaceEmptyLeftover(upload: Upload, size: number): Promise<Uploa
   return 'created';
 }
 
-/** One PUT with an explicit Content-Length; a failing body stream surfaces as its own error. */
+/** One PUT, tried again after a pause while the path is locked (423). */
 async function put(
+  upload: Upload,
+  condition: Record<string, string>,
+  accept: readonly number[],
+): Promise<{ status: number; size: number }> {
+  return whileLocked(upload.dav, async () => putOnce(upload, condition, accept));
+}
+
+/**
+ * Runs `request` again after a short pause while Nextcloud answers 423 Locked: another request
+ * holds the path for a moment. A lock that outlasts LOCKED_TRIES is the job's to retry.
+ */
+async function whileLocked<T>(dav: Dav, request: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (!(error instanceof NextcloudError && error.status === 423) || tries >= LOCKED_TRIES) throw error;
+      await pause(dav.lockedPauseMs);
+    }
+  }
+}
+
+/** One PUT with an explicit Content-Length; a failing body stream surfaces as its own error. */
+async function putOnce(
   upload: Upload,
   condition: Record<string, string>,
   accept: readonly number[],
@@ -260,7 +345,7 @@ async function put(
       headers: {
         'content-type': upload.contentType,
         'content-length': String(opened.size),
-        ...(upload.dav.autoMkcol ? { 'x-nc-webdav-auto-mkcol': '1' } : {}),
+        ...(upload.checksum === undefined ? {} : { 'oc-checksum': upload.checksum }),
         ...condition,
       },
       body: opened.payload,
@@ -327,10 +412,16 @@ interface Stat {
   readonly size: number;
   /** As the server sent it, quotes included: ready for If-Match. */
   readonly etag: string | undefined;
+  /** `oc:checksums`, e.g. ['SHA1:…', 'MD5:…']; empty when Nextcloud holds none. */
+  readonly checksums: readonly string[];
 }
 
 async function stat(dav: Dav, segments: string[]): Promise<Stat | undefined> {
-  const answer = await exchange(dav, 'PROPFIND', segments, { headers: { depth: '0' }, accept: [207, 404] });
+  const answer = await exchange(dav, 'PROPFIND', segments, {
+    headers: { depth: '0', 'content-type': 'application/xml; charset=utf-8' },
+    body: Buffer.from(STAT_BODY, 'utf8'),
+    accept: [207, 404],
+  });
   if (answer.status === 404) return undefined;
   const [response] = await multistatus(dav, 'PROPFIND', segments, answer.body);
   return response === undefined ? undefined : propertiesOf(response);
@@ -365,7 +456,29 @@ function propertiesOf(response: DAVResultResponse): Stat | undefined {
     type: isFolder ? 'directory' : 'file',
     size: isFolder || !Number.isSafeInteger(length) ? 0 : length,
     etag: typeof etag === 'string' || typeof etag === 'number' ? quotedEtag(String(etag)) : undefined,
+    checksums: checksumsOf((props as { checksums?: unknown } | undefined)?.checksums),
   };
+}
+
+/**
+ * `<oc:checksums><oc:checksum>SHA1:… MD5:…</oc:checksum></oc:checksums>` as the XML parser
+ * gives it; the algorithm names in upper case, the digests in lower case, for comparison.
+ */
+function checksumsOf(checksums: unknown): string[] {
+  const inner: unknown =
+    typeof checksums === 'object' && checksums !== null
+      ? (checksums as { checksum?: unknown }).checksum
+      : undefined;
+  const texts = (Array.isArray(inner) ? inner : [inner]).filter((text) => typeof text === 'string');
+  return texts.flatMap((text) =>
+    text
+      .split(/\s+/u)
+      .filter((entry) => entry.includes(':'))
+      .map((entry) => {
+        const colon = entry.indexOf(':');
+        return `${entry.slice(0, colon).toUpperCase()}:${entry.slice(colon + 1).toLowerCase()}`;
+      }),
+  );
 }
 
 function quotedEtag(etag: string): string {

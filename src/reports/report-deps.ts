@@ -4,12 +4,14 @@ import type { TelegramBot } from '../queue/handlers/telegram-handlers.ts';
 
 /**
  * The Nextcloud file operations a report needs (implemented by src/nextcloud/webdav-archive.ts).
- * Uploads create their missing parent folders themselves.
+ * The report's folder is created before its uploads run in parallel; an upload finding its
+ * parent missing still creates it. 'identical': the name already holds these very bytes.
  */
 export interface ArchivePort {
   listFolder(path: string): Promise<{ name: string; type: 'file' | 'directory'; size: number }[] | undefined>;
-  uploadNew(path: string, body: Buffer): Promise<'created' | 'exists'>;
-  writeTextNew(path: string, text: string): Promise<'created' | 'exists'>;
+  ensureFolder(path: string): Promise<void>;
+  uploadNew(path: string, body: Buffer): Promise<'created' | 'identical' | 'exists'>;
+  writeTextNew(path: string, text: string): Promise<'created' | 'identical' | 'exists'>;
   folderLink(path: string): string;
 }
 

@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Update } from '../../src/telegram/update-schema.ts';
 import {
+  addTelegramPhotos,
   davFiles,
-  fakeJpeg,
   GROUPS,
   type Remotes,
   type ReportHarness,
@@ -14,7 +13,15 @@ import {
 } from '../support/report-harness.ts';
 import { SAFETY_LINE } from '../../src/assistant/safety.ts';
 import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
-import { buttonUpdate, freshUpdateId, PRIVATE_CHAT, TECHNICIAN, textUpdate } from '../support/updates.ts';
+import {
+  buttonUpdate,
+  freshUpdateId,
+  PHOTO_DATE as DATE,
+  photoUpdate,
+  PRIVATE_CHAT,
+  TECHNICIAN,
+  textUpdate,
+} from '../support/updates.ts';
 
 let remotes: Remotes;
 let h: ReportHarness;
@@ -28,39 +35,7 @@ beforeEach(async () => {
 });
 afterEach(async () => h.close());
 
-// 2026-03-25 14:30:12 UTC = 15:30:12 in Paris.
-const DATE = 1774449012;
-
-function photoUpdate(
-  fileId: string,
-  uniqueId: string,
-  messageId: number,
-  extra: { caption?: string; album?: string } = {},
-): Update {
-  return {
-    update_id: freshUpdateId(),
-    message: {
-      message_id: messageId,
-      date: DATE,
-      chat: PRIVATE_CHAT,
-      from: TECHNICIAN,
-      photo: [
-        { file_id: `${fileId}-small`, file_unique_id: `${uniqueId}-s`, width: 90, height: 68 },
-        { file_id: fileId, file_unique_id: uniqueId, width: 1280, height: 960 },
-      ],
-      ...(extra.caption ? { caption: extra.caption } : {}),
-      ...(extra.album ? { media_group_id: extra.album } : {}),
-    },
-  };
-}
-
-function addPhotos(count: number, seed: number) {
-  return Array.from({ length: count }, (_, i) => {
-    const bytes = fakeJpeg(seed + i);
-    const { file_id, file_unique_id } = remotes.telegram.addFile(bytes, { mimeType: 'image/jpeg' });
-    return { bytes, fileId: file_id, uniqueId: file_unique_id };
-  });
-}
+const addPhotos = (count: number, seed: number) => addTelegramPhotos(remotes.telegram, count, seed);
 
 /** The Deck stand-in lives for the whole file: find this test's card by its report id. */
 const cardsOf = (publicId: string) =>

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ import { nextcloudFailureDecision, THROTTLED_DELAY_MS } from '../../src/nextclou
 import {
   createNextcloudArchive,
   davSegments,
+  LOCKED_TRIES,
   type NextcloudArchive,
   type NextcloudArchiveOptions,
 } from '../../src/nextcloud/webdav-archive.ts';
@@ -36,7 +38,7 @@ function newArchive(options: Partial<NextcloudArchiveOptions> = {}): NextcloudAr
 
 beforeAll(async () => {
   server = await startWebDavServer({ user: USER, password: PASSWORD });
-  archive = newArchive();
+  archive = newArchive({ lockedPauseMs: 0 });
 });
 afterAll(async () => {
   await Promise.all(archives.map(async (each) => each.close()));
@@ -174,6 +176,22 @@ describe('ensureFolder', () => {
     ]);
   });
 
+  it('takes a MKCOL lost to a parallel creation (403, folder there now) as success', async () => {
+    await server.control({ folderRace: true });
+    const folder = await freshFolder();
+    await archive.ensureFolder(`${folder}/a/b`);
+    expect((await stat(join(server.root, folder, 'a/b'))).isDirectory()).toBe(true);
+    const calls = (await server.requests()).map((entry) => `${entry.method} ${entry.status}`);
+    expect(calls).toEqual(['MKCOL 409', 'MKCOL 403', 'PROPFIND 207', 'MKCOL 403', 'PROPFIND 207']);
+  });
+
+  it('keeps a 403 when the folder is not there (no permission)', async () => {
+    const folder = await freshFolder();
+    await server.control({ failNext: { status: 403, method: 'MKCOL' } });
+    const error = await rejectionOf(archive.ensureFolder(`${folder}/refused`));
+    expect(error).toMatchObject({ name: 'NextcloudError', method: 'MKCOL', status: 403 });
+  });
+
   it('takes an existing folder (405) as success, in one request', async () => {
     const folder = await freshFolder();
     await archive.ensureFolder(folder);
@@ -271,12 +289,58 @@ describe('uploadNew', () => {
     expect(calls.filter((call) => call.startsWith('PUT'))).toEqual([`PUT ${status}`, 'PUT 201']);
   });
 
-  it('lets Nextcloud 32+ create the parent itself (X-NC-WebDAV-Auto-Mkcol)', async () => {
-    await server.control({ autoMkcol: true });
+  it('never asks Nextcloud to create the parent (no X-NC-WebDAV-Auto-Mkcol) and sends the SHA-1', async () => {
     const folder = await freshFolder();
-    expect(await archive.uploadNew(`${folder}/a/b/photo.jpg`, photoBytes(10))).toBe('created');
-    const calls = (await server.requests()).map((entry) => `${entry.method} ${entry.status}`);
-    expect(calls).toEqual(['PUT 201', 'PROPFIND 207']);
+    const bytes = photoBytes(10);
+    expect(await archive.uploadNew(`${folder}/a/b/photo.jpg`, bytes)).toBe('created');
+    const puts = (await server.requests()).filter((entry) => entry.method === 'PUT');
+    expect(puts.map((entry) => entry.status)).toEqual([404, 201]);
+    expect(puts.every((entry) => entry.headers['x-nc-webdav-auto-mkcol'] === undefined)).toBe(true);
+    expect(puts[1]?.headers['oc-checksum']).toBe(`SHA1:${createHash('sha1').update(bytes).digest('hex')}`);
+  });
+
+  it("answers 'identical' when the name already holds these very bytes, by checksum not size", async () => {
+    const folder = await freshFolder();
+    const ours = photoBytes(100, 3);
+    expect(await archive.uploadNew(`${folder}/photo_01.jpg`, ours)).toBe('created');
+    expect(await archive.uploadNew(`${folder}/photo_01.jpg`, ours)).toBe('identical');
+    const sameSize = photoBytes(100, 4);
+    expect(await archive.uploadNew(`${folder}/photo_01.jpg`, sameSize)).toBe('exists');
+    expect(await onDisk(`${folder}/photo_01.jpg`)).toEqual(ours);
+  });
+
+  it("takes a file of the same size without a checksum (someone else's) as 'exists'", async () => {
+    const folder = await freshFolder();
+    const bytes = photoBytes(50);
+    await writeFile(join(server.root, folder, 'photo_01.jpg'), bytes);
+    expect(await archive.uploadNew(`${folder}/photo_01.jpg`, bytes)).toBe('exists');
+  });
+
+  it('tries a PUT again after a pause while the path is locked (423), then lets the job retry', async () => {
+    const folder = await freshFolder();
+    await server.control({ failNext: { status: 423, method: 'PUT', times: LOCKED_TRIES - 1 } });
+    expect(await archive.uploadNew(`${folder}/photo_01.jpg`, photoBytes(10))).toBe('created');
+    await server.control({ lockedPaths: [folder] });
+    const error = await rejectionOf(archive.uploadNew(`${folder}/photo_02.jpg`, photoBytes(10)));
+    expect(error).toMatchObject({ name: 'NextcloudError', status: 423 });
+    expect(nextcloudFailureDecision(error).action).toBe('retry');
+    const locked = (await server.requests()).filter((entry) => entry.status === 423);
+    expect(locked).toHaveLength(2 * LOCKED_TRIES - 1);
+  });
+
+  it('loses nothing when an album goes into a new folder in parallel, against Nextcloud 32 races', async () => {
+    await server.control({ folderRace: true });
+    const folder = await freshFolder();
+    const album = `${folder}/Chantiers/20260325_Müller/30_Photos_Chantier`;
+    const photos = Array.from({ length: 5 }, (_, index) => photoBytes(1000 + index, index));
+    await archive.ensureFolder(album);
+    const outcomes = await Promise.all(
+      photos.map(async (bytes, index) => archive.uploadNew(`${album}/photo_0${index + 1}.jpg`, bytes)),
+    );
+    expect(outcomes).toEqual(photos.map(() => 'created'));
+    for (const [index, bytes] of photos.entries()) {
+      expect(await onDisk(`${album}/photo_0${index + 1}.jpg`)).toEqual(bytes);
+    }
   });
 
   it('fails with the second PUT when the parent cannot be used even after creating it', async () => {
@@ -353,7 +417,8 @@ describe('refusals', () => {
 
   it.each(cases)('PUT answered $status → NextcloudError, $action', async ({ status, action, words }) => {
     const folder = await freshFolder();
-    await server.control({ failNext: { status, method: 'PUT' } });
+    // A 423 is tried again on the spot a few times before the job's own retry.
+    await server.control({ failNext: { status, method: 'PUT', times: status === 423 ? LOCKED_TRIES : 1 } });
     const error = await rejectionOf(archive.uploadNew(`${folder}/photo_01.jpg`, photoBytes(10)));
     expect(error).toBeInstanceOf(NextcloudError);
     expect(error).toMatchObject({ method: 'PUT', status, path: `${folder}/photo_01.jpg` });

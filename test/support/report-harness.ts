@@ -134,3 +134,12 @@ export function fakeJpeg(seed: number): Buffer {
   const body = Buffer.alloc(64 + seed, seed);
   return Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), body]);
 }
+
+/** `count` distinct photos the Telegram stand-in serves, with their bytes and ids. */
+export function addTelegramPhotos(telegram: TelegramStandIn, count: number, seed: number) {
+  return Array.from({ length: count }, (_, i) => {
+    const bytes = fakeJpeg(seed + i);
+    const { file_id, file_unique_id } = telegram.addFile(bytes, { mimeType: 'image/jpeg' });
+    return { bytes, fileId: file_id, uniqueId: file_unique_id };
+  });
+}

@@ -38,3 +38,30 @@ export function buttonUpdate(data: string, messageId = 42): Update {
     },
   };
 }
+
+/** 2026-03-25 14:30:12 UTC = 15:30:12 in Paris: the date of the photos below. */
+export const PHOTO_DATE = 1774449012;
+
+/** A photo message from the technician, optionally an album item and with a caption. */
+export function photoUpdate(
+  fileId: string,
+  uniqueId: string,
+  messageId: number,
+  extra: { caption?: string; album?: string; date?: number } = {},
+): Update {
+  return {
+    update_id: freshUpdateId(),
+    message: {
+      message_id: messageId,
+      date: extra.date ?? PHOTO_DATE,
+      chat: PRIVATE_CHAT,
+      from: TECHNICIAN,
+      photo: [
+        { file_id: `${fileId}-small`, file_unique_id: `${uniqueId}-s`, width: 90, height: 68 },
+        { file_id: fileId, file_unique_id: uniqueId, width: 1280, height: 960 },
+      ],
+      ...(extra.caption ? { caption: extra.caption } : {}),
+      ...(extra.album ? { media_group_id: extra.album } : {}),
+    },
+  };
+}

@@ -12,9 +12,10 @@ import { downloadTelegramFile, FileTooLargeError } from '../telegram-download.ts
 
 /**
  * `report.archive-photo`: downloads one photo from Telegram and files it under its planned name,
- * never overwriting. If the name is taken, a file of the same size is our own earlier attempt
- * (the worker died after the upload): done. Another file means someone else took the number:
- * the photo takes the next free one.
+ * never overwriting. If the name is taken by these very bytes (Nextcloud kept the SHA-1 sent with
+ * them), it is our own earlier attempt: done. Another file means someone else took the number:
+ * the photo takes the next free one, recorded before the upload, so that a retry after a crash
+ * checks that name again rather than starting over from the first one.
  */
 export function archivePhotoHandler(deps: ReportDeps): JobHandler {
   return async (payload, { now, log }) => {
@@ -28,10 +29,11 @@ export function archivePhotoHandler(deps: ReportDeps): JobHandler {
     const bytes = await download(deps, report, media, now);
     if (!bytes) return;
     const photo = { archive: deps.archive, folder: plan.folder, bytes, kind: reportKind(report), media };
-    const name = await uploadUnderFreeName(photo, planned.name, deps.config.reportTimezone);
+    const rename = async (name: string) => updatePlannedFile(deps, report.id, messageId, { name }, now);
+    const name = await uploadUnderFreeName(photo, planned.name, rename, deps.config.reportTimezone);
     if (name !== planned.name)
       log.info({ reportId }, 'photo name was taken; filed under the next free number');
-    await markStored(deps, report.id, messageId, name, now);
+    await updatePlannedFile(deps, report.id, messageId, { name, stored: true }, now);
   };
 }
 
@@ -61,21 +63,27 @@ interface PhotoUpload {
 async function uploadUnderFreeName(
   photo: PhotoUpload,
   plannedName: string,
+  rename: (name: string) => Promise<void>,
   timeZone: string,
 ): Promise<string> {
   let name = plannedName;
   for (let attempt = 0; attempt < 5; attempt++) {
-    if ((await photo.archive.uploadNew(`${photo.folder}/${name}`, photo.bytes)) === 'created') return name;
-    const existing = (await photo.archive.listFolder(photo.folder)) ?? [];
-    if (existing.some((entry) => entry.name === name && entry.size === photo.bytes.length)) return name;
-    const taken = existing.map((entry) => entry.name);
+    if ((await photo.archive.uploadNew(`${photo.folder}/${name}`, photo.bytes)) !== 'exists') return name;
+    const taken = ((await photo.archive.listFolder(photo.folder)) ?? []).map((entry) => entry.name);
     name = planPhotos(photo.kind, [photo.media], taken, timeZone)[0]!.name;
+    await rename(name);
   }
   throw new Error('could not find a free photo name after 5 tries');
 }
 
-/** Records the stored name, re-reading the plan in the transaction: other photos update it too. */
-async function markStored(deps: ReportDeps, reportId: number, messageId: number, name: string, now: Date) {
+/** Updates one photo's entry, re-reading the plan in the transaction: other photos update it too. */
+async function updatePlannedFile(
+  deps: ReportDeps,
+  reportId: number,
+  messageId: number,
+  change: { name: string; stored?: true },
+  now: Date,
+) {
   await deps.db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom('reports')
@@ -84,9 +92,7 @@ async function markStored(deps: ReportDeps, reportId: number, messageId: number,
       .executeTakeFirst();
     if (!row?.archive_plan) return;
     const plan = JSON.parse(row.archive_plan) as ArchivePlan;
-    const files = plan.files.map((file) =>
-      file.messageId === messageId ? { ...file, name, stored: true } : file,
-    );
+    const files = plan.files.map((file) => (file.messageId === messageId ? { ...file, ...change } : file));
     await trx
       .updateTable('reports')
       .set({ archive_plan: JSON.stringify({ ...plan, files }), updated_at: now.getTime() })

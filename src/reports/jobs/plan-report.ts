@@ -11,8 +11,10 @@ import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
 
 /**
  * `report.process`: decides where the report's files go (reusing the client's folder, numbering
- * after what it holds), records that plan once, and enqueues the work: one upload per photo, the
- * Markdown file, the Deck card, and the notification that waits for them.
+ * after what it holds), records that plan once, creates the folder, and enqueues the work: one
+ * upload per photo, the Markdown file, the Deck card, and the notification that waits for them.
+ * The folder is made here, once, before the uploads run in parallel: Nextcloud creates a PUT's
+ * missing parents check-then-create, and parallel uploads into a new folder then fail.
  */
 export function planReportHandler(deps: ReportDeps): JobHandler {
   return async (payload, { now }) => {
@@ -22,6 +24,7 @@ export function planReportHandler(deps: ReportDeps): JobHandler {
     // A retry after a crash reuses the recorded plan: the same photo keeps the same name.
     const plan =
       archivePlanOf(report) ?? (deps.archive ? await makePlan(deps.archive, report, deps) : undefined);
+    if (plan && deps.archive) await deps.archive.ensureFolder(plan.folder);
     await deps.db.transaction().execute(async (trx) => {
       if (plan && !report.archive_plan) await recordPlan(trx, report.id, plan, now);
       await enqueueWork(trx, report, plan, deps, now);
