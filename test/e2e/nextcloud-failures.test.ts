@@ -8,6 +8,7 @@ import {
   type ReportHarness,
   startHarness,
   startRemotes,
+  textsToChat,
 } from '../support/report-harness.ts';
 import { buttonUpdate, photoUpdate, TECHNICIAN } from '../support/updates.ts';
 
@@ -30,13 +31,7 @@ afterEach(async () => h.close());
 
 const addPhotos = (count: number, seed: number) => addTelegramPhotos(remotes.telegram, count, seed);
 
-const textsTo = (chatId: number) =>
-  remotes.telegram.calls
-    .filter((call) => Number(call.params.chat_id) === chatId)
-    .map((call) => {
-      const text = call.params.text ?? call.params.caption;
-      return typeof text === 'string' ? text : '';
-    });
+const textsTo = (chatId: number) => textsToChat(remotes.telegram, chatId);
 
 const deadJobs = async () =>
   h.db.selectFrom('jobs').select(['type', 'last_error']).where('state', '=', 'dead').execute();

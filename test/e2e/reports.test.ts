@@ -8,8 +8,10 @@ import {
   GROUPS,
   type Remotes,
   type ReportHarness,
+  sentToChat,
   startHarness,
   startRemotes,
+  textsToChat,
 } from '../support/report-harness.ts';
 import { SAFETY_LINE } from '../../src/assistant/safety.ts';
 import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
@@ -43,17 +45,8 @@ const cardsOf = (publicId: string) =>
     .allCards()
     .filter((card) => card.title.includes(publicId) || card.description.includes(publicId));
 
-const sentTo = (chatId: number) =>
-  remotes.telegram.calls.filter(
-    (c) =>
-      ['sendMessage', 'sendPhoto', 'sendMediaGroup'].includes(c.method) &&
-      Number(c.params.chat_id) === chatId,
-  );
-const textsTo = (chatId: number) =>
-  sentTo(chatId).map((c) => {
-    const text = c.params.text ?? c.params.caption;
-    return typeof text === 'string' ? text : '';
-  });
+const sentTo = (chatId: number) => sentToChat(remotes.telegram, chatId);
+const textsTo = (chatId: number) => textsToChat(remotes.telegram, chatId);
 
 describe('the three reports end to end', () => {
   it('fin: an album with the caption on its 2nd item becomes one archive, one card, one group message, one confirmation', async () => {

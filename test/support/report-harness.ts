@@ -143,3 +143,18 @@ export function addTelegramPhotos(telegram: TelegramStandIn, count: number, seed
     return { bytes, fileId: file_id, uniqueId: file_unique_id };
   });
 }
+
+/** The messages, photos and albums the bot sent to a chat, oldest first. */
+export const sentToChat = (telegram: TelegramStandIn, chatId: number) =>
+  telegram.calls.filter(
+    (call) =>
+      ['sendMessage', 'sendPhoto', 'sendMediaGroup', 'sendDocument'].includes(call.method) &&
+      Number(call.params.chat_id) === chatId,
+  );
+
+/** Their texts (a caption for photos), oldest first. */
+export const textsToChat = (telegram: TelegramStandIn, chatId: number) =>
+  sentToChat(telegram, chatId).map((call) => {
+    const text = call.params.text ?? call.params.caption;
+    return typeof text === 'string' ? text : '';
+  });
