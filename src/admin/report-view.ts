@@ -43,7 +43,7 @@ export const ReportSchema = Type.Object(reportFields);
 export const ReportPhotoSchema = Type.Object({
   messageId: Type.Integer(),
   date: IsoTime,
-  source: Type.Enum(['photo', 'document']),
+  source: Type.Enum(['photo', 'document', 'video']),
   mimeType: Nullable(Type.String()),
   fileName: Nullable(Type.String()),
 });

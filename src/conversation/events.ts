@@ -36,6 +36,7 @@ export type Event =
   | (Base & { readonly kind: 'command'; readonly command: string; readonly args: string })
   | (Base & { readonly kind: 'text'; readonly text: string })
   | (Base & MediaFields & { readonly kind: 'photo' })
+  | (Base & MediaFields & { readonly kind: 'video' })
   | (Base & MediaFields & { readonly kind: 'document'; readonly image: ImageHint })
   | (Base & { readonly kind: 'voice' })
   | (Base & { readonly kind: 'edited'; readonly text: string | undefined })
@@ -46,6 +47,11 @@ interface MediaFields {
   readonly media: MediaFile;
   readonly caption: string | undefined;
   readonly mediaGroupId: string | undefined;
+  /**
+   * When the picture was taken, as far as Telegram knows (Unix seconds): the message's date, or
+   * for a forwarded message the original's (`forward_origin.date`), not the time of the forward.
+   */
+  readonly takenAt: number;
 }
 
 interface ButtonFields {
@@ -62,7 +68,44 @@ interface ButtonFields {
 export type ImageHint = 'image' | 'not-image' | 'unknown';
 
 export type Ignored = { readonly kind: 'ignored'; readonly reason: IgnoredReason };
-export type IgnoredReason = 'unsupported-update' | 'not-private-chat' | 'no-sender';
+export type IgnoredReason =
+  'unsupported-update' | 'not-private-chat' | 'no-sender' | 'service-message' | 'live-location';
+
+/**
+ * Telegram caps a message's text at 4,096 characters and a caption at 1,024
+ * (https://core.telegram.org/bots/api#sendmessage, #sendphoto). Anything longer did not come
+ * from Telegram; it is cut here so that nothing downstream (job payloads) ever sees more.
+ */
+export const TEXT_MAX = 4096;
+export const CAPTION_MAX = 1024;
+
+/**
+ * The fields that make a message something a person sent. A message with none of them is a
+ * service message (pinned message, auto-delete timer, `write_access_allowed`, forum topics…):
+ * Telegram writes it, the technician never typed it, so it gets no answer.
+ * https://core.telegram.org/bots/api#message
+ */
+const CONTENT_FIELDS = [
+  'text',
+  'photo',
+  'document',
+  'voice',
+  'video',
+  'video_note',
+  'audio',
+  'animation',
+  'sticker',
+  'location',
+  'venue',
+  'contact',
+  'poll',
+  'dice',
+  'game',
+  'story',
+  'invoice',
+  'paid_media',
+  'checklist',
+] as const;
 
 export function toEvent(update: Update): Event | Ignored {
   if (update.message) return fromMessage(update.message, false);
@@ -78,12 +121,29 @@ function fromMessage(message: Message, edited: boolean): Event | Ignored {
     sender: toSender(message.from),
     origin: { chatId: message.chat.id, messageId: message.message_id, date: message.date },
   };
-  if (edited) return { ...base, kind: 'edited', text: message.text ?? message.caption };
+  // A shared live location is edited by Telegram every few seconds: not the technician typing.
+  if (edited && 'location' in message) return { kind: 'ignored', reason: 'live-location' };
+  if (!CONTENT_FIELDS.some((field) => field in message))
+    return { kind: 'ignored', reason: 'service-message' };
+  if (edited) return { ...base, kind: 'edited', text: capped(message.text ?? message.caption, TEXT_MAX) };
   if (message.photo && message.photo.length > 0) {
     // Telegram lists sizes from smallest to largest: the last one is the original.
     const largest = message.photo[message.photo.length - 1]!;
     const media = toMediaFile(largest, 'image/jpeg', undefined);
     return { ...base, ...mediaFields(message, media), kind: 'photo' };
+  }
+  const video = message.video ?? message.video_note;
+  if (video) {
+    const media = toMediaFile(video, video.mime_type ?? 'video/mp4', video.file_name);
+    return { ...base, ...mediaFields(message, media), kind: 'video' };
+  }
+  if (message.document && !message.animation && isVideoType(message.document.mime_type)) {
+    const { mime_type, file_name } = message.document;
+    return {
+      ...base,
+      ...mediaFields(message, toMediaFile(message.document, mime_type, file_name)),
+      kind: 'video',
+    };
   }
   if (message.document) {
     const { mime_type, file_name } = message.document;
@@ -96,7 +156,7 @@ function fromMessage(message: Message, edited: boolean): Event | Ignored {
     };
   }
   if (message.voice) return { ...base, kind: 'voice' };
-  if (message.text !== undefined) return fromText(base, message.text);
+  if (message.text !== undefined) return fromText(base, capped(message.text, TEXT_MAX)!);
   return { ...base, kind: 'other' };
 }
 
@@ -143,14 +203,35 @@ function toMediaFile(
 }
 
 function mediaFields(message: Message, media: MediaFile): MediaFields {
-  return { media, caption: message.caption, mediaGroupId: message.media_group_id };
+  return {
+    media,
+    caption: capped(message.caption, CAPTION_MAX),
+    mediaGroupId: message.media_group_id,
+    takenAt: message.forward_origin?.date ?? message.forward_date ?? message.date,
+  };
 }
 
+/** Cuts at a code point boundary, so that a cut never leaves half an emoji. */
+function capped(text: string | undefined, max: number): string | undefined {
+  if (text === undefined || text.length <= max) return text;
+  const cut = text.slice(0, max);
+  return /[\uD800-\uDBFF]$/u.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+const isVideoType = (mimeType: string | undefined) => mimeType?.startsWith('video/') === true;
+
+/** The picture types the archive files (see `sniffPhotoExtension` in src/nextcloud/report-paths.ts). */
+const STORABLE_IMAGE_TYPES = /^image\/(jpe?g|pjpeg|png|heic|heif|heic-sequence|heif-sequence|webp)$/i;
 const IMAGE_EXTENSIONS = /\.(jpe?g|png|heic|heif|webp)$/i;
 
+/**
+ * Whether a document is a picture the archive can file. GIF, SVG, TIFF and files without any
+ * type are refused at once: the archive could not store them, and a report must not be made of
+ * them. Only `application/octet-stream` (iOS "Send as File") is left to the file's bytes.
+ */
 export function imageHint(mimeType: string | undefined, fileName: string | undefined): ImageHint {
-  if (mimeType?.startsWith('image/')) return 'image';
+  if (mimeType !== undefined && STORABLE_IMAGE_TYPES.test(mimeType)) return 'image';
   if (fileName && IMAGE_EXTENSIONS.test(fileName)) return 'image';
-  if (mimeType === undefined || mimeType === 'application/octet-stream') return 'unknown';
+  if (mimeType === 'application/octet-stream') return 'unknown';
   return 'not-image';
 }

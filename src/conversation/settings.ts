@@ -33,3 +33,6 @@ export const DEFAULT_SETTINGS: ConversationSettings = {
   lateItemWindowMs: 5 * 60_000,
   assistant: false,
 };
+
+/** Bots may download files of at most 20 MB (https://core.telegram.org/bots/api#getfile). */
+export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;

@@ -8,14 +8,14 @@ export type ReportKind = 'fin' | 'sav' | 'materiel';
 
 export const REPORT_KINDS: readonly ReportKind[] = ['fin', 'sav', 'materiel'];
 
-/** A photo (or image document) kept for a report, with what the archive needs to name it. */
+/** A photo, image document or video kept for a report, with what the archive needs to name it. */
 export interface DraftMedia {
   readonly fileId: string;
   readonly fileUniqueId: string;
   readonly messageId: number;
-  /** Unix seconds, from the message. */
+  /** Unix seconds: when it was taken (a forwarded photo's original date), as Telegram knows it. */
   readonly date: number;
-  readonly source: 'photo' | 'document';
+  readonly source: 'photo' | 'document' | 'video';
   readonly mimeType: string | undefined;
   readonly fileName: string | undefined;
   readonly fileSize: number | undefined;
@@ -71,6 +71,8 @@ export interface ConversationState {
   readonly closedAlbums: readonly ClosedAlbum[];
   /** Messages whose buttons were already handled: a second tap must not prompt twice. */
   readonly handledButtonMessages: readonly number[];
+  /** Albums already told (in one line) that some of their files are not kept. */
+  readonly albumsWithRefusal: readonly string[];
 }
 
 export const INITIAL_STATE: ConversationState = {
@@ -78,6 +80,7 @@ export const INITIAL_STATE: ConversationState = {
   setAside: undefined,
   closedAlbums: [],
   handledButtonMessages: [],
+  albumsWithRefusal: [],
 };
 
 export function emptyDraft(now: number, chatId: number, technician: Technician): Draft {

@@ -54,6 +54,8 @@ export const texts = {
     `📎 ${receivedSoFar(photoCount, withText)}. C’est pour quel rapport ?`,
   received: '⏳ Bien reçu ! J’archive et je préviens le bureau.',
   cancelled: (summary: string) => `🗑️ Annulé. J’ai abandonné : ${summary}.`,
+  notProcessed:
+    '⚠️ Je n’ai pas pu traiter ce message. Réessaie plus court ; si ça recommence, appelle le bureau.',
   nothingToCancel: 'Rien à annuler. Tape /menu pour commencer un rapport.',
   setAside: (summary: string, minutes: number) =>
     `🕒 Ton rapport en cours (${summary}) est resté ${minutes} min sans suite : je l’ai mis de côté.`,
@@ -64,6 +66,10 @@ export const texts = {
   unknownCommand: (command: string) => `Commande /${command} inconnue. Tape /aide.`,
   notAnImage: (name: string) =>
     `📄 « ${name} » n’est pas une photo : je ne peux pas l’archiver. Envoie-la en photo.`,
+  videoTooLarge:
+    '🎬 Cette vidéo dépasse 20 Mo, la limite de Telegram pour les bots : envoie un extrait plus court.',
+  albumPartlyRefused:
+    '📎 Dans cet album, je garde les photos et les vidéos de moins de 20 Mo ; les autres fichiers ne sont pas archivés.',
   edited: '✏️ Je ne vois pas les messages modifiés : renvoie le texte corrigé, s’il te plaît.',
   staleButton: 'Ce bouton n’est plus valable : tape /menu.',
   buttonAlreadyHandled: 'Déjà pris en compte 👍',

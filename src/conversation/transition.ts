@@ -1,7 +1,7 @@
 import { addMedia, addText, isBlank, missingPiece } from './draft.ts';
-import type { Event, MediaFile, Sender } from './events.ts';
+import { type Event, type MediaFile, type Sender, TEXT_MAX } from './events.ts';
 import { OutcomeBuilder, type Outcome } from './outcome.ts';
-import { ALBUM_MAX_ITEMS, type ConversationSettings } from './settings.ts';
+import { ALBUM_MAX_ITEMS, type ConversationSettings, TELEGRAM_DOWNLOAD_LIMIT } from './settings.ts';
 import {
   type ConversationState,
   type Draft,
@@ -31,6 +31,8 @@ type TechnicianEvent = Event;
 type Step = (out: OutcomeBuilder, event: TechnicianEvent, ctx: TransitionContext) => void;
 
 const BUTTON_MEMORY = 20;
+/** Albums already told that some of their files are not kept (one line per album). */
+const ALBUM_MEMORY = 20;
 
 /** The conversation: a pure function of (state, event, clock). No I/O. */
 export function transition(
@@ -62,8 +64,13 @@ function onTechnicianEvent(out: OutcomeBuilder, event: TechnicianEvent, ctx: Tra
     case 'photo':
       onMedia(out, event, toDraftMedia(event, 'photo'), event.caption, ctx);
       break;
+    case 'video':
+      if ((event.media.fileSize ?? 0) > TELEGRAM_DOWNLOAD_LIMIT) refuseFile(out, event, texts.videoTooLarge);
+      else onMedia(out, event, toDraftMedia(event, 'video'), event.caption, ctx);
+      break;
     case 'document':
-      if (event.image === 'not-image') out.say(texts.notAnImage(event.media.fileName ?? 'ce fichier'));
+      if (event.image === 'not-image')
+        refuseFile(out, event, texts.notAnImage(event.media.fileName ?? 'ce fichier'));
       else onMedia(out, event, toDraftMedia(event, 'document'), event.caption, ctx);
       break;
     case 'voice':
@@ -76,6 +83,25 @@ function onTechnicianEvent(out: OutcomeBuilder, event: TechnicianEvent, ctx: Tra
       out.say(texts.notUnderstood);
       break;
   }
+}
+
+/**
+ * A file we cannot keep is refused at once, in one line, and nothing of it enters the draft (a
+ * Fin report keeps waiting for a real photo). In an album, one line for the whole album.
+ */
+function refuseFile(
+  out: OutcomeBuilder,
+  event: Extract<Event, { kind: 'video' | 'document' }>,
+  line: string,
+): void {
+  const album = event.mediaGroupId;
+  if (album === undefined) return void out.say(line);
+  if (out.state.albumsWithRefusal.includes(album)) return;
+  out.state = {
+    ...out.state,
+    albumsWithRefusal: [...out.state.albumsWithRefusal, album].slice(-ALBUM_MEMORY),
+  };
+  out.say(texts.albumPartlyRefused);
 }
 
 const showMenu: Step = (out, event) => out.say(texts.greeting(event.sender.firstName), menuKeyboard);
@@ -188,7 +214,9 @@ function parseFeedback(data: string): { answerId: number; helpful: boolean } | u
  */
 function askAssistant(out: OutcomeBuilder, event: TechnicianEvent, ctx: TransitionContext): void {
   const fromDraft = event.kind === 'button' ? out.state.draft : undefined;
-  const question = event.kind === 'command' ? event.args.trim() : (fromDraft?.text?.trim() ?? '');
+  // A draft may hold several texts: the job's payload takes at most one Telegram message's worth.
+  const asked = event.kind === 'command' ? event.args.trim() : (fromDraft?.text?.trim() ?? '');
+  const question = asked.slice(0, TEXT_MAX).trim();
   if (!ctx.settings.assistant) return void out.say(texts.assistantOff);
   if (question === '') return void out.say(texts.questionUsage);
   out.effect({
@@ -404,14 +432,19 @@ function technicianOf(sender: Sender): { userId: number; name: string } {
 }
 
 function toDraftMedia(
-  event: { media: MediaFile; origin: { messageId: number; date: number }; mediaGroupId: string | undefined },
+  event: {
+    media: MediaFile;
+    origin: { messageId: number };
+    mediaGroupId: string | undefined;
+    takenAt: number;
+  },
   source: DraftMedia['source'],
 ): DraftMedia {
   return {
     fileId: event.media.fileId,
     fileUniqueId: event.media.fileUniqueId,
     messageId: event.origin.messageId,
-    date: event.origin.date,
+    date: event.takenAt,
     source,
     mimeType: event.media.mimeType,
     fileName: event.media.fileName,

@@ -2,18 +2,22 @@ import type { BotConfig } from '../config.ts';
 import { type Event, toEvent } from '../conversation/events.ts';
 import type { ConversationSettings } from '../conversation/settings.ts';
 import { refusal } from '../conversation/refusal.ts';
+import { texts } from '../conversation/texts.ts';
+import { InvalidJobPayloadError } from '../queue/enqueue.ts';
 import type { Db } from '../db/database.ts';
 import type { Update } from '../telegram/update-schema.ts';
 import { applyEvent, recordEffects } from './apply-event.ts';
 import { deliverSays } from './deliver-says.ts';
 import { markUpdateSeen } from './seen-updates.ts';
 
-export type DispatchOutcome = 'handled' | 'duplicate' | 'ignored' | 'refused';
+export type DispatchOutcome = 'handled' | 'duplicate' | 'ignored' | 'refused' | 'failed';
 
 export interface DispatchResult {
   readonly outcome: DispatchOutcome;
   /** Plain text for the gateway to relay, if any. */
   readonly reply: string | undefined;
+  /** Why a `failed` update could not be handled (for the log). */
+  readonly error?: unknown;
 }
 
 /**
@@ -21,6 +25,27 @@ export interface DispatchResult {
  * through the conversation, record its effects as jobs, and say what goes back synchronously.
  */
 export async function dispatchUpdate(
+  db: Db,
+  bot: BotConfig,
+  update: Update,
+  now: Date,
+  settings: ConversationSettings,
+): Promise<DispatchResult> {
+  try {
+    return await dispatchInTransaction(db, bot, update, now, settings);
+  } catch (error) {
+    if (!(error instanceof InvalidJobPayloadError)) throw error;
+    // A bug, not an outage: the same update would fail the same way at every redelivery and hold
+    // up the chat's later ones. Mark it seen and tell the technician; the error goes to the log.
+    const seen = await db
+      .transaction()
+      .execute((trx) => markUpdateSeen(trx, bot.slug, update.update_id, now));
+    if (!seen) return nothing('duplicate');
+    return { outcome: 'failed', reply: texts.notProcessed, error };
+  }
+}
+
+async function dispatchInTransaction(
   db: Db,
   bot: BotConfig,
   update: Update,

@@ -3,10 +3,10 @@
  * technician's earlier photo. Pure: the folder listing is passed in.
  */
 
-// photo_NN_YYYYMMDD_HHMMSS.ext (fin, sav)
-const NUMBERED_FIRST = /^photo_(\d{1,4})_\d{8}_\d{6}\.[a-z0-9]+$/i;
+// photo_NN_YYYYMMDD_HHMMSS.ext (fin, sav); videos share the numbering as video_NN_…
+const NUMBERED_FIRST = /^(?:photo|video)_(\d{1,4})_\d{8}_\d{6}\.[a-z0-9]+$/i;
 // photo_YYYYMMDD_HHMMSS.ext (number 1) and photo_YYYYMMDD_HHMMSS_NN.ext (materiel)
-const NUMBERED_LAST = /^photo_\d{8}_\d{6}(?:_(\d{1,4}))?\.[a-z0-9]+$/i;
+const NUMBERED_LAST = /^(?:photo|video)_\d{8}_\d{6}(?:_(\d{1,4}))?\.[a-z0-9]+$/i;
 
 /**
  * The number of a photo we named (either scheme of `photoFileName`), or undefined for any other

@@ -202,7 +202,8 @@ export function photoFileName(
   position: number,
   date: number,
   timeZone: string = DEFAULT_TIME_ZONE,
-  extension: PhotoExtension = 'jpg',
+  extension: PhotoExtension | VideoExtension = 'jpg',
+  prefix: 'photo' | 'video' = 'photo',
 ): string {
   if (!Number.isSafeInteger(position) || position < 1) {
     throw new RangeError(`photo position must be an integer from 1, got ${String(position)}`);
@@ -211,9 +212,20 @@ export function photoFileName(
   const stamp = `${compactDate(local)}_${compactTime(local)}`;
   const number = String(position).padStart(2, '0');
   if (kind === 'materiel') {
-    return position === 1 ? `photo_${stamp}.${extension}` : `photo_${stamp}_${number}.${extension}`;
+    return position === 1 ? `${prefix}_${stamp}.${extension}` : `${prefix}_${stamp}_${number}.${extension}`;
   }
-  return `photo_${number}_${stamp}.${extension}`;
+  return `${prefix}_${number}_${stamp}.${extension}`;
+}
+
+/** Videos keep the container Telegram gives: MP4 (and video notes), or QuickTime from iPhones. */
+export type VideoExtension = 'mp4' | 'mov' | 'webm';
+
+export function videoExtension(mimeType: string | undefined, fileName: string | undefined): VideoExtension {
+  const type = mimeType?.toLowerCase() ?? '';
+  const suffix = /\.([^./\\]+)$/.exec(fileName ?? '')?.[1]?.toLowerCase();
+  if (type === 'video/quicktime' || suffix === 'mov') return 'mov';
+  if (type === 'video/webm' || suffix === 'webm') return 'webm';
+  return 'mp4';
 }
 
 export interface PhotoTypeHints {

@@ -5,6 +5,7 @@ import {
   photoExtension,
   photoFileName,
   reportFolder,
+  videoExtension,
 } from '../nextcloud/report-paths.ts';
 
 /** Where each photo of a report goes: decided once, so a retry uploads to the same name. */
@@ -55,14 +56,25 @@ export function planPhotos(
   taken: readonly string[],
   timeZone: string,
 ): PlannedFile[] {
+  // Photos and videos share one numbering: `video_02_…` sits between `photo_01_…` and `photo_03_…`.
   return numberAlbum(media, taken).map(({ photo, number }) => ({
     messageId: photo.messageId,
-    name: photoFileName(
-      kind,
-      number,
-      photo.date,
-      timeZone,
-      photoExtension({ mimeType: photo.mimeType, fileName: photo.fileName }),
-    ),
+    name:
+      photo.source === 'video'
+        ? photoFileName(
+            kind,
+            number,
+            photo.date,
+            timeZone,
+            videoExtension(photo.mimeType, photo.fileName),
+            'video',
+          )
+        : photoFileName(
+            kind,
+            number,
+            photo.date,
+            timeZone,
+            photoExtension({ mimeType: photo.mimeType, fileName: photo.fileName }),
+          ),
   }));
 }

@@ -33,9 +33,7 @@ const GROUP_LAYOUTS: Record<ReportKind, (r: ReportFacts) => (string | undefined)
     '✅ Fin de chantier',
     `👷 ${r.technician}`,
     `🏠 Chantier : ${r.chantier}`,
-    r.folder
-      ? `📸 ${photos(r.photoCount)} archivée${r.photoCount > 1 ? 's' : ''} → Nextcloud/${r.folder}/`
-      : `📸 ${photos(r.photoCount)}`,
+    r.folder ? `📸 ${archived(r.photoCount)} → Nextcloud/${r.folder}/` : `📸 ${photos(r.photoCount)}`,
     r.text ? `📝 ${r.text}` : undefined,
     '💶 Tu peux préparer la facture finale.',
     `🎫 ${r.publicId}`,
@@ -66,9 +64,7 @@ export interface ConfirmationFacts extends ReportFacts {
 export function confirmation(report: ConfirmationFacts): string {
   const lines = [`✅ ${report.publicId} — ${report.chantier}`];
   if (report.folder && report.photoCount > 0) {
-    lines.push(
-      `📁 ${photos(report.photoCount)} archivée${report.photoCount > 1 ? 's' : ''} → ${report.folder}/`,
-    );
+    lines.push(`📁 ${archived(report.photoCount)} → ${report.folder}/`);
   } else if (!report.folder && report.photoCount > 0) {
     lines.push(
       `📸 ${photos(report.photoCount)} reçue${report.photoCount > 1 ? 's' : ''} (archivage Nextcloud non configuré)`,
@@ -81,6 +77,12 @@ export function confirmation(report: ConfirmationFacts): string {
   );
   lines.push(...report.problems.map((problem) => `⚠️ ${problem}`));
   return lines.join('\n');
+}
+
+/** `aucune photo archivée`, `1 photo archivée`, `3 photos archivées`. */
+function archived(count: number): string {
+  if (count === 0) return 'aucune photo archivée';
+  return `${photos(count)} archivée${count > 1 ? 's' : ''}`;
 }
 
 /** Why one file of a report was not archived: a line of the technician's confirmation. */

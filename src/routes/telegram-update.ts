@@ -75,7 +75,10 @@ export const telegramUpdateRoute: FastifyPluginAsyncTypebox<TelegramUpdateRouteO
       });
       options.onCounted?.(kind, result.outcome);
       if (result.outcome !== 'duplicate') options.onRecorded();
-      request.log.info({ updateId: request.body.update_id, outcome: result.outcome }, 'update dispatched');
+      if (result.error !== undefined)
+        request.log.error({ updateId: request.body.update_id, err: result.error }, 'update not processed');
+      else
+        request.log.info({ updateId: request.body.update_id, outcome: result.outcome }, 'update dispatched');
       // An empty 200 tells the gateway there is nothing to relay.
       if (result.reply === undefined) return reply.code(200).send('');
       return { text: result.reply };

@@ -27,7 +27,9 @@ export const ChatSchema = Type.Object(
 
 const FileFields = {
   file_id: Type.String({ minLength: 1 }),
-  file_unique_id: Type.String({ minLength: 1 }),
+  // Only compared for equality, never used to download: an empty one (seen in real fixtures,
+  // e.g. teloxide's) must not make the whole update a 400 that the gateway re-sends forever.
+  file_unique_id: Type.String(),
   file_size: Type.Optional(Integer),
 };
 
@@ -43,6 +45,19 @@ export const VoiceSchema = Type.Object(
   open,
 );
 
+export const VideoSchema = Type.Object(
+  {
+    ...FileFields,
+    duration: Integer,
+    mime_type: Type.Optional(Type.String()),
+    file_name: Type.Optional(Type.String()),
+  },
+  open,
+);
+
+/** Who first sent a forwarded message, and when (Unix seconds): every kind carries `date`. */
+export const MessageOriginSchema = Type.Object({ type: Type.String(), date: Integer }, open);
+
 export const MessageSchema = Type.Object(
   {
     message_id: Integer,
@@ -54,6 +69,12 @@ export const MessageSchema = Type.Object(
     photo: Type.Optional(Type.Array(PhotoSizeSchema)),
     document: Type.Optional(DocumentSchema),
     voice: Type.Optional(VoiceSchema),
+    video: Type.Optional(VideoSchema),
+    video_note: Type.Optional(VideoSchema),
+    animation: Type.Optional(Type.Object({}, open)),
+    forward_origin: Type.Optional(MessageOriginSchema),
+    /** Before Bot API 7.0 a forward carried only this date. */
+    forward_date: Type.Optional(Integer),
     media_group_id: Type.Optional(Type.String()),
     edit_date: Type.Optional(Integer),
   },

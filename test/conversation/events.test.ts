@@ -78,6 +78,7 @@ describe('toEvent: messages', () => {
       },
       caption: 'Müller / ok',
       mediaGroupId: '1300',
+      takenAt: DATE,
     });
   });
 
@@ -104,9 +105,12 @@ describe('toEvent: messages', () => {
     ['application/octet-stream', 'IMG_0002.HEIC', 'image'],
     [undefined, 'photo.jpeg', 'image'],
     ['application/octet-stream', 'IMG_0003', 'unknown'],
-    [undefined, undefined, 'unknown'],
+    // The archive cannot file these: refused at once rather than made into an empty report.
+    [undefined, undefined, 'not-image'],
+    ['image/gif', 'anim.gif', 'not-image'],
+    ['image/svg+xml', 'plan.svg', 'not-image'],
+    ['image/tiff', 'scan.tiff', 'not-image'],
     ['application/pdf', 'devis.pdf', 'not-image'],
-    ['video/mp4', 'chantier.mp4', 'not-image'],
     ['application/pdf', 'scan.png', 'image'],
   ])('a document %s named %s is %s', (mime_type, file_name, hint) => {
     const document = {
@@ -130,8 +134,51 @@ describe('toEvent: messages', () => {
       },
       caption: 'Müller / toit',
       mediaGroupId: undefined,
+      takenAt: DATE,
     });
     expect(imageHint(mime_type, file_name)).toBe(hint);
+  });
+
+  const clip = { file_id: 'vid', file_unique_id: 'u-vid', duration: 12, file_size: 3_000_000 };
+
+  it.each([
+    ['a video', { video: { ...clip, mime_type: 'video/quicktime', file_name: 'IMG_0004.MOV' } }],
+    ['a video note', { video_note: { ...clip, length: 240 } }],
+    ['a video sent as a file', { document: { ...clip, mime_type: 'video/mp4', file_name: 'pac.mp4' } }],
+  ])('%s is a video, kept with the photos', (_name, fields) => {
+    expect(toEvent(message({ ...(fields as Partial<Message>), caption: 'Müller / bruit' }))).toMatchObject({
+      kind: 'video',
+      media: { fileId: 'vid', fileSize: 3_000_000 },
+      caption: 'Müller / bruit',
+    });
+  });
+
+  it('a GIF (animation, with its document twin) is a document the archive cannot file', () => {
+    const gif = { file_id: 'g', file_unique_id: 'u-g', mime_type: 'video/mp4', file_name: 'a.gif.mp4' };
+    expect(toEvent(message({ animation: gif, document: gif }))).toMatchObject({
+      kind: 'document',
+      image: 'not-image',
+    });
+  });
+
+  it.each([
+    [
+      'forward_origin (Bot API 7+)',
+      { forward_origin: { type: 'hidden_user', sender_user_name: 'X', date: DATE - 86_400 } },
+    ],
+    ['forward_date (older clients)', { forward_date: DATE - 86_400 }],
+  ])('a forwarded photo is dated by its origin: %s', (_name, fields) => {
+    expect(toEvent(message({ photo: sizes, ...(fields as Partial<Message>) }))).toMatchObject({
+      kind: 'photo',
+      takenAt: DATE - 86_400,
+    });
+  });
+
+  it('texts and captions longer than Telegram allows are cut to its limits, never half an emoji', () => {
+    const long = `${'a'.repeat(4095)}😀 tail`;
+    expect(toEvent(message({ text: long }))).toMatchObject({ kind: 'text', text: 'a'.repeat(4095) });
+    const caption = 'b'.repeat(2000);
+    expect(toEvent(message({ photo: sizes, caption }))).toMatchObject({ caption: 'b'.repeat(1024) });
   });
 
   it('a voice message', () => {
@@ -220,6 +267,33 @@ describe('toEvent: what is ignored', () => {
     ['an update with nothing', { update_id: 8 }],
   ])('%s: an update kind we do not handle', (_name, update) => {
     expect(toEvent(update as Update)).toEqual({ kind: 'ignored', reason: 'unsupported-update' });
+  });
+
+  it.each([
+    ['an auto-delete timer', { message_auto_delete_timer_changed: { message_auto_delete_time: 86400 } }],
+    ['a pinned message', { pinned_message: { message_id: 3, date: DATE, chat: PRIVATE_CHAT } }],
+    ['write access allowed', { write_access_allowed: { from_request: true } }],
+    ['a forum topic created', { forum_topic_created: { name: 'x', icon_color: 1 } }],
+  ])('%s: a service message, which the technician never typed', (_name, fields) => {
+    expect(toEvent(message(fields as Partial<Message>))).toEqual({
+      kind: 'ignored',
+      reason: 'service-message',
+    });
+  });
+
+  it('an edit of a shared live location: Telegram sends them continuously', () => {
+    const update: Update = {
+      update_id: 10,
+      edited_message: {
+        message_id: 1,
+        date: DATE,
+        edit_date: DATE + 30,
+        chat: PRIVATE_CHAT,
+        from: TECHNICIAN,
+        location: { latitude: 48.08, longitude: 7.36, live_period: 900 },
+      } as Message,
+    };
+    expect(toEvent(update)).toEqual({ kind: 'ignored', reason: 'live-location' });
   });
 });
 

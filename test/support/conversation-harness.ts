@@ -109,6 +109,26 @@ export class ConversationHarness {
       },
       caption: options.caption,
       mediaGroupId: options.mediaGroupId,
+      takenAt: base.origin.date,
+    };
+  }
+
+  video(options: PhotoOptions & { readonly fileSize?: number } = {}): Event {
+    const base = this.base(options.messageId);
+    const n = base.origin.messageId;
+    return {
+      ...base,
+      kind: 'video',
+      media: {
+        fileId: `video-${n}`,
+        fileUniqueId: `unique-video-${n}`,
+        fileSize: options.fileSize ?? 2_000_000,
+        mimeType: 'video/mp4',
+        fileName: undefined,
+      },
+      caption: options.caption,
+      mediaGroupId: options.mediaGroupId,
+      takenAt: base.origin.date,
     };
   }
 
@@ -139,6 +159,7 @@ export class ConversationHarness {
       },
       caption: options.caption,
       mediaGroupId: undefined,
+      takenAt: base.origin.date,
     };
   }
 

@@ -43,7 +43,8 @@ async function download(deps: ReportDeps, report: ReportRow, media: DraftMedia, 
   if (!bot) throw new Error(`no Bot API client for slug ${report.slug}`);
   try {
     const bytes = await downloadTelegramFile(bot.client, media.fileId);
-    if (media.source === 'photo' || sniffPhotoExtension(bytes) !== undefined) return bytes;
+    // Telegram re-encodes photos and videos itself; only a document must show it is a picture.
+    if (media.source !== 'document' || sniffPhotoExtension(bytes) !== undefined) return bytes;
     await addReportProblem(deps.db, report.id, texts.notAnImage(media.fileName), now);
   } catch (error) {
     if (!(error instanceof FileTooLargeError)) throw error;

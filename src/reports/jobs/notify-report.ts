@@ -73,7 +73,13 @@ async function notify(
 
   if (canSend && group !== undefined) {
     const text = [groupMessage(facts), ...failed.map((line) => `⚠️ ${line}`)].join('\n');
-    const fileIds = reportKind(report) === 'sav' ? reportMedia(report).map((m) => m.fileId) : [];
+    // An album of photos travels with the SAV message; videos stay in the folder it links to.
+    const fileIds =
+      reportKind(report) === 'sav'
+        ? reportMedia(report)
+            .filter((m) => m.source !== 'video')
+            .map((m) => m.fileId)
+        : [];
     await enqueue(
       trx,
       fileIds.length > 0

@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { toEvent } from '../../src/conversation/events.ts';
+import { DEFAULT_SETTINGS } from '../../src/conversation/settings.ts';
+import { texts } from '../../src/conversation/texts.ts';
+import { planPhotos } from '../../src/reports/archive-plan.ts';
+import { groupMessage } from '../../src/reports/report-messages.ts';
+import type { Message } from '../../src/telegram/update-schema.ts';
+import { createTestApp, postUpdate } from '../support/test-app.ts';
+import { ConversationHarness, reportEffects } from '../support/conversation-harness.ts';
+import { buttonUpdate, PRIVATE_CHAT, TECHNICIAN, textUpdate } from '../support/updates.ts';
+
+/**
+ * What went wrong when the bot was tried as a new technician would, with the disorder of a real
+ * day on a roof, and in a replay of real Updates: each case by name, as it must behave now.
+ */
+
+const says = (outcome: { say: readonly { text: string }[] }) => outcome.say.map((s) => s.text);
+
+describe('a poison update: a long draft, then 🔎', () => {
+  it('the question the assistant gets is at most one Telegram message long', () => {
+    const h = new ConversationHarness({ settings: { ...DEFAULT_SETTINGS, assistant: true } });
+    h.send(h.text('a'.repeat(3000)));
+    h.send(h.text('b'.repeat(3000)));
+    const tapped = h.send(h.button('question', { messageId: 77 }));
+    const job = tapped.effects.find((e) => e.kind === 'job' && e.job === 'assistant.answer-question');
+    expect(job).toBeDefined();
+    const question = (job as { payload: { question: string } }).payload.question;
+    expect(question.length).toBeLessThanOrEqual(4096);
+  });
+
+  it('through the route: a 200 and a French line, never a 503 that the gateway re-sends forever', async () => {
+    const t = await createTestApp({ ASSISTANT_ENABLED: 'true' });
+    try {
+      for (const text of ['a'.repeat(3000), 'b'.repeat(3000)]) {
+        expect((await postUpdate(t.app, textUpdate(text))).statusCode).toBe(200);
+      }
+      const response = await postUpdate(t.app, buttonUpdate('question', 77));
+      expect(response.statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('a report with nothing usable is not made', () => {
+  it.each([
+    ['a GIF', 'image/gif', 'anim.gif'],
+    ['an SVG', 'image/svg+xml', 'plan.svg'],
+    ['a TIFF', 'image/tiff', 'scan.tiff'],
+    ['a file without type', undefined, undefined],
+  ])('/fin then %s: refused at once in one line; the report waits for a real photo', (_n, mime, name) => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    const update = {
+      update_id: 1,
+      message: {
+        message_id: 500,
+        date: 1774449000,
+        chat: PRIVATE_CHAT,
+        from: TECHNICIAN,
+        caption: 'Müller / pose',
+        document: {
+          file_id: 'd',
+          file_unique_id: 'u-d',
+          ...(mime ? { mime_type: mime } : {}),
+          ...(name ? { file_name: name } : {}),
+        },
+      },
+    };
+    const event = toEvent(update);
+    if (event.kind === 'ignored') throw new Error('ignored');
+    const refused = h.send(event);
+    expect(says(refused)).toEqual([texts.notAnImage(name ?? 'ce fichier')]);
+    expect(reportEffects(refused.effects)).toEqual([]);
+    expect(h.draft?.media).toEqual([]);
+    const photo = h.send(h.photo({ caption: 'Müller / pose' }));
+    expect(reportEffects(photo.effects)).toHaveLength(1);
+  });
+
+  it('"0 photos archivée" is gone: the group reads "aucune photo archivée"', () => {
+    const text = groupMessage({
+      publicId: 'FIN-0001',
+      kind: 'fin',
+      technician: 'Jean Test',
+      chantier: 'Müller',
+      text: '',
+      items: [],
+      photoCount: 0,
+      folder: 'Chantiers/20260325_Müller/30_Photos_Chantier',
+    });
+    expect(text).toContain('📸 aucune photo archivée → Nextcloud/');
+  });
+});
+
+describe('noise is not answered as if typed', () => {
+  const base = { message_id: 9, date: 1774449000, chat: PRIVATE_CHAT, from: TECHNICIAN };
+  it('an edit of a shared live location gets no answer', () => {
+    const location = { latitude: 48.08, longitude: 7.36, live_period: 900 };
+    const update = { update_id: 2, edited_message: { ...base, edit_date: 1774449030, location } as Message };
+    expect(toEvent(update)).toMatchObject({ kind: 'ignored' });
+  });
+
+  it.each([
+    ['an auto-delete timer', { message_auto_delete_timer_changed: { message_auto_delete_time: 60 } }],
+    ['a pinned message', { pinned_message: { ...base } }],
+    ['write_access_allowed', { write_access_allowed: {} }],
+    ['a forum topic edited', { forum_topic_edited: { name: 'x' } }],
+  ])('a service message (%s) gets no answer', (_name, fields) => {
+    expect(toEvent({ update_id: 3, message: { ...base, ...fields } })).toMatchObject({
+      kind: 'ignored',
+    });
+  });
+});
+
+describe('videos are kept', () => {
+  it('/fin then a video: kept as the report’s media, like a photo', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    const outcome = h.send(h.video({ caption: 'Müller / bruit du compresseur' }));
+    const [report] = reportEffects(outcome.effects);
+    expect(report?.report.media.map((m) => m.source)).toEqual(['video']);
+  });
+
+  it('a video over 20 MB: one line asking for a shorter clip, nothing kept', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('sav'));
+    const outcome = h.send(h.video({ fileSize: 21 * 1024 * 1024 }));
+    expect(says(outcome)).toEqual([texts.videoTooLarge]);
+    expect(h.draft?.media).toEqual([]);
+  });
+
+  it('a mixed album with two videos too big: one line for the album, not one per item', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    const lines = [
+      h.send(h.photo({ mediaGroupId: 'mix', caption: 'Müller / toit' })),
+      h.send(h.video({ mediaGroupId: 'mix', fileSize: 30 * 1024 * 1024 })),
+      h.send(h.video({ mediaGroupId: 'mix', fileSize: 40 * 1024 * 1024 })),
+    ].flatMap(says);
+    expect(lines).toEqual([texts.albumPartlyRefused]);
+  });
+});
+
+describe('forwarded photos', () => {
+  it('are accepted and dated by their origin, not by the forward', () => {
+    const origin = 1774449000 - 3 * 86_400;
+    const event = toEvent({
+      update_id: 4,
+      message: {
+        message_id: 600,
+        date: 1774449000,
+        chat: PRIVATE_CHAT,
+        from: TECHNICIAN,
+        caption: 'Müller / avant travaux',
+        forward_origin: { type: 'hidden_user', date: origin },
+        photo: [{ file_id: 'f', file_unique_id: 'u-f', width: 10, height: 10 }],
+      },
+    });
+    if (event.kind === 'ignored') throw new Error('ignored');
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    const [report] = reportEffects(h.send(event).effects);
+    expect(report?.report.media[0]?.date).toBe(origin);
+  });
+});
+
+describe('videos in the archive', () => {
+  it('share the numbering with photos and are named video_NN_…', () => {
+    const media = (messageId: number, source: 'photo' | 'video', mimeType: string) => ({
+      fileId: `f${messageId}`,
+      fileUniqueId: `u${messageId}`,
+      messageId,
+      date: 1774449012,
+      source,
+      mimeType,
+      fileName: undefined,
+      fileSize: 1000,
+      mediaGroupId: undefined,
+    });
+    const names = planPhotos(
+      'sav',
+      [media(1, 'photo', 'image/jpeg'), media(2, 'video', 'video/quicktime'), media(3, 'video', 'video/mp4')],
+      ['photo_01_20260101_120000.jpg'],
+      'Europe/Paris',
+    ).map((file) => file.name);
+    expect(names).toEqual([
+      'photo_02_20260325_153012.jpg',
+      'video_03_20260325_153012.mov',
+      'video_04_20260325_153012.mp4',
+    ]);
+  });
+});
