@@ -208,7 +208,11 @@ describe('the three reports end to end', () => {
         chat: PRIVATE_CHAT,
         from: TECHNICIAN,
         media_group_id: 'mixed',
-        document: { ...file, file_name: name, mime_type: name.endsWith('.jpg') ? 'image/jpeg' : undefined },
+        document: {
+          ...file,
+          file_name: name,
+          mime_type: name.endsWith('.jpg') ? 'image/jpeg' : 'application/octet-stream',
+        },
       },
     });
     await h.post(
