@@ -116,7 +116,11 @@ function savAssistant(
     embedModel: config.ollama.embedModel,
     db,
     knowledge: { source: knowledgeSource(config, files) },
-    thresholds: { answer: config.assistant.answerThreshold, margin: config.assistant.answerMargin },
+    thresholds: {
+      answer: config.assistant.answerThreshold,
+      lexicalAnswer: config.assistant.lexicalAnswerThreshold,
+      margin: config.assistant.answerMargin,
+    },
     clock,
   });
 }

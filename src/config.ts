@@ -50,6 +50,8 @@ export interface Config {
     readonly knowledgeFolder: string;
     /** A known fix is given as such from this similarity, and this far ahead of the next one. */
     readonly answerThreshold: number;
+    /** The threshold while Ollama is down and known fixes are found by BM25 alone. */
+    readonly lexicalAnswerThreshold: number;
     readonly answerMargin: number;
   };
   readonly adminToken: string | undefined;
@@ -101,6 +103,7 @@ const fixedKeys = {
   ASSISTANT_KNOWLEDGE_DIR: optionalText('local folder of Markdown known fixes'),
   ASSISTANT_KNOWLEDGE_FOLDER: optionalText('Nextcloud folder of Markdown known fixes'),
   ASSISTANT_ANSWER_THRESHOLD: optional(FRACTION, 'a number from 0 to 1'),
+  ASSISTANT_LEXICAL_ANSWER_THRESHOLD: optional(FRACTION, 'a number from 0 to 1'),
   ASSISTANT_ANSWER_MARGIN: optional(FRACTION, 'a number from 0 to 1'),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'at least 16 characters' })),
   METRICS_REQUIRE_TOKEN: optional(BOOLEAN, 'true or false'),
@@ -256,6 +259,8 @@ function buildConfig(env: Record<string, string>, slugs: string[]): Config {
       knowledgeFolder: (env.ASSISTANT_KNOWLEDGE_FOLDER ?? 'Wiki_SAV').replace(/^\/+|\/+$/g, ''),
       // The assistant's defaults until `npm run calibrate` against the real model says otherwise.
       answerThreshold: optionalNumber(env.ASSISTANT_ANSWER_THRESHOLD) ?? DEFAULT_THRESHOLDS.answer,
+      lexicalAnswerThreshold:
+        optionalNumber(env.ASSISTANT_LEXICAL_ANSWER_THRESHOLD) ?? DEFAULT_THRESHOLDS.lexicalAnswer,
       answerMargin: optionalNumber(env.ASSISTANT_ANSWER_MARGIN) ?? DEFAULT_THRESHOLDS.margin,
     },
     adminToken: env.ADMIN_TOKEN,

@@ -53,7 +53,8 @@ describe('loadConfig defaults', () => {
         enabled: false,
         knowledgeDir: undefined,
         knowledgeFolder: 'Wiki_SAV',
-        answerThreshold: 0.8,
+        answerThreshold: 0.4,
+        lexicalAnswerThreshold: 0.45,
         answerMargin: 0.05,
       },
       logLevel: 'info',
@@ -128,8 +129,18 @@ describe('loadConfig defaults', () => {
 
   it('takes the assistant from the environment: on only with a bot, thresholds as fractions', () => {
     const bot = { BOTS: 'etm', BOT_ETM_TOKEN: '123456:TEST-fake' };
-    const config = loadConfig({ ...bot, ASSISTANT_ANSWER_THRESHOLD: '0.72', ASSISTANT_ANSWER_MARGIN: '0.1' });
-    expect(config.assistant).toMatchObject({ enabled: true, answerThreshold: 0.72, answerMargin: 0.1 });
+    const config = loadConfig({
+      ...bot,
+      ASSISTANT_ANSWER_THRESHOLD: '0.72',
+      ASSISTANT_LEXICAL_ANSWER_THRESHOLD: '0.6',
+      ASSISTANT_ANSWER_MARGIN: '0.1',
+    });
+    expect(config.assistant).toMatchObject({
+      enabled: true,
+      answerThreshold: 0.72,
+      lexicalAnswerThreshold: 0.6,
+      answerMargin: 0.1,
+    });
     expect(loadConfig({ ASSISTANT_ENABLED: 'true' }).assistant.enabled).toBe(false);
     expect(() => loadConfig({ ...bot, ASSISTANT_ANSWER_THRESHOLD: '1.5' })).toThrow(
       /ASSISTANT_ANSWER_THRESHOLD is invalid: expected a number from 0 to 1/,

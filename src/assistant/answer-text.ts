@@ -19,22 +19,47 @@ export interface CitedNote {
   readonly link: string;
 }
 
-/** "💡 Solution connue" with the note's title, cause and fix, the confidence and the link. */
-export function knownFixText(
-  note: CitedNote,
-  confidencePercent: number,
-  maxChars = MAX_ANSWER_CHARS,
-): BoundedText {
-  const head = [
-    SAFETY_LINE,
-    '',
-    `💡 Solution connue (confiance ${confidencePercent} %) — ${note.unit.title}`,
-  ];
+/**
+ * "💡 Solution connue" with the note's title, cause and fix, the link, and in brackets why it was
+ * chosen (`confiance 97 % : code 567 + Fronius`, `cas choisi`).
+ */
+export function knownFixText(note: CitedNote, basis: string, maxChars = MAX_ANSWER_CHARS): BoundedText {
+  const head = [SAFETY_LINE, '', `💡 Solution connue (${basis}) — ${note.unit.title}`];
   const cause = note.unit.cause === '' ? [] : [`Cause : ${firstParagraph(note.unit.cause)}`];
   const fix = note.unit.fix.split('\n').filter((line) => line.trim() !== '');
   // Curated notes too: a careless edit of the wiki must not reach a technician as advice.
   const body = [...cause, ...fix].filter((line) => !suggestsBypass(line));
   return boundLines(head, body, ['', `📄 Note : ${note.link}`], CUT_BY_LENGTH, maxChars);
+}
+
+export const CHOOSE_A_CASE = 'Touche le bouton du bon cas pour recevoir la solution connue.';
+export const NOTE_GONE =
+  'Cette note n’est plus dans la base SAV (elle a été modifiée ou retirée) : repose la question avec /question.';
+
+/**
+ * Several known fixes fit: "❓" with one numbered line per fix, the buttons do the rest. `codes`:
+ * the code typed, when it is what several notes share (then the equipment tells them apart).
+ */
+export function choiceText(
+  units: readonly KnowledgeUnit[],
+  codes: readonly string[] | undefined,
+  maxChars = MAX_ANSWER_CHARS,
+): BoundedText {
+  const question =
+    codes === undefined
+      ? '❓ Plusieurs cas connus correspondent : lequel décrit ce que tu vois ?'
+      : `❓ Le code ${codes.join(', ')} figure dans ${units.length} notes : de quel équipement s’agit-il ?`;
+  const lines = units.map((unit, i) => `${i + 1}. ${unit.title}${equipmentOf(unit)}`);
+  return boundLines([SAFETY_LINE, '', question], lines, ['', CHOOSE_A_CASE], CUT_BY_LENGTH, maxChars);
+}
+
+export function noteGoneText(maxChars = MAX_ANSWER_CHARS): BoundedText {
+  return boundLines([SAFETY_LINE, ''], [NOTE_GONE], [], CUT_BY_LENGTH, maxChars);
+}
+
+function equipmentOf(unit: KnowledgeUnit): string {
+  const named = [unit.equipment, unit.brands.join(', ')].filter((part) => part !== undefined && part !== '');
+  return named.length === 0 ? '' : ` (${named.join(' ; ')})`;
 }
 
 export interface LeadsTextInput {

@@ -35,8 +35,16 @@ export function codeCandidates(text: string): Set<string> {
   for (const match of text.matchAll(/(?<![\p{L}\p{N}.,])(\d{1,5})(?![\p{L}\p{N}]|[.,]\d)/gu)) {
     candidates.add(match[1]!);
   }
+  // Typed without a space on a phone: `state567`, `erreur-102`, `alarme2062`.
+  for (const match of fold(text).matchAll(GLUED_TO_A_WORD)) {
+    const code = canonicalCode(match[1]!);
+    if (code !== undefined) candidates.add(code);
+  }
   return candidates;
 }
+
+const GLUED_TO_A_WORD =
+  /(?<![\p{L}\p{N}])(?:state|status|code|erreur|err|defaut|alarme|alarm|error)[-.:]?([a-z]{0,3}[-.]?\d{1,5})(?![\p{L}\p{N}])/gu;
 
 const CODE_CONTEXT =
   /(?<![\p{L}])(?:code|erreur|err|defaut|alarme|alarm|state|status|message|evenement)s?\s*(?:n°|no|nº|:)?\s*([a-z]{0,3}[-.]?\d{1,5})(?![\p{L}\p{N}])/gu;

@@ -79,3 +79,15 @@ export class OllamaProtocolError extends Error {
     this.endpoint = endpoint;
   }
 }
+
+/** Any way Ollama failed to give a usable answer (as opposed to a bug of ours). */
+export function isOllamaFailure(
+  error: unknown,
+): error is OllamaApiError | OllamaTransportError | OllamaStreamError | OllamaProtocolError {
+  return (
+    error instanceof OllamaApiError ||
+    error instanceof OllamaTransportError ||
+    error instanceof OllamaStreamError ||
+    error instanceof OllamaProtocolError
+  );
+}

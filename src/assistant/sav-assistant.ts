@@ -3,23 +3,32 @@ import type { Dispatcher } from 'undici';
 import { AssistantInputError } from './assistant-failure.ts';
 import { type AssistantHealth, checkAssistantHealth } from './assistant-health.ts';
 import type { AssistantDatabase } from './assistant-schema.ts';
-import { confidencePercent, decideAnswer, DEFAULT_THRESHOLDS, type Thresholds } from './answer-policy.ts';
-import { type CitedNote, knownFixText, leadsText } from './answer-text.ts';
+import {
+  answerThresholdFor,
+  confidencePercent,
+  decideAnswer,
+  DEFAULT_THRESHOLDS,
+  type Thresholds,
+} from './answer-policy.ts';
+import { type CitedNote, choiceText, knownFixText, leadsText, noteGoneText } from './answer-text.ts';
 import { type EmbeddingPrefixes, prefixesFor } from './embedding-prefixes.ts';
 import { mentionedCodes } from './error-codes.ts';
+import { evidenceLabel } from './exact-evidence.ts';
 import {
   DEFAULT_SEARCH_OPTIONS,
   EmbeddingDimensionError,
-  type KnowledgeIndex,
+  KnowledgeIndex,
+  type Retrieval,
   type SearchHit,
   type SearchOptions,
 } from './knowledge-index.ts';
 import type { KnowledgeSource } from './knowledge-source.ts';
 import { assistantView } from './knowledge-store.ts';
 import { loadIndex, type SyncReport, syncKnowledge } from './knowledge-sync.ts';
-import type { KnowledgeUnit } from './knowledge-units.ts';
+import { type KnowledgeUnit, splitNote } from './knowledge-units.ts';
 import { type ChatSettings, type ContextNote, DEFAULT_CHAT_SETTINGS, leadsMessages } from './leads-prompt.ts';
 import { parseLeads, renderLeads, screenLeads } from './leads-screen.ts';
+import { noteRef } from './note-ref.ts';
 import {
   type CallOptions,
   createOllamaClient,
@@ -27,6 +36,7 @@ import {
   type OllamaClient,
   type OllamaTimeouts,
 } from './ollama-client.ts';
+import { isOllamaFailure } from './ollama-errors.ts';
 import { MAX_ANSWER_CHARS } from './safety.ts';
 
 /**
@@ -76,8 +86,20 @@ export interface AnswerSource {
   readonly score: number;
 }
 
+/** A known fix the technician can pick with a button, when the question fits several. */
+export interface AnswerChoice {
+  /** Short, for the button. */
+  readonly label: string;
+  /** `noteRef` of the unit: what the button sends back to `answer(…, { note })`. */
+  readonly note: string;
+}
+
 export interface AssistantAnswer {
-  readonly kind: 'known-fix' | 'leads';
+  /**
+   * `choose`: several known fixes fit, the technician picks one with `choices`;
+   * `note-gone`: the note picked that way left the knowledge base meanwhile.
+   */
+  readonly kind: 'known-fix' | 'choose' | 'leads' | 'note-gone';
   /** Plain text for Telegram: starts with the safety line, at most `maxAnswerChars`. */
   readonly text: string;
   /** Something was left out: by our length bound, or the model stopped on `num_predict`. */
@@ -90,6 +112,10 @@ export interface AssistantAnswer {
   readonly scores: { readonly top: number | undefined; readonly second: number | undefined };
   /** Leads removed by the safety and honesty checks. */
   readonly droppedLeads: number;
+  /** For `choose`: one button each, in the order of the text. */
+  readonly choices: readonly AnswerChoice[];
+  /** `lexical` while Ollama could not embed the question: BM25 and exact evidence alone. */
+  readonly retrieval: Retrieval;
   readonly chat:
     | {
         readonly model: string;
@@ -104,7 +130,8 @@ export interface AssistantAnswer {
 export interface SavAssistant {
   /** Re-reads the notes and embeds what changed. Run at start and on a schedule. */
   sync(): Promise<SyncReport>;
-  answer(question: string): Promise<AssistantAnswer>;
+  /** `note`: the known fix the technician picked among `choices` (its `AnswerChoice.note`). */
+  answer(question: string, options?: { readonly note?: string }): Promise<AssistantAnswer>;
   health(): Promise<AssistantHealth>;
   close(): Promise<void>;
 }
@@ -164,39 +191,71 @@ export function createSavAssistant<DB extends AssistantDatabase>(
     const index = await loadIndex(db, settings.embedModel);
     cached = { index, at: clock().getTime() };
     // Nothing embedded with this model yet (first start, or the model changed): build it now.
-    if (index.size === 0) await sync();
+    if (index.size === 0) {
+      try {
+        await sync();
+      } catch (error) {
+        if (!isOllamaFailure(error)) throw error;
+        // Ollama cannot embed the notes: known fixes are still found by their words and codes.
+        const units = (await options.knowledge.source.list()).flatMap(splitNote);
+        cached = { index: KnowledgeIndex.lexicalOnly(settings.embedModel, units), at: clock().getTime() };
+      }
+    }
     return cached.index;
   };
 
-  const search = async (question: string, budget: Budget): Promise<SearchHit[]> => {
+  const search = async (question: string, budget: Budget): Promise<Search> => {
     const index = await currentIndex();
-    if (index.size === 0) return [];
-    const [vector] = await client.embed(
-      settings.embedModel,
-      [settings.prefixes.query + question],
-      budget.call(),
-    );
+    if (index.size === 0) return { hits: [], retrieval: 'lexical' };
+    const vector = index.embedded ? await embedQuestion(question, budget) : undefined;
+    const retrieval = vector === undefined ? 'lexical' : 'hybrid';
     try {
-      return index.search(question, vector!, settings.search);
+      return { hits: index.search(question, vector, settings.search), retrieval };
     } catch (error) {
       if (!(error instanceof EmbeddingDimensionError)) throw error;
       // The model was replaced under the same name: embed the notes again, then search once more.
       await sync();
-      return cached!.index.search(question, vector!, settings.search);
+      return { hits: cached!.index.search(question, vector, settings.search), retrieval };
     }
+  };
+
+  /** The question's vector, or undefined when Ollama cannot give one: BM25 then works alone. */
+  const embedQuestion = async (question: string, budget: Budget): Promise<number[] | undefined> => {
+    try {
+      const [vector] = await client.embed(
+        settings.embedModel,
+        [settings.prefixes.query + question],
+        budget.call(),
+      );
+      return vector;
+    } catch (error) {
+      if (isOllamaFailure(error)) return undefined;
+      throw error;
+    }
+  };
+
+  const chosenFix = async (note: string): Promise<AssistantAnswer> => {
+    const unit = (await currentIndex()).units.find((candidate) => noteRef(candidate.id) === note);
+    if (!unit) return noteGoneAnswer(settings);
+    return knownFixAnswer(settings, { unit, score: undefined }, NO_SCORES, 'lexical', undefined);
   };
 
   return {
     sync,
-    answer: async (question) => {
+    answer: async (question, { note } = {}) => {
       const text = question.trim();
       if (text === '') throw new AssistantInputError('the question is empty');
+      if (note !== undefined) return chosenFix(note);
       const budget = new Budget(settings.answerBudgetMs, settings.totalMs);
-      const hits = await search(text, budget);
-      const decision = decideAnswer(hits, settings.thresholds);
+      const { hits, retrieval } = await search(text, budget);
+      const decision = decideAnswer(hits, answerThresholdFor(settings.thresholds, retrieval));
       const scores = { top: hits[0]?.score, second: hits[1]?.score };
-      if (decision.kind === 'known-fix') return knownFixAnswer(settings, decision.hit, scores);
-      return leadsAnswer(settings, client, budget, text, decision.context, scores);
+      if (decision.kind === 'known-fix') {
+        const why = evidenceLabel(decision.hit.evidence);
+        return knownFixAnswer(settings, decision.hit, scores, retrieval, why);
+      }
+      if (decision.kind === 'choose') return chooseAnswer(settings, decision, scores, retrieval);
+      return leadsAnswer(settings, client, budget, text, decision.context, scores, retrieval);
     },
     health: async () => checkAssistantHealth(client, [settings.chatModel, settings.embedModel]),
     close: async () => client.close(),
@@ -233,21 +292,97 @@ class Budget {
 }
 
 type Scores = AssistantAnswer['scores'];
+const NO_SCORES: Scores = { top: undefined, second: undefined };
 
-function knownFixAnswer(settings: Settings, hit: SearchHit, scores: Scores): AssistantAnswer {
-  const confidence = confidencePercent(hit.score);
+interface Search {
+  readonly hits: SearchHit[];
+  readonly retrieval: Retrieval;
+}
+
+/**
+ * `hit.score` undefined: the technician picked this fix among several. `why`: what made it
+ * certain, shown with the confidence (`code 567 + Fronius`).
+ */
+function knownFixAnswer(
+  settings: Settings,
+  hit: { readonly unit: KnowledgeUnit; readonly score: number | undefined },
+  scores: Scores,
+  retrieval: Retrieval,
+  why: string | undefined,
+): AssistantAnswer {
+  const confidence = hit.score === undefined ? undefined : confidencePercent(hit.score);
   const note: CitedNote = { ref: undefined, unit: hit.unit, link: linkTo(settings, hit.unit) };
-  const { text, cut } = knownFixText(note, confidence, settings.maxChars);
+  const basis =
+    confidence === undefined ? 'cas choisi' : `confiance ${confidence} %${why ? ` : ${why}` : ''}`;
+  const { text, cut } = knownFixText(note, basis, settings.maxChars);
   return {
     kind: 'known-fix',
     text,
     cut,
     confidence,
     sources: [
-      { ref: undefined, unitId: hit.unit.id, title: hit.unit.title, link: note.link, score: hit.score },
+      { ref: undefined, unitId: hit.unit.id, title: hit.unit.title, link: note.link, score: hit.score ?? 1 },
     ],
     scores,
     droppedLeads: 0,
+    choices: [],
+    retrieval,
+    chat: undefined,
+  };
+}
+
+function chooseAnswer(
+  settings: Settings,
+  decision: Extract<ReturnType<typeof decideAnswer>, { kind: 'choose' }>,
+  scores: Scores,
+  retrieval: Retrieval,
+): AssistantAnswer {
+  const options = decision.options;
+  const sharedCodes = [...new Set(options.flatMap((hit) => hit.evidence.codes))];
+  const { text, cut } = choiceText(
+    options.map((hit) => hit.unit),
+    decision.reason === 'shared-code' ? sharedCodes : undefined,
+    settings.maxChars,
+  );
+  return {
+    kind: 'choose',
+    text,
+    cut,
+    confidence: undefined,
+    sources: options.map((hit) => ({
+      ref: undefined,
+      unitId: hit.unit.id,
+      title: hit.unit.title,
+      link: linkTo(settings, hit.unit),
+      score: hit.score,
+    })),
+    scores,
+    droppedLeads: 0,
+    choices: options.map((hit, i) => ({ label: choiceLabel(i, hit.unit), note: noteRef(hit.unit.id) })),
+    retrieval,
+    chat: undefined,
+  };
+}
+
+/** `2. Daikin Altherma : code U4…`: the case's own heading, as short as a button allows. */
+function choiceLabel(index: number, unit: KnowledgeUnit): string {
+  const heading = unit.title.split(' — ').at(-1)!;
+  const label = `${index + 1}. ${heading}`;
+  return label.length <= 48 ? label : `${label.slice(0, 47).trimEnd()}…`;
+}
+
+function noteGoneAnswer(settings: Settings): AssistantAnswer {
+  const { text, cut } = noteGoneText(settings.maxChars);
+  return {
+    kind: 'note-gone',
+    text,
+    cut,
+    confidence: undefined,
+    sources: [],
+    scores: NO_SCORES,
+    droppedLeads: 0,
+    choices: [],
+    retrieval: 'lexical',
     chat: undefined,
   };
 }
@@ -259,6 +394,7 @@ async function leadsAnswer(
   question: string,
   context: readonly SearchHit[],
   scores: Scores,
+  retrieval: Retrieval,
 ): Promise<AssistantAnswer> {
   const notes: ContextNote[] = context.map((hit, i) => ({ ref: `N${i + 1}`, unit: hit.unit }));
   const { messages, notesUsed } = leadsMessages(question, notes, settings.chat);
@@ -309,6 +445,8 @@ async function leadsAnswer(
     })),
     scores,
     droppedLeads: screened.dropped.length,
+    choices: [],
+    retrieval,
     chat: {
       model: settings.chatModel,
       doneReason: result.doneReason,

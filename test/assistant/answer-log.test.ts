@@ -26,6 +26,8 @@ const answer: AssistantAnswer = {
   ],
   scores: { top: 0.82, second: 0.37 },
   droppedLeads: 0,
+  choices: [],
+  retrieval: 'hybrid',
   chat: undefined,
 };
 

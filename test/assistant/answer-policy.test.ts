@@ -1,17 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { confidencePercent, decideAnswer, type Thresholds } from '../../src/assistant/answer-policy.ts';
+import {
+  answerThresholdFor,
+  confidencePercent,
+  decideAnswer,
+  type Thresholds,
+} from '../../src/assistant/answer-policy.ts';
+import type { Evidence } from '../../src/assistant/exact-evidence.ts';
 import type { SearchHit } from '../../src/assistant/knowledge-index.ts';
 import { splitNote } from '../../src/assistant/knowledge-units.ts';
 
-const thresholds: Thresholds = { answer: 0.8, margin: 0.05, context: 0.4, maxContextNotes: 2 };
+const thresholds: Thresholds = {
+  answer: 0.8,
+  lexicalAnswer: 0.8,
+  margin: 0.05,
+  context: 0.4,
+  maxContextNotes: 2,
+};
+
+const NO_EVIDENCE: Evidence = { codes: [], brands: [], equipment: [], strength: 'none' };
+const CODE_567: Evidence = { codes: ['567'], brands: ['Fronius'], equipment: [], strength: 'code+context' };
 
 function hits(...scores: number[]): SearchHit[] {
   return scores.map((score, i) => ({
     unit: splitNote({ path: `n${i}.md`, text: `# Note ${i}` })[0]!,
     score,
-    cosine: score,
-    matchedCodes: [],
-    matchedBrands: [],
+    lexical: score,
+    cosine: undefined,
+    evidence: NO_EVIDENCE,
   }));
 }
 
@@ -46,6 +61,59 @@ describe('the answer policy', () => {
 
   it('asks the model when there is no note at all', () => {
     expect(decideAnswer([], thresholds)).toEqual({ kind: 'leads', context: [] });
+  });
+
+  it('asks which note when several declare the code typed, whatever their scores', () => {
+    const [a, b, c] = hits(0.99, 0.95, 0.5);
+    const decision = decideAnswer(
+      [
+        { ...a!, evidence: { ...CODE_567, strength: 'code' } },
+        { ...b!, evidence: { ...CODE_567, strength: 'code' } },
+        c!,
+      ],
+      thresholds,
+    );
+    expect(decision).toMatchObject({ kind: 'choose', reason: 'shared-code' });
+    expect(decision.kind === 'choose' && decision.options.map((hit) => hit.unit.id)).toEqual([
+      'n0.md',
+      'n1.md',
+    ]);
+  });
+
+  it('answers with the one note whose brand or equipment goes with the code', () => {
+    const [a, b] = hits(0.95, 0.7);
+    const decision = decideAnswer(
+      [
+        { ...a!, evidence: CODE_567 },
+        { ...b!, evidence: { ...CODE_567, brands: [], strength: 'code' } },
+      ],
+      thresholds,
+    );
+    expect(decision).toMatchObject({ kind: 'known-fix', hit: { unit: { id: 'n0.md' } } });
+  });
+
+  it('asks which case when the best two are cases of one note, and lists its close cases', () => {
+    const cases = splitNote({ path: 'pac.md', text: '# PAC\n## Cas A\n## Cas B\n## Cas C' });
+    const [x, y, z] = hits(0.9, 0.88, 0.3);
+    const decision = decideAnswer(
+      [
+        { ...x!, unit: cases[0]! },
+        { ...y!, unit: cases[1]! },
+        { ...z!, unit: cases[2]! },
+      ],
+      thresholds,
+    );
+    expect(decision).toMatchObject({ kind: 'choose', reason: 'same-note' });
+    expect(decision.kind === 'choose' && decision.options.map((hit) => hit.unit.id)).toEqual([
+      'pac.md#cas-a',
+      'pac.md#cas-b',
+    ]);
+  });
+
+  it('uses the BM25 threshold for hits scored without embeddings', () => {
+    const both = { ...thresholds, answer: 0.55, lexicalAnswer: 0.6 };
+    expect(answerThresholdFor(both, 'hybrid').answer).toBe(0.55);
+    expect(answerThresholdFor(both, 'lexical').answer).toBe(0.6);
   });
 
   it('shows scores as percentages, boosts capped at 100 %', () => {

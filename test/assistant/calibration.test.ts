@@ -14,9 +14,9 @@ import { splitNote } from '../../src/assistant/knowledge-units.ts';
 const hit = (id: string, score: number): SearchHit => ({
   unit: { ...splitNote({ path: id, text: `# ${id}` })[0]!, id },
   score,
-  cosine: score,
-  matchedCodes: [],
-  matchedBrands: [],
+  lexical: score,
+  cosine: undefined,
+  evidence: { codes: [], brands: [], equipment: [], strength: 'none' },
 });
 
 const outcomes: PairOutcome[] = [
@@ -60,6 +60,9 @@ describe('calibration', () => {
     });
     expect(stdout).toMatch(/\d+ known fixes, \d+ labelled reports/u);
     expect(stdout).toContain('answer ≥  margin ≥  answered  correct  precision  recall');
-    expect(stdout).toMatch(/lowest threshold with precision ≥ 95 %: [\d.]+/u);
+    expect(stdout).toContain('== lexical only (BM25, Ollama down)');
+    expect(stdout).toContain('== embeddings only');
+    expect(stdout).toContain('== hybrid (BM25 + embeddings, what the assistant uses)');
+    expect(stdout).toMatch(/lowest threshold with precision ≥ 95 % from there up: [\d.]+/u);
   });
 });

@@ -26,7 +26,7 @@ import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../
 import { assistantDatabase } from './assistant-database.ts';
 
 /** Thresholds for the stand-in's bag-of-words vectors (its cosines run lower than a real model's). */
-const THRESHOLDS = { answer: 0.5, margin: 0.05, context: 0.15, maxContextNotes: 3 };
+const THRESHOLDS = { answer: 0.5, lexicalAnswer: 0.6, margin: 0.05, context: 0.15, maxContextNotes: 3 };
 const LINK_BASE = 'https://cloud.example.test/remote.php/dav/files/sav/Wiki_SAV';
 const FRONIUS_567 = 'onduleurs/fronius-state-567.md';
 
@@ -90,12 +90,13 @@ describe('SAV assistant: known fixes', () => {
     expect(answer.sources.map((source) => source.unitId)).toEqual([FRONIUS_567]);
     expectSafeText(answer);
     expect(answer.text).toContain(
-      '💡 Solution connue (confiance 82 %) — Fronius Symo / Primo : State 567, puissance réduite par la tension réseau',
+      '💡 Solution connue (confiance 97 % : code 567 + Fronius + Symo) — Fronius Symo / Primo : State 567, puissance réduite par la tension réseau',
     );
     expect(answer.text).toContain('Cause : Réduction de puissance en fonction de la tension réseau (GVDPR)');
     expect(answer.text).toContain('1. Mesurer la tension AC aux bornes de l');
     expect(answer.text).toContain(`📄 Note : ${LINK_BASE}/onduleurs/fronius-state-567.md`);
-    expect(answer.confidence).toBe(82);
+    expect(answer.confidence).toBe(97);
+    expect(answer.retrieval).toBe('hybrid');
     expect(answer.cut).toBe(false);
     // A known fix costs one embedding, and no chat model at all.
     expect(ollama.callsTo('/api/chat')).toEqual([]);
@@ -296,12 +297,16 @@ describe('SAV assistant: degradation', () => {
     });
   });
 
-  it('fails the same way when the embedding model is not pulled', async () => {
+  it('finds known fixes by their words and codes when the embedding model is not pulled', async () => {
     ollama.remove(STAND_IN_EMBED_MODEL);
     const sav = assistant();
-    const error = await rejectionOf(sav.answer('La PAC ne démarre pas'));
-    expect(error).toMatchObject({ status: 404, endpoint: '/api/embed', model: STAND_IN_EMBED_MODEL });
-    expect(assistantFailureDecision(error).action).toBe('fail');
+    const answer = await sav.answer('Fronius State 567');
+    expect(answer).toMatchObject({ kind: 'known-fix', retrieval: 'lexical' });
+    expect(answer.sources[0]?.unitId).toBe(FRONIUS_567);
+    expect(await sav.health()).toEqual({
+      status: 'degraded',
+      detail: `model not pulled: ${STAND_IN_EMBED_MODEL}`,
+    });
   });
 
   it('retries later, not at once, when the Ollama queue is full (503)', async () => {
