@@ -1,5 +1,5 @@
 import { texts } from '../conversation/texts.ts';
-import { feedbackData } from '../conversation/transition.ts';
+import { feedbackData, knownFixChoiceData } from '../conversation/transition.ts';
 import { enqueue } from '../queue/enqueue.ts';
 import { PostponeError } from '../queue/postpone.ts';
 import type { CardPort } from '../reports/report-deps.ts';
@@ -9,7 +9,7 @@ import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { getReport } from '../reports/report-store.ts';
 import { recordAnswer } from './answer-log.ts';
-import type { createSavAssistant } from './sav-assistant.ts';
+import type { AssistantAnswer, createSavAssistant } from './sav-assistant.ts';
 
 export type SavAssistant = ReturnType<typeof createSavAssistant>;
 
@@ -60,7 +60,7 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
               slug: report.slug,
               chatId: report.chat_id,
               text: `${answer.text}\n\n🎫 ${report.public_id}`,
-              keyboard: feedbackKeyboard(answerId),
+              keyboard: answerKeyboard(answer, answerId),
             },
           },
           now,
@@ -68,8 +68,8 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
       });
     },
     'assistant.answer-question': async (payload, { now }) => {
-      const { slug, chatId, question, key } = payload as JobPayload<'assistant.answer-question'>;
-      const answer = await deps.assistant.answer(question);
+      const { slug, chatId, question, key, note } = payload as JobPayload<'assistant.answer-question'>;
+      const answer = await deps.assistant.answer(question, note === undefined ? {} : { note });
       await deps.db.transaction().execute(async (trx) => {
         const answerId = await recordAnswer<Database>(trx, key, question, answer, now);
         if (!deps.hasBotApi(slug)) return;
@@ -83,7 +83,10 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
               chatId,
               text: answer.text,
               // The technician can turn the question into a SAV report right away.
-              keyboard: [...feedbackKeyboard(answerId), [{ text: texts.openSav, callback_data: 'sav' }]],
+              keyboard: [
+                ...answerKeyboard(answer, answerId),
+                [{ text: texts.openSav, callback_data: 'sav' }],
+              ],
             },
           },
           now,
@@ -133,6 +136,14 @@ export function deckComment(answer: string): string {
     lines.push(line);
   }
   return [header, ...lines].join('\n');
+}
+
+/** One button per known fix when the assistant asks which fits; 👍 / 👎 under an answer. */
+function answerKeyboard(answer: AssistantAnswer, answerId: number) {
+  if (answer.choices.length === 0) return feedbackKeyboard(answerId);
+  return answer.choices.map((choice) => [
+    { text: choice.label, callback_data: knownFixChoiceData(choice.note) },
+  ]);
 }
 
 /** 👍 / 👎 under an answer: stored with it, they feed the calibration set. */

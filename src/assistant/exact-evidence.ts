@@ -141,7 +141,9 @@ export class QuestionEvidence {
 /** The label of the evidence for people: `code 567 + Fronius`, `code E12 + pompe`. */
 export function evidenceLabel(evidence: Evidence): string | undefined {
   if (evidence.strength !== 'code' && evidence.strength !== 'code+context') return undefined;
-  return [`code ${evidence.codes.join(', ')}`, ...evidence.brands, ...evidence.equipment].join(' + ');
+  // `E-12` matches both `E12` and `12` when a note lists both: the longer is what was typed.
+  const code = [...evidence.codes].sort((a, b) => b.length - a.length)[0]!;
+  return [`code ${code}`, ...evidence.brands, ...evidence.equipment].join(' + ');
 }
 
 /** Each equipment of `Équipement : onduleur PV, tableau électrique` by its first word. */

@@ -364,11 +364,14 @@ function chooseAnswer(
   };
 }
 
+/** Longer button texts are cut by Telegram's apps on a phone's width anyway. */
+const MAX_LABEL_CHARS = 64;
+
 /** `2. Daikin Altherma : code U4…`: the case's own heading, as short as a button allows. */
 function choiceLabel(index: number, unit: KnowledgeUnit): string {
   const heading = unit.title.split(' — ').at(-1)!;
   const label = `${index + 1}. ${heading}`;
-  return label.length <= 48 ? label : `${label.slice(0, 47).trimEnd()}…`;
+  return label.length <= MAX_LABEL_CHARS ? label : `${label.slice(0, MAX_LABEL_CHARS - 1).trimEnd()}…`;
 }
 
 function noteGoneAnswer(settings: Settings): AssistantAnswer {

@@ -78,6 +78,8 @@ export const texts = {
   assistantOff: 'L’assistant SAV n’est pas disponible ici : appelle le bureau.',
   openSav: '⚠️ Ouvrir un SAV',
   askAssistant: '🔎 Demander des pistes à l’assistant',
+  /** What the answer log records as the question when a known fix was picked with its button. */
+  chosenKnownFix: '(solution connue choisie avec son bouton)',
   feedbackThanks: 'Merci, c’est noté : ça aide à améliorer l’assistant.',
   refused: '⛔ Ce bot est réservé aux techniciens d’ETM. Demande au bureau de t’ajouter.',
   help: [

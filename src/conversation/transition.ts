@@ -160,13 +160,15 @@ function onButton(
         : { slug: ctx.slug, callbackQueryId: event.callbackQueryId },
     });
   const feedback = parseFeedback(event.data);
-  if (!feedback && !BUTTONS.has(event.data)) return void answer(texts.staleButton);
+  const chosenFix = parseKnownFixChoice(event.data);
+  if (!feedback && !chosenFix && !BUTTONS.has(event.data)) return void answer(texts.staleButton);
   if (out.state.handledButtonMessages.includes(event.origin.messageId))
     return void answer(texts.buttonAlreadyHandled);
 
   answer(feedback ? texts.feedbackThanks : undefined);
   retireButtons(out, event, ctx);
   if (feedback) out.effect({ kind: 'feedback', ...feedback });
+  else if (chosenFix) askForChosenFix(out, event, chosenFix, ctx);
   else onCommand(out, event, event.data, ctx);
 }
 
@@ -205,6 +207,38 @@ export function feedbackData(answerId: number, helpful: boolean): string {
 function parseFeedback(data: string): { answerId: number; helpful: boolean } | undefined {
   const match = /^afb:(\d{1,15}):([01])$/u.exec(data);
   return match ? { answerId: Number(match[1]), helpful: match[2] === '1' } : undefined;
+}
+
+/** `afx:<note ref>`: one button per known fix when the assistant asks which one fits. */
+export function knownFixChoiceData(note: string): string {
+  return `afx:${note}`;
+}
+
+function parseKnownFixChoice(data: string): string | undefined {
+  return /^afx:([0-9a-f]{12})$/u.exec(data)?.[1];
+}
+
+/** The technician picked one of the known fixes offered: the assistant sends that one. */
+function askForChosenFix(
+  out: OutcomeBuilder,
+  event: Extract<Event, { kind: 'button' }>,
+  note: string,
+  ctx: TransitionContext,
+): void {
+  if (!ctx.settings.assistant) return void out.say(texts.assistantOff);
+  out.effect({
+    kind: 'job',
+    job: 'assistant.answer-question',
+    key: 'known-fix-choice',
+    scope: 'update',
+    payload: {
+      slug: ctx.slug,
+      chatId: event.origin.chatId,
+      question: texts.chosenKnownFix,
+      note,
+      key: `fix:${event.origin.chatId}:${event.origin.messageId}`,
+    },
+  });
 }
 
 /**

@@ -108,6 +108,8 @@ export const jobCatalog = {
       question: Type.String({ minLength: 1, maxLength: 4096 }),
       /** The answer log's key: one answer per question message. */
       key: Type.String(),
+      /** The known fix the technician picked among those the assistant offered (its note ref). */
+      note: Type.Optional(Type.String({ pattern: '^[0-9a-f]{12}$' })),
     }),
     priority: 40,
     maxAttempts: 4,

@@ -148,6 +148,53 @@ describe('SAV assistant: known fixes', () => {
   });
 });
 
+describe('SAV assistant: choosing between known fixes', () => {
+  const sharedCode = notes(
+    {
+      path: 'onduleurs/x-102.md',
+      text: '# Onduleur X : défaut 102\nÉquipement : onduleur PV\nMarque : Xsol\nCodes : 102\n### Symptômes\ncoupure\n### Solution\nRéarmer X.',
+    },
+    {
+      path: 'pac/y-102.md',
+      text: '# PAC Y : défaut 102\nÉquipement : pompe à chaleur\nMarque : Ypac\nCodes : E-102, 102\n### Symptômes\narrêt\n### Solution\nPurger Y.',
+    },
+  );
+
+  it('asks which equipment when two notes declare the code typed, and sends the one picked', async () => {
+    const sav = assistant({ knowledge: { source: sharedCode } });
+    const answer = await sav.answer('défaut 102');
+    expect(answer.kind).toBe('choose');
+    expectSafeText(answer);
+    expect(answer.text).toContain('❓ Le code 102 figure dans 2 notes : de quel équipement s’agit-il ?');
+    expect(answer.text).toMatch(/\n\d\. Onduleur X : défaut 102 \(onduleur PV ; Xsol\)\n/u);
+    expect(answer.text).toMatch(/\n\d\. PAC Y : défaut 102 \(pompe à chaleur ; Ypac\)\n/u);
+    const labels = answer.choices.map((choice) => choice.label.slice(3));
+    expect(labels.sort()).toEqual(['Onduleur X : défaut 102', 'PAC Y : défaut 102']);
+    expect(ollama.callsTo('/api/chat')).toEqual([]);
+
+    const pac = answer.choices.findIndex((choice) => choice.label.includes('PAC Y'));
+    const picked = await sav.answer('défaut 102', { note: answer.choices[pac]!.note });
+    expect(picked).toMatchObject({ kind: 'known-fix', sources: [{ unitId: 'pac/y-102.md' }] });
+    expect(picked.text).toContain('💡 Solution connue (cas choisi) — PAC Y : défaut 102');
+    expect(picked.text).toContain('Purger Y.');
+  });
+
+  it('answers at once when the brand or equipment typed with the code tells the notes apart', async () => {
+    const sav = assistant({ knowledge: { source: sharedCode } });
+    const answer = await sav.answer('PAC en défaut E-102');
+    expect(answer).toMatchObject({ kind: 'known-fix', sources: [{ unitId: 'pac/y-102.md' }] });
+    expect(answer.text).toContain(': code E102 + pompe) — PAC Y');
+  });
+
+  it('says so when the note picked left the knowledge base meanwhile', async () => {
+    const sav = assistant({ knowledge: { source: sharedCode } });
+    const answer = await sav.answer('nimporte', { note: 'ffffffffffff' });
+    expect(answer.kind).toBe('note-gone');
+    expectSafeText(answer);
+    expect(answer.text).toContain('Cette note n’est plus dans la base SAV');
+  });
+});
+
 describe('SAV assistant: leads from the chat model', () => {
   const twins = notes(
     {

@@ -3,7 +3,11 @@ import type { Effect } from '../../src/conversation/outcome.ts';
 import { DEFAULT_SETTINGS } from '../../src/conversation/settings.ts';
 import type { Draft, DraftMedia } from '../../src/conversation/state.ts';
 import { menuKeyboard, setAsideKeyboard, texts } from '../../src/conversation/texts.ts';
-import { type ConversationEvent, feedbackData } from '../../src/conversation/transition.ts';
+import {
+  type ConversationEvent,
+  feedbackData,
+  knownFixChoiceData,
+} from '../../src/conversation/transition.ts';
 import {
   CHAT_ID,
   ConversationHarness,
@@ -838,6 +842,45 @@ describe('buttons', () => {
       expect(outcome.state.draft).toEqual(draftBefore);
     },
   );
+
+  it.each(STATE_NAMES)(
+    'a known fix picked with its button in state %s: the assistant sends that one, draft untouched',
+    (state) => {
+      const h = new ConversationHarness({
+        state: reach(state).state,
+        settings: { ...DEFAULT_SETTINGS, assistant: true },
+      });
+      const draftBefore = h.state.draft;
+      const outcome = h.send(h.button(knownFixChoiceData('0123456789ab'), { messageId: 78 }));
+      expect(outcome.say).toEqual([]);
+      expect(effectKinds(outcome.effects)).toEqual([
+        'job:telegram.answer-callback',
+        'job:telegram.edit-reply-markup',
+        'job:assistant.answer-question',
+      ]);
+      expect(outcome.effects[2]).toMatchObject({
+        payload: {
+          question: texts.chosenKnownFix,
+          note: '0123456789ab',
+          key: `fix:${CHAT_ID}:78`,
+        },
+      });
+      expect(outcome.state.draft).toEqual(draftBefore);
+      // Its other buttons are gone with the tap; one that still shows sends nothing more.
+      expect(
+        effectKinds(h.send(h.button(knownFixChoiceData('ba9876543210'), { messageId: 78 })).effects),
+      ).toEqual(['job:telegram.answer-callback']);
+    },
+  );
+
+  it('a known fix button is stale when malformed, and says the assistant is off where it is', () => {
+    const h = new ConversationHarness();
+    expect(h.send(h.button('afx:not-a-ref', { messageId: 82 })).effects).toEqual([
+      expect.objectContaining({ payload: expect.objectContaining({ text: texts.staleButton }) }),
+    ]);
+    const off = h.send(h.button(knownFixChoiceData('0123456789ab'), { messageId: 83 }));
+    expect(summariseSays(off.say)).toEqual([say(texts.assistantOff)]);
+  });
 
   it('/question queues the assistant, keeps the draft, and says so; without text it shows the usage', () => {
     const h = new ConversationHarness({ settings: { ...DEFAULT_SETTINGS, assistant: true } });

@@ -47,6 +47,10 @@ const cardsOf = (publicId: string) =>
 
 const sentTo = (chatId: number) => sentToChat(remotes.telegram, chatId);
 const textsTo = (chatId: number) => textsToChat(remotes.telegram, chatId);
+const buttonsOf = (call: { params: Record<string, unknown> }) =>
+  (
+    call.params.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }
+  ).inline_keyboard.flat();
 
 describe('the three reports end to end', () => {
   it('fin: an album with the caption on its 2nd item becomes one archive, one card, one group message, one confirmation', async () => {
@@ -326,15 +330,66 @@ describe('the SAV assistant after a SAV report', () => {
     const [logged] = await withAssistant.db.selectFrom('assistant_answers').select('feedback').execute();
     expect(logged).toEqual({ feedback: 'helpful' });
 
-    // A free question gets the same kind of answer, with a button to open a SAV from it.
+    // A free question gets the same kind of answer, with a button to open a SAV from it; this one
+    // fits the three cases of the IRVE note alike: one button each, and a tap brings that fix.
     const asked = await withAssistant.post(textUpdate('/question borne IRVE ne charge plus depuis hier'));
     expect(JSON.parse(asked.body)).toEqual({ text: '🔎 Je cherche des pistes, réponse d’ici une minute.' });
     await withAssistant.drain();
     const reply = sentTo(TECHNICIAN.id).at(-1)!;
     expect(String(reply.params.text).startsWith(SAFETY_LINE)).toBe(true);
+    expect(String(reply.params.text)).toContain('❓ Plusieurs cas connus correspondent');
     expect(JSON.stringify(reply.params.reply_markup)).toContain('"callback_data":"sav"');
+    const cases = buttonsOf(reply).filter((button) => button.callback_data.startsWith('afx:'));
+    expect(cases.map((button) => button.text)).toEqual([
+      '1. Voyant rouge, détection de fuite DC déclenchée',
+      '2. Borne en attente, véhicule en charge programmée',
+      '3. Câble type 2 qui ne se verrouille pas',
+    ]);
+    await withAssistant.post(buttonUpdate(cases[1]!.callback_data, 95));
+    await withAssistant.drain();
+    const fix = String(sentTo(TECHNICIAN.id).at(-1)!.params.text);
+    expect(fix).toContain(
+      '💡 Solution connue (cas choisi) — Borne de recharge (IRVE) : le véhicule ne charge pas — Borne en attente',
+    );
+    // A second tap on the same message sends nothing more.
+    await withAssistant.post(buttonUpdate(cases[0]!.callback_data, 95));
+    await withAssistant.drain();
+    expect(String(sentTo(TECHNICIAN.id).at(-1)!.params.text)).toBe(fix);
     await withAssistant.close();
     await ollama.close();
+  });
+});
+
+describe('the SAV assistant with Ollama stopped', () => {
+  it('still answers the spec questions with their known fixes, found by code and words', async () => {
+    const ollama = await OllamaStandIn.start();
+    const ollamaUrl = ollama.url;
+    await ollama.close();
+    const withAssistant = await startHarness(remotes, {
+      ASSISTANT_ENABLED: 'true',
+      OLLAMA_URL: ollamaUrl,
+      OLLAMA_MODEL: STAND_IN_CHAT_MODEL,
+      OLLAMA_EMBED_MODEL: STAND_IN_EMBED_MODEL,
+      ASSISTANT_KNOWLEDGE_DIR: 'knowledge/Wiki_SAV',
+    });
+    await withAssistant.post(textUpdate('/question onduleur Fronius affiche erreur 567'));
+    await withAssistant.drain();
+    expect(String(sentTo(TECHNICIAN.id).at(-1)!.params.text)).toContain(
+      '💡 Solution connue (confiance 98 % : code 567 + Fronius + onduleur) — Fronius Symo / Primo : State 567',
+    );
+
+    await withAssistant.post(textUpdate('/question PAC ne démarre plus après coupure EDF'));
+    await withAssistant.drain();
+    const choice = sentTo(TECHNICIAN.id).at(-1)!;
+    expect(String(choice.params.text)).toContain('❓ Plusieurs cas connus correspondent');
+    const cases = buttonsOf(choice).filter((button) => button.callback_data.startsWith('afx:'));
+    expect(cases).toHaveLength(3);
+    await withAssistant.post(buttonUpdate(cases[1]!.callback_data, 96));
+    await withAssistant.drain();
+    expect(String(sentTo(TECHNICIAN.id).at(-1)!.params.text)).toContain(
+      '💡 Solution connue (cas choisi) — PAC air/eau : ne redémarre pas après une coupure de courant — ',
+    );
+    await withAssistant.close();
   });
 });
 
