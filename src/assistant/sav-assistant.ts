@@ -338,7 +338,10 @@ function chooseAnswer(
   retrieval: Retrieval,
 ): AssistantAnswer {
   const options = decision.options;
-  const sharedCodes = [...new Set(options.flatMap((hit) => hit.evidence.codes))];
+  // The code the notes share, not each one's other writings of it (`E102` beside `102`).
+  const sharedCodes = options[0]!.evidence.codes.filter((code) =>
+    options.every((hit) => hit.evidence.codes.includes(code)),
+  );
   const { text, cut } = choiceText(
     options.map((hit) => hit.unit),
     decision.reason === 'shared-code' ? sharedCodes : undefined,
