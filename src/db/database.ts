@@ -5,6 +5,8 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
+import { enableGroupCommit } from './group-commit.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 export type Db = Kysely<Database>;
 
@@ -18,13 +20,15 @@ export async function openDatabase(databaseUrl: string): Promise<Db> {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrate(db);
   } catch (error) {
     await db.destroy();
     throw error;
   }
+  // One connection, one fsync per commit: updates share commits (src/db/group-commit.ts).
+  enableGroupCommit(db);
   return db;
 }
 

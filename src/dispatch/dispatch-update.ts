@@ -5,6 +5,7 @@ import { refusal } from '../conversation/refusal.ts';
 import { texts } from '../conversation/texts.ts';
 import { InvalidJobPayloadError } from '../queue/enqueue.ts';
 import type { Db } from '../db/database.ts';
+import { transact } from '../db/group-commit.ts';
 import type { Update } from '../telegram/update-schema.ts';
 import { applyEvent, recordEffects } from './apply-event.ts';
 import { deliverSays } from './deliver-says.ts';
@@ -23,6 +24,8 @@ export interface DispatchResult {
 /**
  * Handles one Update in one short transaction with no network: mark it seen, run the event
  * through the conversation, record its effects as jobs, and say what goes back synchronously.
+ * The transaction may be shared with other updates (src/db/group-commit.ts); the result comes
+ * once it is committed.
  */
 export async function dispatchUpdate(
   db: Db,
@@ -52,7 +55,7 @@ async function dispatchInTransaction(
   now: Date,
   settings: ConversationSettings,
 ): Promise<DispatchResult> {
-  return db.transaction().execute(async (trx) => {
+  return transact(db, async (trx) => {
     if (!(await markUpdateSeen(trx, bot.slug, update.update_id, now))) return nothing('duplicate');
     const event = toEvent(update);
     if (event.kind === 'ignored') return nothing('ignored');
