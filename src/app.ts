@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { conversationSettings } from './conversation/settings.ts';
 import type { Db } from './db/database.ts';
+import { discardRest } from './http/discard-body.ts';
 import { errorHandler, HttpError } from './http-error.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -55,6 +56,13 @@ export async function buildApp(config: Config, deps: AppDeps) {
   // Labelled by the route's pattern (`/admin/reports/:id`), never the raw URL with its ids.
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpResponse(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
+  });
+
+  // A refused body is read to its end (bounded) before the 413 goes: closing while the client
+  // still sends makes it see a broken pipe instead of our answer (src/http/discard-body.ts).
+  // Fastify asks to close after a body it could not parse; once the body is read, no need.
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.statusCode === 413 && (await discardRest(request.raw))) reply.removeHeader('connection');
   });
 
   app.setErrorHandler(errorHandler);

@@ -6,6 +6,7 @@ import { texts } from '../conversation/texts.ts';
 import { InvalidJobPayloadError } from '../queue/enqueue.ts';
 import type { Db } from '../db/database.ts';
 import { transact } from '../db/group-commit.ts';
+import { type CappedUpdate, capUpdateTexts, cutNotice } from '../telegram/cap-update-texts.ts';
 import type { Update } from '../telegram/update-schema.ts';
 import { applyEvent, recordEffects } from './apply-event.ts';
 import { deliverSays } from './deliver-says.ts';
@@ -30,12 +31,13 @@ export interface DispatchResult {
 export async function dispatchUpdate(
   db: Db,
   bot: BotConfig,
-  update: Update,
+  received: Update,
   now: Date,
   settings: ConversationSettings,
 ): Promise<DispatchResult> {
+  const { update, cut } = capUpdateTexts(received);
   try {
-    return await dispatchInTransaction(db, bot, update, now, settings);
+    return await dispatchInTransaction(db, bot, update, now, settings, cut);
   } catch (error) {
     if (!(error instanceof InvalidJobPayloadError)) throw error;
     // A bug, not an outage: the same update would fail the same way at every redelivery and hold
@@ -54,6 +56,7 @@ async function dispatchInTransaction(
   update: Update,
   now: Date,
   settings: ConversationSettings,
+  cut: CappedUpdate['cut'],
 ): Promise<DispatchResult> {
   return transact(db, async (trx) => {
     if (!(await markUpdateSeen(trx, bot.slug, update.update_id, now))) return nothing('duplicate');
@@ -84,9 +87,10 @@ async function dispatchInTransaction(
       { slug: bot.slug, now, settings },
       skipJob,
     );
+    const says = cut ? [{ text: cutNotice(cut) }, ...outcome.say] : outcome.say;
     return {
       outcome: 'handled',
-      reply: await deliverSays(trx, conversation, outcome.say, sourceKey, mode, now),
+      reply: await deliverSays(trx, conversation, says, sourceKey, mode, now),
     };
   });
 }

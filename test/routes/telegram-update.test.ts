@@ -54,6 +54,24 @@ describe('POST /telegram/update', () => {
     }
   });
 
+  it('accepts files with empty ids, which the Bot API types only as String', async () => {
+    // The shape of teloxide's message fixtures (crates/teloxide-core/src/types/message.rs).
+    const emptyIds = { file_id: '', file_unique_id: '', width: 90, height: 51 };
+    const update = textUpdate('');
+    const message = { ...update.message!, text: undefined };
+    const response = await post({ ...update, message: { ...message, photo: [emptyIds, emptyIds] } });
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('handles a text longer than Telegram allows, cut, and tells the technician', async () => {
+    const response = await post(textUpdate(`Dupont / ${'fuite '.repeat(150_000)}`));
+    expect(response.statusCode).toBe(200);
+    const jobs = await t.db.selectFrom('jobs').select('payload').execute();
+    const said = [response.body, ...jobs.map((job) => job.payload)].join('\n');
+    expect(said).toContain('Message trop long');
+    expect(said.length).toBeLessThan(20_000);
+  });
+
   it.each([
     ['not JSON', '{"update_id": ', 'invalid_json'],
     ['an empty body', '', 'invalid_json'],
