@@ -34,11 +34,13 @@ run: install ## the sandbox (no bot configured; web chat at /sandbox), else the 
 	@if [ -n "$(CONFIGURED_BOTS)" ]; then \
 	  $(MAKE) --no-print-directory build && exec node --enable-source-maps dist/server.js; \
 	else \
+	  tools/install-debian-packages.sh sandbox || exit 1; \
 	  echo 'No bot configured (BOTS unset in the environment and in .env): starting the sandbox.'; \
 	  exec node sandbox/main.ts; \
 	fi
 
-test: install ## run the whole test suite
+test: install ## run the whole test suite (installs the Debian packages it needs first)
+	@tools/install-debian-packages.sh test
 	npx vitest run
 
 lint: install ## ESLint (type-aware) and Prettier check
@@ -58,7 +60,7 @@ bench: build ## throughput of the service vs a bare Fastify server, same run
 send: ## post samples/updates/$(SAMPLE).json to $(URL) as bot $(SLUG)
 	@tools/send-sample.sh "$(SAMPLE)" "$(SLUG)" "$(URL)"
 
-ci: ## what .ci/run does after installing system packages
+ci: ## what .ci/run does after installing the Debian packages
 	$(MAKE) install lint typecheck build test
 
 clean: ## remove build output and installed tools

@@ -24,7 +24,9 @@ async function main(): Promise<void> {
       process.stderr.write(`Port ${process.env.PORT ?? '8080'} is taken: try PORT=8081 make run\n`);
       process.exit(1);
     }
-    throw error;
+    const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}${cause}\n`);
+    process.exit(1);
   }
   process.stdout.write(banner(sandbox));
   const stop = (signal: string) => {

@@ -99,9 +99,12 @@ async function start(
     password: SANDBOX_NEXTCLOUD_PASSWORD,
     root: nextcloudFolder,
   }).catch((error: unknown) => {
-    throw new Error('could not start the WebDAV server: run tools/install-debian-packages.sh (php)', {
-      cause: error,
-    });
+    throw new Error(
+      'could not start the WebDAV server (PHP with sabre/dav): run tools/install-debian-packages.sh sandbox',
+      {
+        cause: error,
+      },
+    );
   });
   closers.push(() => webdav.close());
   const deck = await startDeckStandIn({ user: SANDBOX_NEXTCLOUD_USER, password: SANDBOX_NEXTCLOUD_PASSWORD });
