@@ -44,6 +44,9 @@ export async function buildApp(config: Config, deps: AppDeps) {
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Fastify parses text/plain by default; every body we take is JSON, so any other type gets the
+  // documented 415 (openapi.yaml) rather than a 400 about the Update's shape.
+  app.removeContentTypeParser('text/plain');
 
   // Every route served, as registered: the OpenAPI test compares them with the spec.
   const servedRoutes: { method: string; url: string }[] = [];

@@ -106,11 +106,17 @@ describe('POST /telegram/update', () => {
     expect(response.json().error).toBe('payload_too_large');
   });
 
-  it('answers 415 to a body that is not JSON', async () => {
-    const response = await post('update_id=1', { 'content-type': 'application/x-www-form-urlencoded' });
-    expect(response.statusCode).toBe(415);
-    expect(response.json().error).toBe('unsupported_media_type');
-  });
+  it.each(['application/x-www-form-urlencoded', 'text/plain', 'text/plain; charset=utf-8'])(
+    'answers 415 to a body sent as %s',
+    async (contentType) => {
+      const response = await post(JSON.stringify(textUpdate('/start')), { 'content-type': contentType });
+      expect(response.statusCode).toBe(415);
+      expect(response.json()).toEqual({
+        error: 'unsupported_media_type',
+        message: 'the body must be application/json',
+      });
+    },
+  );
 
   it('answers 503 when the update cannot be recorded, so that it comes again', async () => {
     await t.db.schema.dropTable('processed_updates').execute();
