@@ -32,6 +32,11 @@ describe('GET /docs', () => {
     expect(served.json()).toEqual(spec);
   });
 
+  it("lets Try it out call the page's own origin, whatever the port", async () => {
+    const served = (await get('/docs/json')).json<{ servers: { url: string }[] }>();
+    expect(served.servers.map((server) => server.url)).toEqual(['/']);
+  });
+
   it.each(['/docs/package.json', '/docs/.env', '/docs/openapi.yaml', '/docs/static/../../package.json'])(
     'serves no file of the service: %s',
     async (url) => {
