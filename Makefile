@@ -14,7 +14,8 @@ SAMPLE ?= start
 # the sandbox, and `make send` talks to its bot. Make 4.3's $(shell) ignores the PATH above.
 CONFIGURED_BOTS = $(shell $(NODE_BIN)/node sandbox/configured-bots.ts)
 SLUG ?= $(or $(firstword $(CONFIGURED_BOTS)),sandbox)
-URL ?= http://127.0.0.1:8080
+# The service `make run` started, on the same PORT.
+URL ?= http://127.0.0.1:$(or $(PORT),8080)
 
 .PHONY: help install build run test check lint typecheck format bench send ci clean
 
@@ -57,7 +58,7 @@ check: lint typecheck test ## everything CI checks
 bench: build ## throughput of the service vs a bare Fastify server, same run
 	node bench/run.ts
 
-send: ## post samples/updates/$(SAMPLE).json to $(URL) as bot $(SLUG)
+send: ## post samples/updates/$(SAMPLE).json (fresh ids) to $(URL) as bot $(SLUG)
 	@tools/send-sample.sh "$(SAMPLE)" "$(SLUG)" "$(URL)"
 
 ci: ## what .ci/run does after installing the Debian packages

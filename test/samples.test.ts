@@ -158,6 +158,29 @@ describe('tools/send-sample.sh (make send)', () => {
     expect(seen.map((row) => row.update_id)).not.toContain(sample('start').update_id);
   });
 
+  it('plays the walkthrough again and again: each tap is on a new message, each album new', async () => {
+    for (let round = 0; round < 2; round += 1) {
+      const { stdout } = await send('start button-sav sav-text', DEMO, url);
+      const posts = stdout.split(/^POST /m).slice(1);
+      expect(posts.map((post) => /sample: (\S+)/.exec(post)?.[1])).toEqual([
+        'start',
+        'button-sav',
+        'sav-text',
+      ]);
+      for (const post of posts) expect(post).toMatch(/^HTTP 200$/m);
+      // A tap on a message already handled answers only "Déjà pris en compte" through the Bot API.
+      expect(posts[1]).toContain('"text":"');
+    }
+    const { stdout } = await send('album', DEMO, url);
+    expect(stdout.match(/sample: album-\d/g)).toEqual([
+      'sample: album-1',
+      'sample: album-2',
+      'sample: album-3',
+    ]);
+    const ids = await t.db.selectFrom('processed_updates').select('update_id').execute();
+    expect(new Set(ids.map((row) => row.update_id)).size).toBe(9);
+  });
+
   it('says when the answer is empty', async () => {
     const { stdout } = await send('unknown-kind', DEMO, url);
     expect(stdout).toMatch(/^HTTP 200$/m);
