@@ -50,6 +50,10 @@ async function main(): Promise<void> {
 function banner(sandbox: Sandbox): string {
   const url = sandbox.url.replace('127.0.0.1', 'localhost');
   const folder = shortPath(sandbox.nextcloudFolder);
+  const port = sandbox.config.port === 8080 ? '' : ` PORT=${sandbox.config.port}`;
+  const admin = sandbox.config.adminToken
+    ? `on: Authorization: Bearer <ADMIN_TOKEN>   (${url}/admin/jobs)`
+    : 'off: ADMIN_TOKEN=<16+ characters> make run turns it on';
   return `
   etm-terrain sandbox — the real service, every remote stood in locally, no credentials
 
@@ -62,8 +66,10 @@ function banner(sandbox: Sandbox): string {
   Deck               ${sandbox.deck.apiUrl}  (stand-in, in memory: empty at each start)
   Groups             ${SANDBOX_GROUPS.chantier.title} ${SANDBOX_GROUPS.chantier.id} · ${SANDBOX_GROUPS.sav.title} ${SANDBOX_GROUPS.sav.id} · ${SANDBOX_GROUPS.magasin.title} ${SANDBOX_GROUPS.magasin.id}
   Ollama             ${sandbox.ollama.url}  (stand-in, canned SAV leads)
+  Admin API          ${admin}
+  API docs           ${url}/docs
 
-  From another terminal:  make send SAMPLE=start   (samples in samples/updates/)
+  From another terminal:  make send SAMPLE=start${port}   (samples in samples/updates/)
   Ctrl-C stops everything.
 `;
 }

@@ -238,7 +238,21 @@ function keyboardFor(message, markup) {
 }
 
 function renderUpdate(entry) {
-  const { update } = entry;
+  if (entry.slug !== page.config.slug) {
+    // Posted by hand (curl, make send) to another bot: not this chat's, but shown, with its answer.
+    const answer = entry.error
+      ? `HTTP ${entry.status} : ${entry.error}`
+      : (entry.reply ?? `HTTP ${entry.status}`);
+    appendChat(
+      systemLine(`Update pour le bot « ${entry.slug || '(sans X-Bot-Slug)'} » : ${answer}`, !!entry.error),
+    );
+    return;
+  }
+  if (entry.status >= 400) {
+    appendChat(systemLine(`Update refusée, HTTP ${entry.status} : ${entry.error ?? ''}`, true));
+    return;
+  }
+  const update = entry.update !== null && typeof entry.update === 'object' ? entry.update : {};
   const message = update.message ?? update.edited_message;
   if (message) renderTechnicianMessage(message, entry, Boolean(update.edited_message));
   else if (update.callback_query) renderButtonPress(update.callback_query);
@@ -343,17 +357,25 @@ function replaceKeyboard(params) {
   known.keyboardHost.replaceChildren(...(keyboard ? [keyboard] : []));
 }
 
+/** One entry of the feed; one the page cannot draw (anything may be posted) is named, not fatal. */
 function renderEntry(entry) {
-  if (entry.kind === 'update') renderUpdate(entry);
-  else renderBotApi(entry);
+  try {
+    if (entry.kind === 'update') renderUpdate(entry);
+    else renderBotApi(entry);
+  } catch (error) {
+    console.warn('feed entry not shown', entry, error);
+    appendChat(systemLine(`Entrée du journal illisible (${String(error)})`, true));
+  }
 }
 
 function resetConversation(entries) {
   $('#chat').replaceChildren();
   for (const list of page.groupLists.values()) list.replaceChildren();
   page.botMessages.clear();
-  if (entries.length === 0) appendChat(systemLine('Tapez /start pour commencer, ou rejouez un exemple.'));
   for (const entry of entries) renderEntry(entry);
+  // The service's own plumbing (setMyCommands…) shows nothing: an empty chat still gets the hint.
+  if ($('#chat').children.length === 0)
+    appendChat(systemLine('Tapez /start pour commencer, ou rejouez un exemple.'));
   const chat = $('#chat');
   chat.scrollTop = chat.scrollHeight;
 }

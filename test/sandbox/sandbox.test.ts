@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UpdateEntry } from '../../sandbox/activity-feed.ts';
-import { SANDBOX_GROUPS } from '../../sandbox/sandbox-env.ts';
+import { SANDBOX_GROUPS, SANDBOX_SLUG } from '../../sandbox/sandbox-env.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/start-sandbox.ts';
 
 /**
@@ -106,6 +106,11 @@ async function folderOf(parent: string, suffix: string): Promise<string> {
 const isJpeg = (bytes: Buffer) => bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 
 describe('the sandbox web chat', () => {
+  it('greets a first visit with the /start hint, the service having only set its commands', async () => {
+    expect(sandbox.feed.entries().some((entry) => entry.kind === 'update')).toBe(false);
+    await chat().getByText('Tapez /start pour commencer').waitFor();
+  });
+
   it('sends an end-of-job album: the group is told, three photos land in Nextcloud, a card opens', async () => {
     await type('/start');
     await page.getByRole('button', { name: '📸 Fin de Chantier' }).last().click();
@@ -205,5 +210,27 @@ describe('the sandbox web chat', () => {
       .filter((entry) => (entry.update as { message?: { text?: string } }).message?.text === '/start');
     expect(starts).toHaveLength(2);
     expect(new Set(starts.map((entry) => (entry.update as { update_id: number }).update_id)).size).toBe(2);
+  }, 60_000);
+
+  it('survives anything in its history: an update for another bot, a body that is no Update', async () => {
+    const post = (slug: string, body: string) =>
+      fetch(`${sandbox.url}/telegram/update`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-bot-slug': slug },
+        body,
+      });
+    const curl = {
+      update_id: 1,
+      message: { message_id: 1, date: 1, chat: { id: 5, type: 'private' }, text: '/aide' },
+    };
+    expect((await post('demo', JSON.stringify(curl))).status).toBe(404);
+    expect((await post(SANDBOX_SLUG, '[1, 2]')).status).toBe(400);
+    await page.reload();
+    await page.getByText('● en direct').waitFor();
+    await chat().getByText('Update pour le bot « demo » : HTTP 404').waitFor();
+    await chat().getByText('Update refusée, HTTP 400').waitFor();
+    const unknown = chat().getByText('Commande /inconnue inconnue');
+    await type('/inconnue');
+    await unknown.waitFor();
   }, 60_000);
 });
