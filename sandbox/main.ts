@@ -63,11 +63,15 @@ function banner(sandbox: Sandbox): string {
   Database           ${shortPath(sandbox.config.databaseUrl.slice('sqlite:'.length))}
   Telegram Bot API   ${sandbox.telegram.apiUrl}  (stand-in, fake token)
   Nextcloud WebDAV   ${sandbox.webdav.url}  (sabre/dav, user etm-sandbox)
-  Deck               ${sandbox.deck.apiUrl}  (stand-in, in memory: empty at each start)
+  Deck               ${sandbox.deck.apiUrl}  (stand-in)
   Groups             ${SANDBOX_GROUPS.chantier.title} ${SANDBOX_GROUPS.chantier.id} · ${SANDBOX_GROUPS.sav.title} ${SANDBOX_GROUPS.sav.id} · ${SANDBOX_GROUPS.magasin.title} ${SANDBOX_GROUPS.magasin.id}
   Ollama             ${sandbox.ollama.url}  (stand-in, canned SAV leads)
   Admin API          ${admin}
   API docs           ${url}/docs
+
+  A fresh world at each start: the database, the Nextcloud files, the chats and the Deck board
+  start empty together (what it kept in ${shortPath(sandbox.dataDir)}/ is deleted: copy it first to keep a run).
+  To reset, stop and run make run again.
 
   From another terminal:  make send SAMPLE=start${port}   (samples in samples/updates/)
   Ctrl-C stops everything.

@@ -12,6 +12,11 @@ export interface NextcloudFront {
   /** What NEXTCLOUD_URL should be (no trailing slash). */
   readonly url: string;
   on(event: 'request', listener: (request: { method: string; path: string; status: number }) => void): void;
+  /**
+   * Where a link into Nextcloud's Files app (the folder link on cards and messages) leads: the
+   * sandbox page, which shows the folder tree. Known once the service listens.
+   */
+  showFilesAt(url: string): void;
   close(): Promise<void>;
 }
 
@@ -31,9 +36,17 @@ export function backendFor(path: string, backends: NextcloudBackends): string | 
   return undefined;
 }
 
+const FILES_APP = '/index.php/apps/files';
+
 export async function startNextcloudFront(backends: NextcloudBackends): Promise<NextcloudFront> {
   const events = new EventEmitter();
+  let filesPage: string | undefined;
   const server: Server = createServer((incoming, outgoing) => {
+    const path = incoming.url ?? '/';
+    if (filesPage !== undefined && (path === FILES_APP || path.startsWith(`${FILES_APP}/`))) {
+      outgoing.writeHead(302, { location: filesPage }).end();
+      return;
+    }
     proxy(backends, incoming, outgoing, events);
   });
   const loopback = await listenOnLoopback(server);
@@ -41,6 +54,9 @@ export async function startNextcloudFront(backends: NextcloudBackends): Promise<
     url: loopback.url,
     on(event, listener) {
       events.on(event, listener);
+    },
+    showFilesAt(url) {
+      filesPage = url;
     },
     close: () => loopback.close(),
   };

@@ -78,9 +78,7 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesOptions> = as
       if (!jpegs.every(isJpeg)) {
         throw new HttpError(400, 'not_jpeg', 'Telegram photos are JPEG: convert before sending');
       }
-      const registered = [];
-      for (const jpeg of jpegs) registered.push(await files.addPhoto(jpeg));
-      return { photos: registered };
+      return { photos: jpegs.map((jpeg) => files.addPhoto(jpeg)) };
     },
   );
 

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,7 @@ import { captureUpdates } from './update-capture.ts';
 export interface SandboxOptions {
   /** 0 for any free port (tests). Default: PORT from `env`, else 8080. */
   readonly port?: number;
-  /** Where the database, the Nextcloud files and the sent photos live. Default `data/sandbox`. */
+  /** Where the database and the Nextcloud files live, emptied at each start. Default `data/sandbox`. */
   readonly dataDir?: string;
   /** Tunables (LOG_LEVEL, ALBUM_QUIET_MS, …): see TUNABLE_KEYS. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -88,6 +88,7 @@ async function start(
 ): Promise<Sandbox> {
   const dataDir = resolve(options.dataDir ?? join(REPO, 'data', 'sandbox'));
   const nextcloudFolder = join(dataDir, 'nextcloud');
+  await startAfresh(dataDir);
   await mkdir(nextcloudFolder, { recursive: true });
 
   const telegram = await TelegramStandIn.start({ tokens: [SANDBOX_TOKEN] });
@@ -114,7 +115,7 @@ async function start(
   const ollama = await OllamaStandIn.start();
   closers.push(() => ollama.close());
 
-  const files = await TelegramFiles.open(telegram, join(dataDir, 'telegram-files'));
+  const files = new TelegramFiles(telegram);
   const samples = await loadSamples(join(REPO, 'samples', 'updates'));
   holdSampleFiles(samples, files, await bundledPhotos());
 
@@ -165,9 +166,11 @@ async function start(
 
   const { port } = service.app.server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  front.showFilesAt(`${url}/sandbox`);
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     config,
     service,
     dataDir,
@@ -182,6 +185,27 @@ async function start(
       return closing;
     },
   };
+}
+
+/**
+ * What the sandbox keeps on disk, removed at each start. The stand-ins (Telegram's chats and
+ * message ids, the groups, the Deck board) and the page's feed live in memory: keeping the
+ * database and the Nextcloud folder alone would make a world in which the new Telegram reuses
+ * message ids the database remembers as tapped, and cards are missing for the reports it holds.
+ * So everything starts empty together. `telegram-files` is where earlier versions kept photos.
+ */
+export const SANDBOX_WORLD_ON_DISK = [
+  'etm-terrain.db',
+  'etm-terrain.db-wal',
+  'etm-terrain.db-shm',
+  'nextcloud',
+  'telegram-files',
+] as const;
+
+async function startAfresh(dataDir: string): Promise<void> {
+  await Promise.all(
+    SANDBOX_WORLD_ON_DISK.map((name) => rm(join(dataDir, name), { recursive: true, force: true })),
+  );
 }
 
 function pageConfig(config: Config): SandboxPageConfig {

@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { TelegramStandIn } from '../stand-ins/telegram-stand-in.ts';
 
 /**
  * The files "Telegram holds" in the sandbox: registered with the Telegram stand-in (so the
  * service can getFile and download them, and re-send them by file_id) and kept here too, so the
- * web page can show them. Photos sent from the page are saved in a folder and registered again
- * at the next start, so their jobs still find them after a restart.
+ * web page can show them. In memory, like the stand-ins: the sandbox starts every world afresh
+ * (sandbox/start-sandbox.ts).
  */
 
 export interface HeldFile {
@@ -21,33 +19,17 @@ export interface RegisteredFile {
   readonly file_size: number;
 }
 
-const SAVED_PHOTO = /^(sandbox-photo-[a-z0-9-]+)\.jpg$/u;
-
 export class TelegramFiles {
   private readonly standIn: TelegramStandIn;
-  private readonly folder: string;
   private readonly held = new Map<string, HeldFile>();
 
-  private constructor(standIn: TelegramStandIn, folder: string) {
+  constructor(standIn: TelegramStandIn) {
     this.standIn = standIn;
-    this.folder = folder;
   }
 
-  /** Registers again the photos saved in `folder` by earlier runs. */
-  static async open(standIn: TelegramStandIn, folder: string): Promise<TelegramFiles> {
-    await mkdir(folder, { recursive: true });
-    const files = new TelegramFiles(standIn, folder);
-    for (const name of (await readdir(folder)).sort()) {
-      const fileId = SAVED_PHOTO.exec(name)?.[1];
-      if (fileId !== undefined) files.register(fileId, await readFile(join(folder, name)), 'image/jpeg');
-    }
-    return files;
-  }
-
-  /** A new photo from the web page: saved, registered under a fresh id that no restart reuses. */
-  async addPhoto(jpeg: Buffer): Promise<RegisteredFile> {
+  /** A new photo from the web page, registered under a fresh id. */
+  addPhoto(jpeg: Buffer): RegisteredFile {
     const fileId = `sandbox-photo-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-    await writeFile(join(this.folder, `${fileId}.jpg`), jpeg);
     return this.register(fileId, jpeg, 'image/jpeg');
   }
 
