@@ -84,6 +84,10 @@ PostgreSQL engine without a postgres:// URL.
 {{- if and (gt (int .Values.replicaCount) 1) (include "etm-terrain.sqlite" .) }}
 {{- fail (printf "replicaCount %d needs PostgreSQL: SQLite is one file that one pod opens. Set database.engine=postgres with a postgres:// DATABASE_URL in the Secret, or keep replicaCount=1." (int .Values.replicaCount)) }}
 {{- end }}
+{{- $ollama := .Values.networkPolicy.egress.ollama }}
+{{- if and .Values.config.ollama.assistantEnabled .Values.networkPolicy.enabled (not (or $ollama.cidrs $ollama.peers)) }}
+{{- fail "config.ollama.assistantEnabled needs a way out to Ollama: set networkPolicy.egress.ollama.peers (Ollama in the cluster) or .cidrs (outside), or turn the assistant off" }}
+{{- end }}
 {{- if not .Values.secret.existingSecret }}
 {{- range .Values.bots }}
 {{- $key := include "etm-terrain.botTokenKey" . }}

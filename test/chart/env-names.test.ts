@@ -120,10 +120,15 @@ describe('the defaults of values.yaml', () => {
     return String(value);
   }
 
-  it('are accepted by the service and equal its own defaults, but for the database on /data', () => {
+  it('are accepted by the service and equal its own defaults, but for the database on /data and the assistant off', () => {
     const env = defaultEnvironment();
     const config = loadConfig(env);
-    expect(config).toEqual({ ...loadConfig({}), databaseUrl: 'sqlite:/data/etm-terrain.db' });
+    const own = loadConfig({});
+    expect(config).toEqual({
+      ...own,
+      databaseUrl: 'sqlite:/data/etm-terrain.db',
+      assistant: { ...own.assistant, enabled: false },
+    });
     expect(env.PORT).toBe('8080');
   });
 });

@@ -217,6 +217,14 @@ describe('the other objects', () => {
     );
   });
 
+  it('refuses the assistant without a way out to Ollama, and ships it off', () => {
+    expect(valueAt(['config', 'ollama', 'assistantEnabled'])).toBe(false);
+    expect(valueAt(['config', 'ollama', 'url'])).toBe('');
+    expect(helperBody('etm-terrain.validate')).toContain(
+      'if and .Values.config.ollama.assistantEnabled .Values.networkPolicy.enabled (not (or $ollama.cidrs $ollama.peers))',
+    );
+  });
+
   it('allows Telegram on 443 out of the box and nothing else but DNS', () => {
     const egress = valueAt(['networkPolicy', 'egress']) as Record<
       string,
@@ -251,33 +259,35 @@ describe('NOTES.txt', () => {
   const notes = (ranges: SkeletonOptions['ranges'], branch: SkeletonOptions['branch']) =>
     skeleton(template('NOTES.txt'), { branch, ranges, resolve: evaluate }).text;
 
-  /** The indented YAML list of bots the notes tell the admin to put in the gateway's values. */
+  /** The `bots:` map the notes tell the admin to put in the gateway's values. */
   function gatewaySnippet(text: string): unknown {
     const lines = text.split('\n');
-    const start = lines.findIndex((line) => line.startsWith('    - slug:'));
+    const start = lines.findIndex((line) => line.trim() === 'bots:');
     const end = lines.findIndex((line, index) => index > start && line.trim() === '');
     return parse(lines.slice(start, end).join('\n'));
   }
 
-  it('prints the gateway values snippet for each bot', () => {
-    expect(gatewaySnippet(notes('once', 'first'))).toEqual([
-      {
-        slug: 'etm-terrain',
-        handler: 'http',
-        url: 'http://etm-terrain.etm.svc.cluster.local:8080/telegram/update',
-        timeout: '5s',
-      },
-    ]);
+  const entry = {
+    handler: 'http',
+    http: { url: 'http://etm-terrain.etm.svc.cluster.local:8080/telegram/update', timeout: '5s' },
+  };
+
+  it("prints the gateway values snippet for each bot, in the gateway's format: a map by slug", () => {
+    expect(gatewaySnippet(notes('once', 'first'))).toEqual({ bots: { 'etm-terrain': entry } });
   });
 
   it('prints it for the demo slug when no bot is configured', () => {
-    expect(gatewaySnippet(notes('none', 'second'))).toEqual([
-      {
-        slug: 'demo',
-        handler: 'http',
-        url: 'http://etm-terrain.etm.svc.cluster.local:8080/telegram/update',
-        timeout: '5s',
-      },
-    ]);
+    expect(gatewaySnippet(notes('none', 'second'))).toEqual({ bots: { demo: entry } });
+  });
+
+  it('is the snippet of the README and of docs/cluster-admin.md', () => {
+    for (const file of ['../../README.md', '../../docs/cluster-admin.md']) {
+      const text = readFileSync(new URL(file, import.meta.url), 'utf8');
+      const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]!);
+      const gateway = blocks.filter((block) => block.includes('handler: http'));
+      expect(gateway, file).toHaveLength(1);
+      const documented = parse(gateway[0]!.replaceAll('<namespace>', 'etm')) as unknown;
+      expect(documented, file).toEqual({ bots: { 'etm-terrain': entry } });
+    }
   });
 });

@@ -61,6 +61,15 @@ describe('values.schema.json', () => {
     expect(errorsOf(documentedExample())).toEqual([]);
   });
 
+  it('accepts the assistant on with the URL of an Ollama', () => {
+    const ollama = {
+      ...(values.config as { ollama: object }).ollama,
+      assistantEnabled: true,
+      url: 'http://ollama:11434',
+    };
+    expect(errorsOf(valuesWith(['config', 'ollama'], ollama))).toEqual([]);
+  });
+
   it('accepts bots with chat and user ids written as strings or numbers', () => {
     expect(errorsOf(valuesWith(['bots'], [A_BOT, { slug: 'second-bot', tokenKey: 'token-2' }]))).toEqual([]);
   });
@@ -86,6 +95,7 @@ describe('values.schema.json', () => {
     ['a remote without ports', ['networkPolicy', 'egress', 'ollama', 'ports'], []],
     ['a CIDR that is a host name', ['networkPolicy', 'egress', 'nextcloud', 'cidrs'], ['cloud']],
     ['no DNS peer', ['networkPolicy', 'egress', 'dns', 'peers'], []],
+    ['the assistant on without an Ollama URL', ['config', 'ollama', 'assistantEnabled'], true],
   ])('refuses %s', (_name, path, value) => {
     expect(errorsOf(valuesWith(path, value))).not.toEqual([]);
   });
