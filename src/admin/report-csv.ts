@@ -1,3 +1,4 @@
+import { withBullets } from '../conversation/parser.ts';
 import { REPORT_KIND_NAMES } from '../conversation/texts.ts';
 import { reportItems, reportMedia } from '../reports/report-store.ts';
 import type { ViewableReportRow } from './report-view.ts';
@@ -7,8 +8,10 @@ import { zonedDateTime } from './zoned-days.ts';
  * The reports as a CSV file for the office's Excel, which in France:
  * - splits columns on `;` (its list separator, since `,` is the decimal mark);
  * - reads UTF-8 only when the file starts with a byte-order mark, else accents break (`MÃ¼ller`);
- * - runs a cell starting with `=`, `+`, `-`, `@` as a formula: such cells get a leading `'`
- *   (OWASP's advice against CSV injection), which shows `'- cuivre 28mm` for a typed list.
+ * - runs a cell starting with `=`, `+`, `-`, `@` (or tab, CR) as a formula: such cells get a
+ *   leading `'` (https://owasp.org/www-community/attacks/CSV_Injection), which Excel shows. So
+ *   lists are written with `•` (`• cuivre 28mm • disconnecteur`), which needs no guard; the
+ *   guard stays for everything else.
  * Fields are quoted only when they must be (RFC 4180: `;`, `"`, line breaks), lines end in CRLF.
  * Pure.
  */
@@ -19,8 +22,8 @@ const BOM = '\uFEFF';
 const LINE_END = '\r\n';
 const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[;"\r\n]/;
-/** Items share one cell; a line break would make rows tall in Excel. */
-const ITEM_SEPARATOR = ' | ';
+/** Items share one cell, each after a bullet; a line break would make rows tall in Excel. */
+const BULLET = '• ';
 
 const TYPE_LABELS: Readonly<Record<string, string>> = REPORT_KIND_NAMES;
 const STATUS_LABELS: Readonly<Record<string, string>> = {
@@ -49,14 +52,15 @@ export function reportsCsv(rows: readonly ViewableReportRow[], timeZone: string)
 }
 
 function reportCells(row: ViewableReportRow, timeZone: string): string[] {
+  const items = reportItems(row);
   return [
     row.public_id,
     TYPE_LABELS[row.kind] ?? row.kind,
     zonedDateTime(row.created_at, timeZone),
     row.technician_name,
     row.chantier,
-    row.text,
-    reportItems(row).join(ITEM_SEPARATOR),
+    items.length > 0 ? withBullets(row.text) : row.text,
+    items.map((item) => BULLET + item).join(' '),
     String(reportMedia(row).length),
     STATUS_LABELS[row.status] ?? row.status,
     row.folder ?? '',

@@ -55,6 +55,14 @@ export function parseReportText(input: string): ParsedReport {
 const ITEM_MARKER = /(?<=^|\s)[-–—•*]+(?=\s|$|\p{L})/gu;
 const STARTS_WITH_ITEM_MARKER = /^[-–—•*]+(?=\s|$|\p{L})/u;
 
+/**
+ * The text with every item marker written `•`, the list as it reads where a leading `-` would be
+ * taken for a formula (a spreadsheet cell).
+ */
+export function withBullets(text: string): string {
+  return text.replace(ITEM_MARKER, '•');
+}
+
 function normaliseLineBreaks(text: string): string {
   return text.replace(/\r\n?|[\u2028\u2029\u0085]/gu, '\n');
 }

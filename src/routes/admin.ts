@@ -5,6 +5,7 @@ import { adminAssistantRoutes } from './admin-assistant.ts';
 import { adminJobRoutes } from './admin-jobs.ts';
 import { adminReportRoutes } from './admin-reports.ts';
 import { adminStatsRoutes } from './admin-stats.ts';
+import { validationMessageInWords } from './query-errors.ts';
 
 export interface AdminRoutesOptions {
   readonly db: Db;
@@ -20,6 +21,7 @@ export interface AdminRoutesOptions {
 /** Everything under `/admin`: behind `Authorization: Bearer <ADMIN_TOKEN>`, checked first. */
 export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, options) => {
   app.addHook('onRequest', adminGuard(options.adminToken));
+  app.setSchemaErrorFormatter(validationMessageInWords);
   // Not `options` itself: it holds this plugin's `prefix`, which children would add again.
   const { db, reportTimezone, clock, wakeWorker, assistantEnabled } = options;
   await app.register(adminJobRoutes, { db, clock, wakeWorker });

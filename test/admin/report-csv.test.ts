@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CSV_SEPARATOR, csvField, reportsCsv } from '../../src/admin/report-csv.ts';
 import type { ViewableReportRow } from '../../src/admin/report-view.ts';
@@ -78,8 +79,8 @@ describe('reportsCsv', () => {
       '2026-03-25 15:30',
       'Jean Test',
       'Müller',
-      "'- cuivre 28mm - disconnecteur",
-      'cuivre 28mm | disconnecteur',
+      '• cuivre 28mm • disconnecteur',
+      '• cuivre 28mm • disconnecteur',
       '2',
       'reçu',
       '',
@@ -118,6 +119,30 @@ describe('reportsCsv', () => {
     expect(line![4]).toBe('Dupont; "Le Moulin"');
     expect(line![5]).toBe('Fuite au disconnecteur\nsous l’évier, ça goutte');
     expect(line![1]).toBe('Alerte SAV');
+  });
+
+  it('writes lists with bullets, so Excel shows them without a guard, and guards a free text', () => {
+    const list = row({
+      text: '-cuivre 28mm\n- disconnecteur, anti-gel',
+      items: JSON.stringify(['cuivre 28mm', 'disconnecteur, anti-gel']),
+    });
+    const free = row({ kind: 'sav', text: '-5°C dehors, PAC en défaut', items: '[]' });
+    const [, listLine, freeLine] = parseCsv(reportsCsv([list, free], 'UTC').slice(1));
+    expect(listLine!.slice(5, 7)).toEqual([
+      '•cuivre 28mm\n• disconnecteur, anti-gel',
+      '• cuivre 28mm • disconnecteur, anti-gel',
+    ]);
+    expect(freeLine!.slice(5, 7)).toEqual(["'-5°C dehors, PAC en défaut", '']);
+  });
+
+  it('never lets a cell start as a formula, whatever was typed', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.array(fc.string(), { maxLength: 4 }), (text, items) => {
+        const csv = reportsCsv([row({ chantier: text, text, items: JSON.stringify(items) })], 'UTC');
+        const [, line] = parseCsv(csv.slice(1));
+        for (const cell of line!) expect(cell).not.toMatch(/^[=+\-@\t\r]/u);
+      }),
+    );
   });
 
   it('keeps the newest-first order it is given', () => {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DATE_BOUND_WORDS } from '../../src/routes/query-errors.ts';
 import { ADMIN_AUTH, ADMIN_TOKEN, seedReport } from '../support/admin.ts';
 import { createTestApp, postUpdate, type TestApp } from '../support/test-app.ts';
 import { textUpdate } from '../support/updates.ts';
@@ -160,6 +161,18 @@ describe('GET /admin/reports', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({ error: code, message: expect.any(String) });
   });
+
+  it.each(['?from=25/03/2026', '?to=2026-03-25T10:00:00', '?from=hier'])(
+    'says in words what a date must look like: %s',
+    async (query) => {
+      const response = await get(`/admin/reports${query}`);
+      expect(response.json()).toEqual({
+        error: 'invalid_request',
+        message: `${query.slice(1, query.indexOf('='))} must be ${DATE_BOUND_WORDS}`,
+      });
+      expect(response.json().message).not.toMatch(/[[\]^$]/u);
+    },
+  );
 });
 
 describe('GET /admin/reports/{id}', () => {
@@ -233,7 +246,7 @@ describe('GET /admin/reports.csv', () => {
       'SAV-0001;Alerte SAV;2026-03-25 00:30;Paul Exemple;Maison MULLER Colmar;PAC en défaut;;0;reçu;;;\r\n',
     );
     expect(response.body).toContain(
-      "MAT-0001;Matériel manquant;2026-03-25 09:00;Jean Test;Dupont;'- cuivre 28mm - disconnecteur;cuivre 28mm | disconnecteur;0;reçu;;;\r\n",
+      'MAT-0001;Matériel manquant;2026-03-25 09:00;Jean Test;Dupont;• cuivre 28mm • disconnecteur;• cuivre 28mm • disconnecteur;0;reçu;;;\r\n',
     );
     expect(Buffer.from(response.rawPayload).toString('utf8')).toContain('Müller');
   });
