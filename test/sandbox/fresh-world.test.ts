@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SANDBOX_SLUG } from '../../sandbox/sandbox-env.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/start-sandbox.ts';
+import { textUpdate } from '../support/updates.ts';
 
 /**
  * The sandbox's stand-ins live in memory; its database and Nextcloud folder on disk. A restart
@@ -21,17 +22,6 @@ async function start(dataDir: string): Promise<Sandbox> {
   cleanups.push(() => sandbox.close());
   return sandbox;
 }
-
-const aide = (updateId: number) => ({
-  update_id: updateId,
-  message: {
-    message_id: 1,
-    date: 1,
-    chat: { id: 5, type: 'private' },
-    from: { id: 5, first_name: 'A' },
-    text: '/aide',
-  },
-});
 
 async function post(sandbox: Sandbox, body: unknown): Promise<number> {
   const response = await fetch(`${sandbox.url}/telegram/update`, {
@@ -52,7 +42,7 @@ describe('the sandbox across a restart', () => {
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
 
     const first = await start(dataDir);
-    expect(await post(first, aide(1))).toBe(200);
+    expect(await post(first, { ...textUpdate('/aide'), update_id: 1 })).toBe(200);
     expect(await processed(first)).toEqual([{ update_id: 1 }]);
     await writeFile(join(first.nextcloudFolder, 'left-over.txt'), 'from the first run');
     await first.close();
@@ -61,7 +51,7 @@ describe('the sandbox across a restart', () => {
     expect(await processed(second)).toEqual([]);
     expect(await readdir(second.nextcloudFolder)).toEqual([]);
     // The same update_id is new again: the database does not remember the old world.
-    expect(await post(second, aide(1))).toBe(200);
+    expect(await post(second, { ...textUpdate('/aide'), update_id: 1 })).toBe(200);
     expect(await processed(second)).toEqual([{ update_id: 1 }]);
   }, 60_000);
 
