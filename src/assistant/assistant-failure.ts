@@ -1,4 +1,4 @@
-import type { FailureDecision } from '../queue/failure.ts';
+import { type FailureDecision, retryUnexpected } from '../queue/failure.ts';
 import { EmbeddingDimensionError } from './knowledge-index.ts';
 import { KnowledgeSourceError } from './knowledge-source.ts';
 import {
@@ -39,9 +39,7 @@ export function assistantFailureDecision(error: unknown): FailureDecision {
   if (error instanceof KnowledgeSourceError) return { action: 'retry', reason: error.message };
   if (error instanceof EmbeddingDimensionError) return { action: 'retry', reason: error.message };
   if (error instanceof AssistantInputError) return { action: 'fail', reason: error.message };
-  const name = error instanceof Error ? error.name : typeof error;
-  const message = error instanceof Error ? error.message : String(error);
-  return { action: 'retry', reason: `unexpected ${name} in the SAV assistant: ${message}` };
+  return retryUnexpected(error, 'in the SAV assistant');
 }
 
 function apiErrorDecision(error: OllamaApiError): FailureDecision {

@@ -1,4 +1,4 @@
-import type { FailureDecision } from '../queue/failure.ts';
+import { type FailureDecision, retryUnexpected } from '../queue/failure.ts';
 import { DeckApiError, DeckTransportError, isArchivedError } from './deck-errors.ts';
 
 /** Nextcloud's brute-force throttling answers 429 after delays up to 25 s: back off for long. */
@@ -17,9 +17,7 @@ export const THROTTLED_DELAY_MS = 5 * 60_000;
 export function deckFailureDecision(error: unknown): FailureDecision {
   if (error instanceof DeckTransportError) return { action: 'retry', reason: error.message };
   if (error instanceof DeckApiError) return apiErrorDecision(error);
-  const name = error instanceof Error ? error.name : typeof error;
-  const message = error instanceof Error ? error.message : String(error);
-  return { action: 'retry', reason: `unexpected ${name} around a Deck call: ${message}` };
+  return retryUnexpected(error, 'around a Deck call');
 }
 
 function apiErrorDecision(error: DeckApiError): FailureDecision {

@@ -1,4 +1,4 @@
-import type { FailureDecision } from '../queue/failure.ts';
+import { type FailureDecision, retryUnexpected } from '../queue/failure.ts';
 import { NextcloudError, NextcloudTransportError } from './nextcloud-errors.ts';
 
 /**
@@ -23,9 +23,7 @@ import { NextcloudError, NextcloudTransportError } from './nextcloud-errors.ts';
 export function nextcloudFailureDecision(error: unknown): FailureDecision {
   if (error instanceof NextcloudTransportError) return { action: 'retry', reason: error.message };
   if (error instanceof NextcloudError) return refusalDecision(error);
-  const name = error instanceof Error ? error.name : typeof error;
-  const message = error instanceof Error ? error.message : String(error);
-  return { action: 'retry', reason: `unexpected ${name} around a Nextcloud call: ${message}` };
+  return retryUnexpected(error, 'around a Nextcloud call');
 }
 
 /** How long a 429 without `Retry-After` waits: Nextcloud's throttle counts failures over 30 min. */

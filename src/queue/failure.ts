@@ -11,3 +11,13 @@ export type FailureDecision =
   | { readonly action: 'fail'; readonly reason: string }
   /** The remote says the effect already holds ("message is not modified"): the job is done. */
   | { readonly action: 'done'; readonly reason: string };
+
+/**
+ * A throw no remote's policy recognises (a bug, a library's own error): retried with backoff, and
+ * named in the reason so a job that dies of it says what happened and where.
+ */
+export function retryUnexpected(error: unknown, where: string): FailureDecision {
+  const name = error instanceof Error ? error.name : typeof error;
+  const message = error instanceof Error ? error.message : String(error);
+  return { action: 'retry', reason: `unexpected ${name} ${where}: ${message}` };
+}

@@ -1,4 +1,4 @@
-import type { FailureDecision } from '../queue/failure.ts';
+import { type FailureDecision, retryUnexpected } from '../queue/failure.ts';
 import { TelegramApiError, TelegramTransportError } from './telegram-errors.ts';
 
 /**
@@ -9,9 +9,7 @@ import { TelegramApiError, TelegramTransportError } from './telegram-errors.ts';
 export function telegramFailureDecision(error: unknown): FailureDecision {
   if (error instanceof TelegramTransportError) return { action: 'retry', reason: error.message };
   if (error instanceof TelegramApiError) return apiErrorDecision(error);
-  const name = error instanceof Error ? error.name : typeof error;
-  const message = error instanceof Error ? error.message : String(error);
-  return { action: 'retry', reason: `unexpected ${name} around a Telegram call: ${message}` };
+  return retryUnexpected(error, 'around a Telegram call');
 }
 
 /** The id a group moved to, when the refusal says so: the job handler stores it before the retry. */
