@@ -45,20 +45,16 @@ export async function readJobQueue(db: Db): Promise<JobQueueView> {
     'finished_at',
     'last_error',
   ] as const;
-  const unfinished = await db
-    .selectFrom('jobs')
-    .select(columns)
-    .where('state', '!=', 'done')
-    .orderBy('id', 'desc')
-    .limit(UNFINISHED_SHOWN)
-    .execute();
-  const done = await db
-    .selectFrom('jobs')
-    .select(columns)
-    .where('state', '=', 'done')
-    .orderBy('id', 'desc')
-    .limit(DONE_SHOWN)
-    .execute();
+  const newest = (done: boolean, limit: number) =>
+    db
+      .selectFrom('jobs')
+      .select(columns)
+      .where('state', done ? '=' : '!=', 'done')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+  const unfinished = await newest(false, UNFINISHED_SHOWN);
+  const done = await newest(true, DONE_SHOWN);
   const grouped = await db
     .selectFrom('jobs')
     .select(['state', (eb) => eb.fn.countAll<number>().as('count')])

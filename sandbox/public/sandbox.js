@@ -72,8 +72,8 @@ async function postUpdate(update) {
   }
 }
 
-function textUpdate(text) {
-  const command = /^\/[a-z0-9_]+/i.exec(text);
+/** A new message of the technician in the private chat, with fresh ids, as Telegram delivers it. */
+function technicianUpdate(fields) {
   return {
     update_id: nextId(),
     message: {
@@ -81,10 +81,17 @@ function textUpdate(text) {
       from: technicianUser(),
       chat: privateChat(),
       date: nowSeconds(),
-      text,
-      ...(command ? { entities: [{ offset: 0, length: command[0].length, type: 'bot_command' }] } : {}),
+      ...fields,
     },
   };
+}
+
+function textUpdate(text) {
+  const command = /^\/[a-z0-9_]+/i.exec(text);
+  return technicianUpdate({
+    text,
+    ...(command ? { entities: [{ offset: 0, length: command[0].length, type: 'bot_command' }] } : {}),
+  });
 }
 
 function buttonUpdate(message, data) {
@@ -103,18 +110,13 @@ function buttonUpdate(message, data) {
 /** One Update per photo, as Telegram delivers an album; the caption rides on the first one. */
 function albumUpdates(photos, caption) {
   const mediaGroupId = photos.length > 1 ? `${nextId()}${Math.floor(Math.random() * 1000)}` : undefined;
-  return photos.map((photo, index) => ({
-    update_id: nextId(),
-    message: {
-      message_id: nextId(),
-      from: technicianUser(),
-      chat: privateChat(),
-      date: nowSeconds(),
+  return photos.map((photo, index) =>
+    technicianUpdate({
       ...(mediaGroupId ? { media_group_id: mediaGroupId } : {}),
       photo: [photo],
       ...(index === 0 && caption ? { caption } : {}),
-    },
-  }));
+    }),
+  );
 }
 
 async function sendAlbum(files, caption) {
