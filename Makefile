@@ -28,8 +28,14 @@ node_modules/.installed: package.json package-lock.json
 
 install: node_modules/.installed ## install the npm packages (npm ci)
 
-build: install ## compile TypeScript to dist/
+# dist/ is rebuilt only when a source, a tsconfig or the installed packages changed, so `make run`
+# starts at once when nothing did.
+BUILD_INPUTS := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json node_modules/.installed
+dist/.built: $(BUILD_INPUTS)
 	npm run --silent build
+	@touch $@
+
+build: install dist/.built ## compile TypeScript to dist/ (when a source changed)
 
 run: install ## the sandbox (no bot configured; web chat at /sandbox), else the real service
 	@if [ -n "$(CONFIGURED_BOTS)" ]; then \

@@ -26,6 +26,8 @@ export interface ChildServerOptions {
   readonly port: number;
   /** A GET path that answers 2xx once the server accepts requests. */
   readonly readyPath: string;
+  /** How often the ready path is polled; 100 ms unless a start is being timed. */
+  readonly readyIntervalMs?: number;
 }
 
 const READY_ATTEMPTS = 150;
@@ -50,7 +52,7 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
     stop: () => stopChild(child),
   };
   try {
-    await waitUntilReady(child, url + options.readyPath);
+    await waitUntilReady(child, url + options.readyPath, options.readyIntervalMs ?? READY_INTERVAL_MS);
   } catch (error) {
     await server.stop();
     const reason = error instanceof Error ? error.message : String(error);
@@ -60,14 +62,15 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
 }
 
 /** Polls the ready path, bounded; gives up at once if the process exits. */
-async function waitUntilReady(child: ChildProcess, readyUrl: string): Promise<void> {
+async function waitUntilReady(child: ChildProcess, readyUrl: string, intervalMs: number): Promise<void> {
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = `exited with ${signal ?? `code ${code}`}`));
   child.once('error', (error) => (exited = `could not be spawned: ${error.message}`));
-  for (let attempt = 0; attempt < READY_ATTEMPTS; attempt++) {
+  const attempts = (READY_ATTEMPTS * READY_INTERVAL_MS) / intervalMs;
+  for (let attempt = 0; attempt < attempts; attempt++) {
     if (exited !== undefined) throw new Error(exited);
     if (await answers(readyUrl)) return;
-    await delay(READY_INTERVAL_MS);
+    await delay(intervalMs);
   }
   throw new Error(`no answer from ${readyUrl} after ${(READY_ATTEMPTS * READY_INTERVAL_MS) / 1000} s`);
 }

@@ -1,4 +1,8 @@
+import type { TextTiming } from './adversarial-texts.ts';
 import type { LoadResult } from './load.ts';
+
+/** How many starts of each server the cold-start figure is the median of. */
+export const COLD_STARTS = 3;
 
 export interface ServerResult extends LoadResult {
   readonly name: string;
@@ -12,12 +16,14 @@ export interface ServerResult extends LoadResult {
 export interface Ratios {
   readonly requestsPerSecond: number | undefined;
   readonly p99: number | undefined;
+  readonly peakRss: number | undefined;
 }
 
-export function ratios(service: LoadResult, bare: LoadResult): Ratios {
+export function ratios(service: ServerResult, bare: ServerResult): Ratios {
   return {
     requestsPerSecond: quotient(service.requestsPerSecond, bare.requestsPerSecond),
     p99: quotient(service.p99Ms, bare.p99Ms),
+    peakRss: quotient(service.peakRssKiB ?? 0, bare.peakRssKiB ?? 0),
   };
 }
 
@@ -50,7 +56,18 @@ export function formatReport(results: readonly ServerResult[], ratio: Ratios): s
     line(header),
     ...rows.map(line),
     '',
-    `service/bare req/s: ${formatRatio(ratio.requestsPerSecond)}   p99: ${formatRatio(ratio.p99)}`,
+    `service/bare req/s: ${formatRatio(ratio.requestsPerSecond)}   p99: ${formatRatio(ratio.p99)}   peak RSS: ${formatRatio(ratio.peakRss)}`,
+  ].join('\n');
+}
+
+/** Cold starts (median, ms) and the slowest text function on 1 MB of adversarial input. */
+export function formatStartAndText(
+  coldStartMs: { readonly bare: number; readonly service: number },
+  slowestText: TextTiming,
+): string {
+  return [
+    `cold start, node to /healthz 200 (median of ${COLD_STARTS}): bare fastify ${coldStartMs.bare.toFixed(0)} ms, etm-terrain ${coldStartMs.service.toFixed(0)} ms (${formatRatio(quotient(coldStartMs.service, coldStartMs.bare))}×)`,
+    `worst text handling on 1 MB: ${slowestText.function} on ${JSON.stringify(slowestText.text)} ${slowestText.milliseconds.toFixed(0)} ms`,
   ].join('\n');
 }
 

@@ -7,7 +7,16 @@ import { fileURLToPath } from 'node:url';
 import { type ChildServer, type ChildServerOptions, startChildServer } from './child-server.ts';
 import { freePort } from '../stand-ins/loopback.ts';
 import { type LoadOptions, measure } from './load.ts';
-import { type ServerResult, failures, formatReport, ratios } from './report.ts';
+import {
+  COLD_STARTS,
+  type ServerResult,
+  failures,
+  formatReport,
+  formatStartAndText,
+  ratios,
+} from './report.ts';
+import { timeTextFunctions } from './adversarial-texts.ts';
+import { measureColdStart } from './cold-start.ts';
 import { createUpdateIds, startUpdateBody } from './update-body.ts';
 
 /**
@@ -58,14 +67,19 @@ async function main(): Promise<number> {
   process.once('SIGTERM', () => void cleanUp().finally(() => process.exit(143)));
 
   try {
-    const bare = await startChildServer({
+    const bareOptions = async (): Promise<ChildServerOptions> => ({
       name: 'bare fastify',
       args: [join(repoRoot, 'bench', 'bare-server.ts')],
       env: {},
       host: HOST,
       port: await freePort(HOST),
       readyPath: '/healthz',
-    }).then(keep(servers));
+    });
+    const coldStartMs = {
+      bare: await measureColdStart(await bareOptions(), COLD_STARTS),
+      service: await measureColdStart(serviceOptions(await freePort(HOST), workDir), COLD_STARTS),
+    };
+    const bare = await startChildServer(await bareOptions()).then(keep(servers));
     const service = await startChildServer(serviceOptions(await freePort(HOST), workDir)).then(keep(servers));
 
     const nextUpdateId = createUpdateIds();
@@ -87,6 +101,7 @@ async function main(): Promise<number> {
     const [bareResult, serviceResult] = results as [ServerResult, ServerResult];
     console.log('');
     console.log(formatReport(results, ratios(serviceResult, bareResult)));
+    console.log(formatStartAndText(coldStartMs, timeTextFunctions()[0]!));
 
     const problems = failures(results);
     for (const problem of problems) console.error(`FAILED ${problem}`);

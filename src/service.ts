@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { type App, buildApp } from './app.ts';
-import { type Background, createBackground, enqueueStartupJobs } from './background.ts';
+import type { Background } from './background.ts';
 import { type Config, redactedConfig } from './config.ts';
 import { type Db, openDatabase } from './db/database.ts';
 import { createLogger } from './logger.ts';
-import { createMetrics } from './metrics/metrics.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createShutdown } from './shutdown.ts';
 
 export interface Service {
@@ -21,44 +21,64 @@ export interface ServiceOptions {
   /** Called with the exit code once stopped (the entry point exits the process). */
   readonly exit?: (code: number) => void;
   /** Registers more routes before listening (the sandbox's pages). */
-  readonly extend?: (app: App, service: Omit<Service, 'shutdown'>) => Promise<void>;
+  readonly extend?: (app: App, service: Pick<Service, 'app' | 'db' | 'logger'>) => Promise<void>;
 }
 
-/** The whole service: database, background worker, HTTP app, listening; the entry point's body. */
+/**
+ * The whole service: database, HTTP app, listening, then the background worker; the entry point's
+ * body. The worker and its remote clients (Telegram, Nextcloud, Ollama) are loaded once the server
+ * listens: they are half of the modules, and updates recorded meanwhile wait in the jobs table,
+ * which the worker reads when it starts.
+ */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const db = await openDatabase(config.databaseUrl);
   const clock = () => new Date();
   const metrics = createMetrics({ db, clock });
-  const background = createBackground(config, db, logger, clock, metrics);
+  // Set once the server listens (see above); until then there is no worker to wake.
+  const started: { background?: Background } = {};
   const app = await buildApp(config, {
     db,
     logger,
     clock,
     metrics,
-    assistantStatus: background.assistantStatus,
+    assistantStatus: () => started.background?.assistantStatus() ?? 'starting',
     wakeWorker: () => {
-      background.worker.wake();
+      started.background?.worker.wake();
     },
   });
-  await options.extend?.(app, { app, db, background, logger });
+  await options.extend?.(app, { app, db, logger });
   const shutdown = createShutdown({
     app,
     closeAfterServer: [
-      () => background.worker.stop(config.shutdownGraceMs),
-      () => background.close(),
+      async () => started.background?.worker.stop(config.shutdownGraceMs),
+      async () => started.background?.close(),
       () => db.destroy(),
     ],
     graceMs: config.shutdownGraceMs,
     logger,
     exit: options.exit ?? (() => undefined),
   });
-  await enqueueStartupJobs(config, db, clock());
-  if (config.worker.enabled) background.worker.start();
   await app.listen({ port: config.port, host: config.host });
+  const background = await startBackground(config, db, logger, clock, metrics);
+  started.background = background;
   logger.info({ config: redactedConfig(config) }, 'etm-terrain started');
   warnAboutDisabledParts(config, logger);
   return { app, db, background, logger, shutdown };
+}
+
+async function startBackground(
+  config: Config,
+  db: Db,
+  logger: Logger,
+  clock: () => Date,
+  metrics: Metrics,
+): Promise<Background> {
+  const { createBackground, enqueueStartupJobs } = await import('./background.ts');
+  const background = createBackground(config, db, logger, clock, metrics);
+  await enqueueStartupJobs(config, db, clock());
+  if (config.worker.enabled) background.worker.start();
+  return background;
 }
 
 function warnAboutDisabledParts(config: Config, logger: Logger): void {

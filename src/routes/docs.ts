@@ -1,8 +1,8 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyPluginAsync } from 'fastify';
+import type { StaticDocumentSpec } from '@fastify/swagger';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from '../http-error.ts';
 
 /** The contract, next to the sources (`src/routes` and `dist/routes` alike are two levels down). */
 export const OPENAPI_PATH = fileURLToPath(new URL('../../openapi.yaml', import.meta.url));
@@ -13,19 +13,64 @@ export const OPENAPI_PATH = fileURLToPath(new URL('../../openapi.yaml', import.m
  */
 let parsedDocument: StaticDocumentSpec['document'] | undefined;
 
+// Hop-by-hop or recomputed by our own reply: never copied from the docs app's answer.
+const NOT_FORWARDED = new Set(['connection', 'transfer-encoding', 'keep-alive', 'date', 'content-length']);
+
 /**
  * Swagger UI at `/docs`, showing openapi.yaml as written (static mode): the file is the contract
  * and a test keeps it true, so nothing is generated from the routes. The UI's assets are served
  * from the package, never from a CDN, and no other file of the service is served.
+ *
+ * Built on the first request, not at start-up: loading @fastify/swagger, Swagger UI and the YAML
+ * parser and parsing the document took a fifth of the start-up, for a page only a developer opens.
+ * Its own small Fastify instance answers, through `inject` (no socket).
  */
 export const docsRoutes: FastifyPluginAsync = async (app) => {
+  let docsApp: Promise<FastifyInstance> | undefined;
+  const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+    docsApp ??= buildDocsApp().catch((error: unknown) => {
+      docsApp = undefined; // the next request tries again
+      throw error;
+    });
+    const answer = await (
+      await docsApp
+    ).inject({
+      method: request.method as 'GET' | 'HEAD',
+      url: request.url,
+      headers: request.headers,
+    });
+    if (answer.statusCode === 404) {
+      throw new HttpError(404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
+    }
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value !== undefined && !NOT_FORWARDED.has(name.toLowerCase())) reply.header(name, value);
+    }
+    return reply.code(answer.statusCode).send(answer.rawPayload);
+  };
+  app.get('/docs', forward);
+  app.get('/docs/*', forward);
+  app.addHook('onClose', async () => {
+    const built = await docsApp?.catch(() => undefined);
+    await built?.close();
+  });
+};
+
+async function buildDocsApp(): Promise<FastifyInstance> {
+  const [{ default: Fastify }, { default: swagger }, { default: swaggerUi }] = await Promise.all([
+    import('fastify'),
+    import('@fastify/swagger'),
+    import('@fastify/swagger-ui'),
+  ]);
+  const docs = Fastify();
   const specification = parsedDocument
     ? { document: parsedDocument }
     : { path: OPENAPI_PATH, baseDir: dirname(OPENAPI_PATH) };
-  await app.register(swagger, { mode: 'static', specification });
-  parsedDocument ??= app.swagger() as StaticDocumentSpec['document'];
-  await app.register(swaggerUi, {
+  await docs.register(swagger, { mode: 'static', specification });
+  await docs.register(swaggerUi, {
     routePrefix: '/docs',
     uiConfig: { deepLinking: true, docExpansion: 'list' },
   });
-};
+  await docs.ready();
+  parsedDocument ??= docs.swagger() as StaticDocumentSpec['document'];
+  return docs;
+}
