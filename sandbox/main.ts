@@ -6,7 +6,8 @@ import { type Sandbox, startSandbox } from './start-sandbox.ts';
 /**
  * `node sandbox/main.ts` (what `make run` does when no bot is configured): the whole product
  * locally, zero credentials. Tunables come from the environment (PORT, LOG_LEVEL,
- * ALBUM_QUIET_MS, …); SANDBOX_DATA_DIR moves the data folder (default data/sandbox).
+ * ALBUM_QUIET_MS, …); SANDBOX_DATA_DIR moves the data folder (default data/sandbox);
+ * SANDBOX_OLLAMA=stopped runs it with Ollama down.
  */
 async function main(): Promise<void> {
   let sandbox: Sandbox;
@@ -65,7 +66,7 @@ function banner(sandbox: Sandbox): string {
   Nextcloud WebDAV   ${sandbox.webdav.url}  (sabre/dav, user etm-sandbox)
   Deck               ${sandbox.deck.apiUrl}  (stand-in)
   Groups             ${SANDBOX_GROUPS.chantier.title} ${SANDBOX_GROUPS.chantier.id} · ${SANDBOX_GROUPS.sav.title} ${SANDBOX_GROUPS.sav.id} · ${SANDBOX_GROUPS.magasin.title} ${SANDBOX_GROUPS.magasin.id}
-  Ollama             ${sandbox.ollama.url}  (stand-in, canned SAV leads)
+  Ollama             ${sandbox.ollama.url}  (${process.env.SANDBOX_OLLAMA === 'stopped' ? 'stopped: SANDBOX_OLLAMA=stopped' : 'stand-in, canned SAV leads'})
   Admin API          ${admin}
   API docs           ${url}/docs
 

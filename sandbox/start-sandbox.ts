@@ -114,6 +114,9 @@ async function start(
   closers.push(() => front.close());
   const ollama = await OllamaStandIn.start();
   closers.push(() => ollama.close());
+  // `SANDBOX_OLLAMA=stopped`: the stand-in's port, nothing listening on it any more, to see the
+  // assistant find known fixes without Ollama (connections refused, as with a stopped server).
+  if (options.env?.SANDBOX_OLLAMA === 'stopped') await ollama.close();
 
   const files = new TelegramFiles(telegram);
   const samples = await loadSamples(join(REPO, 'samples', 'updates'));

@@ -47,7 +47,7 @@ export function createBackground(
   const bots = telegramBots(config);
   const nextcloud = nextcloudPorts(config);
   const assistant = config.assistant.enabled ? savAssistant(config, db, clock, nextcloud.files) : undefined;
-  const assistantStatus = new AssistantStatus(config.assistant.enabled);
+  const assistantStatus = new AssistantStatus(config.assistant.enabled, () => assistant?.degradation());
   const isAssistantJob = (type: string) => type.startsWith('assistant.');
   const worker = new Worker({
     db,

@@ -38,28 +38,44 @@ export const NOTE_GONE =
 
 /**
  * Several known fixes fit: "❓" with one numbered line per fix, the buttons do the rest. `codes`:
- * the code typed, when it is what several notes share (then the equipment tells them apart).
+ * the code typed, when it is what several notes share (then the equipment tells them apart);
+ * undefined when they are the cases of one note (then each case's own heading does).
  */
 export function choiceText(
   units: readonly KnowledgeUnit[],
   codes: readonly string[] | undefined,
   maxChars = MAX_ANSWER_CHARS,
 ): BoundedText {
-  const question =
-    codes === undefined
-      ? '❓ Plusieurs cas connus correspondent : lequel décrit ce que tu vois ?'
-      : `❓ Le code ${codes.join(', ')} figure dans ${units.length} notes : de quel équipement s’agit-il ?`;
-  const lines = units.map((unit, i) => `${i + 1}. ${unit.title}${equipmentOf(unit)}`);
+  if (codes !== undefined) {
+    const question = `❓ Le code ${codes.join(', ')} figure dans ${units.length} notes : de quel équipement s’agit-il ?`;
+    const lines = units.map(
+      (unit, i) => `${i + 1}. ${unit.title}${inBrackets(unit.equipment, ...unit.brands)}`,
+    );
+    return boundLines([SAFETY_LINE, '', question], lines, ['', CHOOSE_A_CASE], CUT_BY_LENGTH, maxChars);
+  }
+  const note = noteTitle(units[0]!);
+  const question = `❓ ${note} : plusieurs cas connus. Lequel décrit ce que tu vois ?`;
+  const lines = units.map((unit, i) => `${i + 1}. ${caseHeading(unit)}${inBrackets(...unit.brands)}`);
   return boundLines([SAFETY_LINE, '', question], lines, ['', CHOOSE_A_CASE], CUT_BY_LENGTH, maxChars);
+}
+
+/** `Daikin Altherma : code U4` of `PAC air/eau : … — Daikin Altherma : code U4`: a case's own heading. */
+export function caseHeading(unit: KnowledgeUnit): string {
+  return unit.title.split(' — ').at(-1)!;
+}
+
+function noteTitle(unit: KnowledgeUnit): string {
+  const heading = caseHeading(unit);
+  return unit.title === heading ? heading : unit.title.slice(0, -(heading.length + ' — '.length));
 }
 
 export function noteGoneText(maxChars = MAX_ANSWER_CHARS): BoundedText {
   return boundLines([SAFETY_LINE, ''], [NOTE_GONE], [], CUT_BY_LENGTH, maxChars);
 }
 
-function equipmentOf(unit: KnowledgeUnit): string {
-  const named = [unit.equipment, unit.brands.join(', ')].filter((part) => part !== undefined && part !== '');
-  return named.length === 0 ? '' : ` (${named.join(' ; ')})`;
+function inBrackets(...parts: (string | undefined)[]): string {
+  const named = parts.filter((part) => part !== undefined && part !== '');
+  return named.length === 0 ? '' : ` (${named.join(', ')})`;
 }
 
 export interface LeadsTextInput {

@@ -5,9 +5,15 @@
  */
 export class AssistantStatus {
   private current: string;
+  private readonly degradation: () => string | undefined;
 
-  constructor(enabled: boolean) {
+  /**
+   * `degradation`: why the assistant's last answer had to do without part of Ollama, if it did
+   * (known fixes found by BM25 alone): the job succeeded, the assistant is still degraded.
+   */
+  constructor(enabled: boolean, degradation: () => string | undefined = () => undefined) {
     this.current = enabled ? 'ok: no answer asked yet' : 'off';
+    this.degradation = degradation;
   }
 
   succeeded(): void {
@@ -19,6 +25,7 @@ export class AssistantStatus {
   }
 
   describe(): string {
-    return this.current;
+    const degradation = this.current.startsWith('ok') ? this.degradation() : undefined;
+    return degradation === undefined ? this.current : `degraded: ${degradation}`;
   }
 }

@@ -10,7 +10,14 @@ import {
   DEFAULT_THRESHOLDS,
   type Thresholds,
 } from './answer-policy.ts';
-import { type CitedNote, choiceText, knownFixText, leadsText, noteGoneText } from './answer-text.ts';
+import {
+  caseHeading,
+  type CitedNote,
+  choiceText,
+  knownFixText,
+  leadsText,
+  noteGoneText,
+} from './answer-text.ts';
 import { type EmbeddingPrefixes, prefixesFor } from './embedding-prefixes.ts';
 import { mentionedCodes } from './error-codes.ts';
 import { evidenceLabel } from './exact-evidence.ts';
@@ -133,6 +140,8 @@ export interface SavAssistant {
   /** `note`: the known fix the technician picked among `choices` (its `AnswerChoice.note`). */
   answer(question: string, options?: { readonly note?: string }): Promise<AssistantAnswer>;
   health(): Promise<AssistantHealth>;
+  /** Why the last search could not use embeddings (Ollama down…), or undefined when it could. */
+  degradation(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -164,6 +173,10 @@ export function createSavAssistant<DB extends AssistantDatabase>(
   const indexMaxAgeMs = options.indexMaxAgeMs ?? DEFAULT_INDEX_MAX_AGE_MS;
   let cached: { index: KnowledgeIndex; at: number } | undefined;
   let syncing: Promise<SyncReport> | undefined;
+  let degradation: string | undefined;
+  const degradedBy = (error: Error) => {
+    degradation = `known fixes found without embeddings: ${error.message}`;
+  };
 
   const sync = async (): Promise<SyncReport> => {
     // One sync at a time: a second caller shares the running one.
@@ -196,6 +209,7 @@ export function createSavAssistant<DB extends AssistantDatabase>(
         await sync();
       } catch (error) {
         if (!isOllamaFailure(error)) throw error;
+        degradedBy(error);
         // Ollama cannot embed the notes: known fixes are still found by their words and codes.
         const units = (await options.knowledge.source.list()).flatMap(splitNote);
         cached = { index: KnowledgeIndex.lexicalOnly(settings.embedModel, units), at: clock().getTime() };
@@ -227,10 +241,12 @@ export function createSavAssistant<DB extends AssistantDatabase>(
         [settings.prefixes.query + question],
         budget.call(),
       );
+      degradation = undefined;
       return vector;
     } catch (error) {
-      if (isOllamaFailure(error)) return undefined;
-      throw error;
+      if (!isOllamaFailure(error)) throw error;
+      degradedBy(error);
+      return undefined;
     }
   };
 
@@ -258,6 +274,7 @@ export function createSavAssistant<DB extends AssistantDatabase>(
       return leadsAnswer(settings, client, budget, text, decision.context, scores, retrieval);
     },
     health: async () => checkAssistantHealth(client, [settings.chatModel, settings.embedModel]),
+    degradation: () => degradation,
     close: async () => client.close(),
   };
 }
@@ -372,8 +389,7 @@ const MAX_LABEL_CHARS = 64;
 
 /** `2. Daikin Altherma : code U4…`: the case's own heading, as short as a button allows. */
 function choiceLabel(index: number, unit: KnowledgeUnit): string {
-  const heading = unit.title.split(' — ').at(-1)!;
-  const label = `${index + 1}. ${heading}`;
+  const label = `${index + 1}. ${caseHeading(unit)}`;
   return label.length <= MAX_LABEL_CHARS ? label : `${label.slice(0, MAX_LABEL_CHARS - 1).trimEnd()}…`;
 }
 

@@ -166,8 +166,8 @@ describe('SAV assistant: choosing between known fixes', () => {
     expect(answer.kind).toBe('choose');
     expectSafeText(answer);
     expect(answer.text).toContain('❓ Le code 102 figure dans 2 notes : de quel équipement s’agit-il ?');
-    expect(answer.text).toMatch(/\n\d\. Onduleur X : défaut 102 \(onduleur PV ; Xsol\)\n/u);
-    expect(answer.text).toMatch(/\n\d\. PAC Y : défaut 102 \(pompe à chaleur ; Ypac\)\n/u);
+    expect(answer.text).toMatch(/\n\d\. Onduleur X : défaut 102 \(onduleur PV, Xsol\)\n/u);
+    expect(answer.text).toMatch(/\n\d\. PAC Y : défaut 102 \(pompe à chaleur, Ypac\)\n/u);
     const labels = answer.choices.map((choice) => choice.label.slice(3));
     expect(labels.sort()).toEqual(['Onduleur X : défaut 102', 'PAC Y : défaut 102']);
     expect(ollama.callsTo('/api/chat')).toEqual([]);

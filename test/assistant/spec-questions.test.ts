@@ -105,7 +105,7 @@ async function expectCasesOf(sav: SavAssistant, question: string, path: string):
   expect(answer.sources.length).toBeGreaterThan(1);
   for (const source of answer.sources) expect(source.unitId.startsWith(`${path}#`)).toBe(true);
   expect(answer.choices).toHaveLength(answer.sources.length);
-  expect(answer.text).toContain('❓ Plusieurs cas connus correspondent');
+  expect(answer.text).toContain(' : plusieurs cas connus. Lequel décrit ce que tu vois ?');
   const picked = await sav.answer(question, { note: answer.choices[1]!.note });
   expect(picked).toMatchObject({ kind: 'known-fix', sources: [{ unitId: answer.sources[1]!.unitId }] });
   expect(picked.text).toContain('💡 Solution connue (cas choisi)');
@@ -118,6 +118,7 @@ describe('the spec questions with Ollama up (stand-in)', () => {
     const answer = await expectKnownFix(sav, 'onduleur Fronius affiche erreur 567', FRONIUS_567);
     expect(answer.text).toContain(': code 567 + Fronius + onduleur) — Fronius Symo / Primo : State 567');
     expect(answer.retrieval).toBe('hybrid');
+    expect(sav.degradation()).toBeUndefined();
     expect(ollama.callsTo('/api/chat')).toEqual([]);
   });
 
@@ -141,9 +142,11 @@ describe('the spec questions with Ollama up (stand-in)', () => {
 describe('the spec questions with Ollama stopped', () => {
   it('« onduleur Fronius affiche erreur 567 » still gets the 567 note, by BM25 and its code', async () => {
     const sav = assistant(await stoppedOllama());
+    expect(sav.degradation()).toBeUndefined();
     const answer = await expectKnownFix(sav, 'onduleur Fronius affiche erreur 567', FRONIUS_567);
     expect(answer.retrieval).toBe('lexical');
     expect(answer.text).toContain(': code 567 + Fronius + onduleur)');
+    expect(sav.degradation()).toMatch(/^known fixes found without embeddings: .*ECONNREFUSED/u);
   });
 
   it('« PAC ne démarre plus après coupure EDF » still offers the cases of the PAC note', async () => {
