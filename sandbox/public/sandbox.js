@@ -305,6 +305,13 @@ function renderButtonPress(query) {
 }
 
 function renderBotApi(entry) {
+  if (!entry.ok && /message to edit not found/i.test(entry.description ?? '')) {
+    // A replayed button sample taps a menu the bot never sent here: the service takes it as done.
+    appendChat(
+      systemLine('Boutons d’un message que le bot n’a pas envoyé ici (exemple rejoué) : rien à retirer.'),
+    );
+    return;
+  }
   if (!entry.ok) {
     appendChat(systemLine(`Bot API ${entry.method} refusé : ${entry.description}`, true));
     return;
@@ -676,7 +683,22 @@ async function setUpSamples() {
   });
 }
 
-/** A sample as new: fresh ids and dates (the service skips a repeated update_id or button press). */
+/** The newest message the bot sent the technician that still shows a button for `data`. */
+function lastMenuWith(data) {
+  let found;
+  for (const { message } of page.botMessages.values()) {
+    const buttons = message.reply_markup?.inline_keyboard?.flat() ?? [];
+    if (message.chat.id === page.config.technician.id && buttons.some((b) => b.callback_data === data))
+      found = message;
+  }
+  return found;
+}
+
+/**
+ * A sample as new: fresh ids and dates (the service skips a repeated update_id, and a second tap
+ * on one message). A button sample taps the menu the bot sent last, as a person would; with no
+ * such menu on screen, it taps a message of its own with a fresh id.
+ */
 function freshened(sample, mediaGroupId) {
   const update = structuredClone(sample);
   update.update_id = nextId();
@@ -688,7 +710,15 @@ function freshened(sample, mediaGroupId) {
     if (message.edit_date) message.edit_date = nowSeconds();
     if (message.media_group_id) message.media_group_id = mediaGroupId;
   }
-  if (update.callback_query) update.callback_query.id = String(nextId());
+  const query = update.callback_query;
+  if (query) {
+    query.id = String(nextId());
+    query.message = lastMenuWith(query.data) ?? {
+      ...query.message,
+      message_id: nextId(),
+      date: nowSeconds(),
+    };
+  }
   return update;
 }
 

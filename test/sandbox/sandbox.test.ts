@@ -212,6 +212,43 @@ describe('the sandbox web chat', () => {
     expect(new Set(starts.map((entry) => (entry.update as { update_id: number }).update_id)).size).toBe(2);
   }, 60_000);
 
+  it('replays a button sample as a tap on the menu the bot sent last, then on a message of its own', async () => {
+    const replay = async (name: string) => {
+      await page.getByRole('combobox', { name: /Update de/ }).selectOption({ label: name });
+      await page.getByRole('button', { name: 'Rejouer' }).click();
+    };
+    const sentMenus = () =>
+      sandbox.feed
+        .entries()
+        .filter((entry) => entry.kind === 'botapi' && entry.method === 'sendMessage')
+        .map((entry) => (entry as { result: { message_id: number; reply_markup?: unknown } }).result)
+        .filter((message) => JSON.stringify(message.reply_markup ?? {}).includes('"callback_data":"sav"'));
+    const taps = () =>
+      sandbox.feed
+        .entries()
+        .filter((entry) => entry.kind === 'update')
+        .map(
+          (entry) =>
+            (entry.update as { callback_query?: { message: { message_id: number } } }).callback_query,
+        )
+        .filter((query) => query !== undefined);
+    const prompts = chat().getByText('Alerte SAV : écris');
+    const before = await prompts.count();
+    await replay('button-sav');
+    await prompts.nth(before).waitFor();
+    expect(taps().at(-1)!.message.message_id).toBe(sentMenus().at(-1)!.message_id);
+    // That menu lost its buttons: the next replay taps another message, never an "already handled" one.
+    const answers = () =>
+      sandbox.feed
+        .entries()
+        .filter((entry) => entry.kind === 'botapi' && entry.method === 'answerCallbackQuery');
+    const answered = answers().length;
+    await replay('button-sav');
+    await expect.poll(() => answers().length, { timeout: WAIT_MS }).toBe(answered + 1);
+    expect(taps().at(-1)!.message.message_id).not.toBe(taps().at(-2)!.message.message_id);
+    expect((answers().at(-1) as { params: { text?: string } }).params.text).toBeUndefined();
+  }, 60_000);
+
   it('survives anything in its history: an update for another bot, a body that is no Update', async () => {
     const post = (slug: string, body: string) =>
       fetch(`${sandbox.url}/telegram/update`, {
