@@ -10,7 +10,15 @@ import {
   startRemotes,
   textsToChat,
 } from '../support/report-harness.ts';
-import { buttonUpdate, photoUpdate, TECHNICIAN } from '../support/updates.ts';
+import type { Update } from '../../src/telegram/update-schema.ts';
+import {
+  buttonUpdate,
+  freshUpdateId,
+  PHOTO_DATE,
+  photoUpdate,
+  PRIVATE_CHAT,
+  TECHNICIAN,
+} from '../support/updates.ts';
 
 /**
  * Reports against a WebDAV server, a Deck and a Telegram that fail the way the real Nextcloud 32,
@@ -61,7 +69,7 @@ describe('photos into a new folder on a Nextcloud that races', () => {
     expect(await deadJobs()).toEqual([]);
     const puts = (await remotes.webdav.requests()).filter((entry) => entry.method === 'PUT');
     expect(puts.some((entry) => entry.headers['x-nc-webdav-auto-mkcol'] !== undefined)).toBe(false);
-    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅'))).toContain('5 photos archivées');
+    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Schmitt'))).toContain('5 photos archivées');
   });
 });
 
@@ -106,4 +114,59 @@ async function putRaw(path: string, bytes: Buffer): Promise<void> {
     },
   );
   expect(response.status).toBe(201);
+}
+
+describe('one clock for a report', () => {
+  it('a SAV that arrives two hours late is dated by its message everywhere: folder, photo, card, Markdown', async () => {
+    h.clock.advance(2 * 60 * 60_000); // received at 16:30 UTC, sent at 14:30:12 UTC (15:30 in Paris)
+    await h.post(buttonUpdate('sav', 3));
+    const [photo] = addPhotos(1, 220);
+    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 2201, { caption: 'Horn / fuite' }));
+    await h.drain();
+
+    const files = filesUnder('2026-03-25_Horn/');
+    const names = files.map(([path]) => path.slice(path.lastIndexOf('/') + 1)).sort();
+    expect(names).toEqual(['SAV-0001.md', 'photo_01_20260325_153012.jpg']);
+    const markdown = files.find(([path]) => path.endsWith('.md'))![1].toString('utf8');
+    expect(markdown).toContain('- Date : 25/03/2026 15:30');
+    const [card] = remotes.deck.store.allCards().filter((each) => each.description.includes('SAV-0001'));
+    expect(card!.description).toContain('**Date :** 25/03/2026 à 15:30');
+  });
+});
+
+describe('the office reads the problems too', () => {
+  it('the group message carries the same ⚠️ lines as the technician’s confirmation', async () => {
+    await h.post(buttonUpdate('fin', 4));
+    const [photo] = addPhotos(1, 230);
+    const pdf = remotes.telegram.addFile(Buffer.from('%PDF-1.7 not a picture'), {
+      mimeType: 'application/pdf',
+    });
+    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 2301, { album: 'pb', caption: 'Jung / pose' }));
+    await h.post(documentUpdate(pdf, 2302, 'plan', 'pb'));
+    h.clock.advance(3_000);
+    await h.drain();
+
+    const line = '« plan » n’est pas une image : non archivé.';
+    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Jung'))).toContain(line);
+    expect(textsTo(GROUPS.chantier).find((text) => text.includes('Jung'))).toContain(`⚠️ ${line}`);
+  });
+});
+
+function documentUpdate(
+  file: { file_id: string; file_unique_id: string },
+  messageId: number,
+  name: string,
+  album?: string,
+): Update {
+  return {
+    update_id: freshUpdateId(),
+    message: {
+      message_id: messageId,
+      date: PHOTO_DATE,
+      chat: PRIVATE_CHAT,
+      from: TECHNICIAN,
+      ...(album ? { media_group_id: album } : {}),
+      document: { ...file, file_name: name },
+    },
+  };
 }

@@ -72,7 +72,8 @@ async function notify(
   const key = (suffix: string) => `report:${report.id}:${suffix}`;
 
   if (canSend && group !== undefined) {
-    const text = [groupMessage(facts), ...failed.map((line) => `⚠️ ${line}`)].join('\n');
+    // The office reads the same ⚠️ lines as the technician: what was not archived, and why.
+    const text = [groupMessage(facts), ...problems.map((line) => `⚠️ ${line}`)].join('\n');
     // An album of photos travels with the SAV message; videos stay in the folder it links to.
     const fileIds =
       reportKind(report) === 'sav'
