@@ -96,6 +96,19 @@ export const archiveTexts = {
 export const delayNotice = (publicId: string) =>
   `⏳ ${publicId} : archivage en cours, je réessaie. Je te confirme dès que c’est fait.`;
 
+/** To the office, once, when Nextcloud refuses the service's app password. */
+export const breakerAlert = (user: string) =>
+  [
+    `⚠️ Nextcloud refuse le mot de passe d’application du compte « ${user} ».`,
+    'Archivage des photos, cartes Deck et fiches Wiki_SAV sont en pause : rien n’est perdu, tout partira à la reprise.',
+    'À faire : créer un nouveau mot de passe d’application pour ce compte (Paramètres personnels → Sécurité), le mettre dans NEXTCLOUD_PASSWORD et redémarrer le service.',
+    'Si le même mot de passe remarche (compte débloqué), reprendre avec POST /admin/nextcloud/resume.',
+  ].join('\n');
+
+/** A problem line: the archive waits for the office to fix Nextcloud's password. */
+export const archiveOnHold =
+  'Archivage Nextcloud en attente : Nextcloud refuse le mot de passe du service. Le bureau est prévenu, tes photos seront archivées dès la reprise.';
+
 export const lateItemsNote = (publicId: string, count: number) =>
   `📎 +${photos(count)} ajoutée${count > 1 ? 's' : ''} à ${publicId}.`;
 

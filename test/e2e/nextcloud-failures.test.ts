@@ -1,9 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_AUTH, ADMIN_TOKEN } from '../support/admin.ts';
 import {
   addTelegramPhotos,
   davFiles,
   fakeJpeg,
   GROUPS,
+  NEXTCLOUD_PASSWORD,
+  NEXTCLOUD_USER,
   type Remotes,
   type ReportHarness,
   startHarness,
@@ -18,6 +24,7 @@ import {
   photoUpdate,
   PRIVATE_CHAT,
   TECHNICIAN,
+  textUpdate,
 } from '../support/updates.ts';
 
 /**
@@ -69,7 +76,9 @@ describe('photos into a new folder on a Nextcloud that races', () => {
     expect(await deadJobs()).toEqual([]);
     const puts = (await remotes.webdav.requests()).filter((entry) => entry.method === 'PUT');
     expect(puts.some((entry) => entry.headers['x-nc-webdav-auto-mkcol'] !== undefined)).toBe(false);
-    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Schmitt'))).toContain('5 photos archivées');
+    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Schmitt'))).toContain(
+      '5 photos archivées',
+    );
   });
 });
 
@@ -170,3 +179,181 @@ function documentUpdate(
     },
   };
 }
+
+describe('Nextcloud refuses the app password', () => {
+  const NEW_PASSWORD = 'fake-new-app-password-not-real';
+
+  /** Every request Nextcloud answered 401, WebDAV and Deck together, since the test began. */
+  const refusedRequests = async (deckCallsBefore: number) =>
+    (await remotes.webdav.requests()).filter((entry) => entry.status === 401).length +
+    remotes.deck.calls.slice(deckCallsBefore).filter((call) => call.status === 401).length;
+
+  async function revokeMidAlbum(names = { fin: 'Wagner', sav: 'Becker' }) {
+    await h.post(buttonUpdate('fin', 5));
+    const album = addPhotos(4, 240);
+    for (const [index, photo] of album.entries()) {
+      await h.post(
+        photoUpdate(photo.fileId, photo.uniqueId, 2401 + index, {
+          album: 'revoked',
+          ...(index === 0 ? { caption: `${names.fin} / pose` } : {}),
+        }),
+      );
+    }
+    // The third photo meets a hiccup and waits for its retry; the password is revoked meanwhile.
+    await remotes.webdav.control({ failNext: { status: 503, method: 'PUT', path: 'photo_03' } });
+    h.clock.advance(3_000);
+    await h.background.worker.runOnce();
+    await remotes.webdav.control({ password: NEW_PASSWORD });
+    remotes.deck.setPassword(NEW_PASSWORD);
+    await h.post(buttonUpdate('sav', 6));
+    const [sav] = addPhotos(1, 250);
+    await h.post(photoUpdate(sav!.fileId, sav!.uniqueId, 2501, { caption: `${names.sav} / fuite` }));
+    // Nextcloud jobs wait while the breaker is open: run a few simulated minutes, not "until done".
+    for (let second = 0; second < 180; second++) {
+      await h.background.worker.runOnce();
+      h.clock.advance(1_000);
+    }
+    return { album, sav: sav! };
+  }
+
+  afterEach(() => {
+    remotes.deck.setPassword(NEXTCLOUD_PASSWORD);
+  });
+
+  it('stops every Nextcloud call at the first 401, tells the office once, and delivers everything once with the new password', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'etm-breaker-'));
+    // Its own board: report ids start again at 0001 with every database, the Deck stays.
+    const database = { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, DECK_BOARD: 'Revoked password' };
+    await h.close();
+    h = await startHarness(remotes, database);
+    const deckCallsBefore = remotes.deck.calls.length;
+    const { album, sav } = await revokeMidAlbum();
+
+    expect(await refusedRequests(deckCallsBefore)).toBeLessThanOrEqual(3);
+    expect(await h.readiness()).toMatchObject({
+      status: 200,
+      body: { status: 'ok', checks: { nextcloud: 'unauthorized' } },
+    });
+    const alerts = textsTo(GROUPS.chantier).filter((text) =>
+      text.includes('refuse le mot de passe d’application'),
+    );
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toContain('NEXTCLOUD_PASSWORD');
+    const onHold = 'Archivage Nextcloud en attente';
+    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Wagner'))).toContain(onHold);
+    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ SAV-0001 — Becker'))).toContain(onHold);
+    expect(textsTo(GROUPS.chantier).find((text) => text.includes('Wagner'))).toContain(onHold);
+    expect(textsTo(GROUPS.sav).find((text) => text.includes('Becker'))).toContain(onHold);
+    expect(await deadJobs()).toEqual([]);
+
+    // The office puts a new app password in the configuration: a new process, no admin call.
+    await h.close();
+    h = await startHarness(remotes, { ...database, NEXTCLOUD_PASSWORD: NEW_PASSWORD });
+    await h.drain();
+
+    const wagner = filesUnder('_Wagner/').map(([, bytes]) => bytes);
+    expect(wagner).toHaveLength(4);
+    expect(wagner).toEqual(expect.arrayContaining(album.map((photo) => photo.bytes)));
+    expect(
+      filesUnder('_Becker/')
+        .map(([path]) => path.slice(path.lastIndexOf('/') + 1))
+        .sort(),
+    ).toEqual(['SAV-0001.md', 'photo_01_20260325_153012.jpg']);
+    expect(filesUnder('_Becker/').find(([path]) => path.endsWith('.jpg'))![1]).toEqual(sav.bytes);
+    const cards = remotes.deck.store.allCards();
+    expect(
+      cards.filter((card) => card.description.includes('FIN-0001') && card.title.includes('Wagner')),
+    ).toHaveLength(1);
+    expect(
+      cards.filter((card) => card.description.includes('SAV-0001') && card.title.includes('Becker')),
+    ).toHaveLength(1);
+    expect(textsTo(GROUPS.chantier).filter((text) => text.includes('Wagner'))).toHaveLength(1);
+    expect(textsTo(TECHNICIAN.id).filter((text) => text.startsWith('✅ FIN-0001 — Wagner'))).toHaveLength(1);
+    expect(await refusedRequests(deckCallsBefore)).toBeLessThanOrEqual(3);
+    expect(await h.readiness()).toMatchObject({ body: { checks: { nextcloud: 'ok' } } });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resumes on POST /admin/nextcloud/resume when the same password works again', async () => {
+    await h.close();
+    h = await startHarness(remotes, { ADMIN_TOKEN, DECK_BOARD: 'Password back' });
+    const deckCallsBefore = remotes.deck.calls.length;
+    await revokeMidAlbum({ fin: 'Arnold', sav: 'Seidel' });
+    expect(await refusedRequests(deckCallsBefore)).toBeLessThanOrEqual(3);
+
+    await remotes.webdav.control({ password: null });
+    remotes.deck.setPassword(NEXTCLOUD_PASSWORD);
+    const resume = { method: 'POST' as const, url: '/admin/nextcloud/resume' };
+    expect(await h.inject(resume)).toMatchObject({ status: 401 });
+    expect(await h.inject({ ...resume, headers: ADMIN_AUTH })).toEqual({
+      status: 200,
+      body: { resumed: true },
+    });
+    h.clock.advance(60_000);
+    await h.drain();
+
+    expect(filesUnder('_Arnold/')).toHaveLength(4);
+    expect(filesUnder('_Seidel/')).toHaveLength(2);
+    expect(await deadJobs()).toEqual([]);
+    expect(await h.inject({ ...resume, headers: ADMIN_AUTH })).toEqual({
+      status: 200,
+      body: { resumed: false },
+    });
+  });
+});
+
+describe('Deck boards the service does not own, and boards it creates', () => {
+  it('a board shared without "manage" and missing its stack: the office is told exactly that, the rest goes on', async () => {
+    remotes.deck.store.addBoard({
+      title: 'Bureau sans gérer',
+      owner: 'office-admin',
+      acl: [
+        {
+          type: 0,
+          participant: NEXTCLOUD_USER,
+          permissionEdit: true,
+          permissionShare: false,
+          permissionManage: false,
+        },
+      ],
+    });
+    await h.close();
+    h = await startHarness(remotes, { DECK_BOARD: 'Bureau sans gérer' });
+    await h.post(buttonUpdate('fin', 7));
+    const [photo] = addPhotos(1, 260);
+    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 2601, { caption: 'Keller / pose' }));
+    await h.drain();
+
+    const [dead] = await deadJobs();
+    expect(dead).toMatchObject({ type: 'report.deck-card' });
+    expect(dead!.last_error).toContain('shared with the service without the "manage" right');
+    expect(dead!.last_error).toContain('create that stack by hand');
+    const line = 'le tableau est partagé avec le service sans le droit « gérer »';
+    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Keller'))).toContain(line);
+    expect(textsTo(GROUPS.chantier).find((text) => text.includes('Keller'))).toContain(line);
+    expect(filesUnder('_Keller/')).toHaveLength(1);
+  });
+
+  it('a board the service creates is shared with DECK_SHARE_GROUP, once, with edit rights only', async () => {
+    await h.close();
+    h = await startHarness(remotes, { DECK_BOARD: 'Créé par le service', DECK_SHARE_GROUP: 'bureau' });
+    for (const [round, name] of ['Lorenz', 'Hahn'].entries()) {
+      await h.post(buttonUpdate('materiel', 70 + round));
+      await h.post(textUpdate(`${name} / - vis inox`));
+      await h.drain();
+    }
+    const boards = remotes.deck.store.allBoards().filter((board) => board.title === 'Créé par le service');
+    expect(boards).toHaveLength(1);
+    expect(boards[0]!.acl).toEqual([
+      {
+        id: expect.any(Number),
+        type: 1,
+        participant: 'bureau',
+        permissionEdit: true,
+        permissionShare: false,
+        permissionManage: false,
+      },
+    ]);
+    expect(await deadJobs()).toEqual([]);
+  });
+});

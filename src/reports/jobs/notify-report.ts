@@ -7,18 +7,22 @@ import { PostponeError } from '../../queue/postpone.ts';
 import type { JobHandler } from '../../queue/worker.ts';
 import type { ReportDeps } from '../report-deps.ts';
 import { archivePlanOf, factsOf, problemsOf, reportKind } from '../report-facts.ts';
-import { confirmation, delayNotice, groupMessage } from '../report-messages.ts';
+import { MANAGE_RIGHT_MISSING } from '../../nextcloud/deck-errors.ts';
+import { archiveOnHold, confirmation, delayNotice, groupMessage } from '../report-messages.ts';
 import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
 
 /** After this long still retrying, the technician is told honestly that archiving goes on. */
 export const DELAY_NOTICE_AFTER_MS = 60_000;
 const RECHECK_MS = 3_000;
-const WORK_TYPES = ['report.archive-photo', 'report.write-markdown', 'report.deck-card'];
+const WORK_TYPES = ['report.process', 'report.archive-photo', 'report.write-markdown', 'report.deck-card'];
 
 /**
- * `report.notify`: once the report's archive and card jobs have ended (done or dead), tells the
- * office group and confirms to the technician, in one transaction, so each happens once.
- * While they run it checks back every few seconds, and says after a minute that it is retrying.
+ * `report.notify`: once the report's plan, archive and card jobs have ended (done or dead), tells
+ * the office group and confirms to the technician, in one transaction, so each happens once.
+ * Enqueued with the report itself, so a plan that fails for good is announced too (and the card
+ * is then made from the report alone). While they run it checks back every few seconds, and
+ * says after a minute that it is retrying; while Nextcloud refuses the service's password (the
+ * credentials breaker is open) it announces the report at once, the archive on hold.
  */
 export function notifyReportHandler(deps: ReportDeps): JobHandler {
   return async (payload, { now }) => {
@@ -27,31 +31,44 @@ export function notifyReportHandler(deps: ReportDeps): JobHandler {
     if (report?.status !== 'received') return;
     const work = await deps.db
       .selectFrom('jobs')
-      .select(['type', 'state'])
+      .select(['type', 'state', 'last_error'])
       .where('idempotency_key', 'like', `report:${reportId}:%`)
       .where('type', 'in', WORK_TYPES)
       .execute();
-    if (work.some((job) => job.state === 'pending' || job.state === 'running')) {
+    const waiting = work.some((job) => job.state === 'pending' || job.state === 'running');
+    if (waiting && (await deps.nextcloudOnHold?.())) {
+      await deps.db.transaction().execute(async (trx) => {
+        await notify(trx, deps, report, [], now, 'on-hold');
+      });
+      return;
+    }
+    if (waiting) {
       if (now.getTime() - report.created_at >= DELAY_NOTICE_AFTER_MS && report.delay_notified_at === null) {
         await sendDelayNotice(deps, report, now);
       }
       throw new PostponeError(RECHECK_MS, 'report work still running');
     }
-    const failed = failures(work.filter((job) => job.state === 'dead').map((job) => job.type));
+    const deadJobs = work.filter((job) => job.state === 'dead');
+    const dead = deadJobs.map((job) => job.type);
+    const failed = failures(dead, deadJobs.find((job) => job.type === 'report.deck-card')?.last_error ?? '');
     await deps.db.transaction().execute(async (trx) => {
-      await notify(trx, deps, report, failed, now);
+      // No plan, so no card job either: the card is made from the report alone.
+      if (dead.includes('report.process')) await enqueueCard(trx, deps, report.id, now);
+      await notify(trx, deps, report, failed, now, 'ended');
     });
   };
 }
 
-function failures(deadTypes: string[]): string[] {
+function failures(deadTypes: string[], deckError: string): string[] {
   const problems: string[] = [];
+  if (deadTypes.includes('report.process'))
+    problems.push('Archivage Nextcloud échoué : le bureau est prévenu.');
   const photos = deadTypes.filter((type) => type === 'report.archive-photo').length;
   if (photos > 0)
     problems.push(`Archivage Nextcloud échoué pour ${photos} photo(s) : le bureau est prévenu.`);
   if (deadTypes.includes('report.write-markdown'))
     problems.push('Le compte rendu Markdown n’a pas pu être écrit.');
-  if (deadTypes.includes('report.deck-card')) problems.push('La carte Deck n’a pas pu être créée.');
+  if (deadTypes.includes('report.deck-card')) problems.push(deckProblem(deckError));
   return problems;
 }
 
@@ -61,11 +78,14 @@ async function notify(
   report: ReportRow,
   failed: string[],
   now: Date,
+  archive: 'ended' | 'on-hold',
 ) {
   const plan = archivePlanOf(report);
-  const photoCount = plan ? plan.files.filter((file) => file.stored).length : reportMedia(report).length;
-  const facts = factsOf(report, photoCount);
-  const problems = [...problemsOf(report), ...failed];
+  const onHold = archive === 'on-hold';
+  const photoCount =
+    plan && !onHold ? plan.files.filter((file) => file.stored).length : reportMedia(report).length;
+  const facts = onHold ? { ...factsOf(report, photoCount), folder: undefined } : factsOf(report, photoCount);
+  const problems = [...problemsOf(report), ...failed, ...(onHold ? [archiveOnHold] : [])];
   const bot = deps.config.bots.find((b) => b.slug === report.slug);
   const group = bot?.groups[GROUP_KEYS[reportKind(report)]];
   const canSend = deps.telegram.has(report.slug);
@@ -98,7 +118,9 @@ async function notify(
     );
   }
   if (canSend) {
-    const text = confirmation({ ...facts, groupNotified: group !== undefined, problems });
+    // On hold, the problem line says where the photos stand: no "received" line beside it.
+    const shown = onHold ? { ...facts, photoCount: 0 } : facts;
+    const text = confirmation({ ...shown, groupNotified: group !== undefined, problems });
     await enqueue(
       trx,
       {
@@ -117,7 +139,7 @@ async function notify(
   await trx
     .updateTable('reports')
     .set({
-      status: failed.length > 0 ? 'failed' : 'done',
+      status: failed.length > 0 || onHold ? 'failed' : 'done',
       confirmed_at: now.getTime(),
       problems: JSON.stringify(problems),
       updated_at: now.getTime(),
@@ -126,7 +148,22 @@ async function notify(
     .execute();
 }
 
+/** The Deck line; when the board lacks the "manage" right, exactly that and what to do. */
+function deckProblem(deckError: string): string {
+  if (!deckError.includes(MANAGE_RIGHT_MISSING)) return 'La carte Deck n’a pas pu être créée.';
+  return 'La carte Deck n’a pas pu être créée : le tableau est partagé avec le service sans le droit « gérer », qui permet d’ajouter une colonne. Le bureau doit créer la colonne à la main ou donner ce droit au service.';
+}
+
 const GROUP_KEYS = { fin: 'chantier', sav: 'sav', materiel: 'magasin' } as const;
+
+async function enqueueCard(trx: Transaction<Database>, deps: ReportDeps, reportId: number, now: Date) {
+  if (!deps.cards) return;
+  await enqueue(
+    trx,
+    { type: 'report.deck-card', idempotencyKey: `report:${reportId}:deck`, payload: { reportId } },
+    now,
+  );
+}
 
 async function sendDelayNotice(deps: ReportDeps, report: ReportRow, now: Date) {
   await deps.db.transaction().execute(async (trx) => {
