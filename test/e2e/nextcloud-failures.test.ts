@@ -175,7 +175,7 @@ function documentUpdate(
       chat: PRIVATE_CHAT,
       from: TECHNICIAN,
       ...(album ? { media_group_id: album } : {}),
-      document: { ...file, file_name: name },
+      document: { ...file, file_name: name, mime_type: 'application/octet-stream' },
     },
   };
 }
@@ -355,5 +355,102 @@ describe('Deck boards the service does not own, and boards it creates', () => {
       },
     ]);
     expect(await deadJobs()).toEqual([]);
+  });
+});
+
+describe('documents stay documents', () => {
+  function savDocumentUpdate(
+    file: { file_id: string; file_unique_id: string },
+    messageId: number,
+    caption: string,
+  ) {
+    return {
+      update_id: freshUpdateId(),
+      message: {
+        message_id: messageId,
+        date: PHOTO_DATE,
+        chat: PRIVATE_CHAT,
+        from: TECHNICIAN,
+        caption,
+        document: { ...file, file_name: 'IMG_0042.jpg', mime_type: 'image/jpeg' },
+      },
+    };
+  }
+
+  it('a SAV picture sent "as a file" reaches the SAV group with sendDocument, and is archived', async () => {
+    await h.post(buttonUpdate('sav', 8));
+    const file = remotes.telegram.addFile(fakeJpeg(270), { mimeType: 'image/jpeg', kind: 'document' });
+    await h.post(savDocumentUpdate(file, 2701, 'Ludwig / chaudière en sécurité'));
+    await h.drain();
+
+    const toGroup = remotes.telegram.calls.filter(
+      (call) =>
+        Number(call.params.chat_id) === GROUPS.sav && JSON.stringify(call.params.caption).includes('Ludwig'),
+    );
+    expect(toGroup.map((call) => call.method)).toEqual(['sendDocument']);
+    expect(toGroup[0]!.params.document).toBe(file.file_id);
+    expect(await deadJobs()).toEqual([]);
+    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ SAV-0001 — Ludwig'))).toContain(
+      '📣 ETM-SAV prévenu.',
+    );
+    expect(
+      filesUnder('_Ludwig/')
+        .map(([path]) => path.slice(path.lastIndexOf('/') + 1))
+        .sort(),
+    ).toEqual(['SAV-0001.md', 'photo_01_20260325_153012.jpg']);
+  });
+
+  it('photos and documents of one SAV go as two albums, each of its own kind', async () => {
+    await h.post(buttonUpdate('sav', 9));
+    const photos = addPhotos(2, 280);
+    const documents = [282, 283].map((seed) =>
+      remotes.telegram.addFile(fakeJpeg(seed), { mimeType: 'image/jpeg', kind: 'document' }),
+    );
+    await h.post(
+      photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 2801, { album: 'mix', caption: 'Krause / fuite' }),
+    );
+    await h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 2802, { album: 'mix' }));
+    for (const [index, file] of documents.entries()) {
+      await h.post({
+        update_id: freshUpdateId(),
+        message: {
+          message_id: 2803 + index,
+          date: PHOTO_DATE,
+          chat: PRIVATE_CHAT,
+          from: TECHNICIAN,
+          media_group_id: 'mix',
+          document: { ...file, file_name: `IMG_${index}.jpg`, mime_type: 'image/jpeg' },
+        },
+      });
+    }
+    h.clock.advance(3_000);
+    await h.drain();
+
+    const albums = remotes.telegram
+      .callsTo('sendMediaGroup')
+      .filter((call) => Number(call.params.chat_id) === GROUPS.sav);
+    const kinds = albums
+      .slice(-2)
+      .map((call) => (call.params.media as { type: string }[]).map((item) => item.type));
+    expect(kinds).toEqual([
+      ['photo', 'photo'],
+      ['document', 'document'],
+    ]);
+    expect(await deadJobs()).toEqual([]);
+  });
+
+  it('says "prévenu" only when the group message was taken', async () => {
+    await h.post(buttonUpdate('materiel', 10));
+    await h.drain();
+    await h.post(textUpdate('Brandt / - joint fibre'));
+    // The next message out is the one to the Magasinier group: Telegram refuses it for good.
+    remotes.telegram.failNext('sendMessage', { kind: 'chatNotFound' });
+    await h.drain();
+    expect(
+      remotes.telegram.calls.filter((call) => call.method === 'sendMessage').at(-2)?.params.chat_id,
+    ).toBe(GROUPS.magasin);
+    const confirmation = textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ MAT-0001 — Brandt'))!;
+    expect(confirmation).not.toContain('prévenu.');
+    expect(confirmation).toContain('Le message au groupe ETM-Magasinier n’a pas pu être envoyé');
   });
 });

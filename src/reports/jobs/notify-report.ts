@@ -14,11 +14,13 @@ import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
 /** After this long still retrying, the technician is told honestly that archiving goes on. */
 export const DELAY_NOTICE_AFTER_MS = 60_000;
 const RECHECK_MS = 3_000;
+/** A group message leaves within a second or two: the confirmation follows it closely. */
+const GROUP_RECHECK_MS = 1_000;
 const WORK_TYPES = ['report.process', 'report.archive-photo', 'report.write-markdown', 'report.deck-card'];
 
 /**
  * `report.notify`: once the report's plan, archive and card jobs have ended (done or dead), tells
- * the office group and confirms to the technician, in one transaction, so each happens once.
+ * the office group, then, once that message left, confirms to the technician; each once.
  * Enqueued with the report itself, so a plan that fails for good is announced too (and the card
  * is then made from the report alone). While they run it checks back every few seconds, and
  * says after a minute that it is retrying; while Nextcloud refuses the service's password (the
@@ -28,7 +30,8 @@ export function notifyReportHandler(deps: ReportDeps): JobHandler {
   return async (payload, { now }) => {
     const { reportId } = payload as JobPayload<'report.notify'>;
     const report = await getReport(deps.db, reportId);
-    if (report?.status !== 'received') return;
+    if (!report) return;
+    if (report.status !== 'received') return confirmOnceGroupTold(deps, report, now);
     const work = await deps.db
       .selectFrom('jobs')
       .select(['type', 'state', 'last_error'])
@@ -40,7 +43,7 @@ export function notifyReportHandler(deps: ReportDeps): JobHandler {
       await deps.db.transaction().execute(async (trx) => {
         await notify(trx, deps, report, [], now, 'on-hold');
       });
-      return;
+      throw new PostponeError(GROUP_RECHECK_MS, 'confirming once the group message is sent');
     }
     if (waiting) {
       if (now.getTime() - report.created_at >= DELAY_NOTICE_AFTER_MS && report.delay_notified_at === null) {
@@ -56,8 +59,52 @@ export function notifyReportHandler(deps: ReportDeps): JobHandler {
       if (dead.includes('report.process')) await enqueueCard(trx, deps, report.id, now);
       await notify(trx, deps, report, failed, now, 'ended');
     });
+    throw new PostponeError(GROUP_RECHECK_MS, 'confirming once the group message is sent');
   };
 }
+
+/**
+ * The technician's confirmation, after the group message ended: it says "prévenu" only when
+ * Telegram took that message (a refused one, e.g. a file of the wrong type, is said instead).
+ */
+async function confirmOnceGroupTold(deps: ReportDeps, report: ReportRow, now: Date): Promise<void> {
+  if (!deps.telegram.has(report.slug)) return;
+  const jobs = await deps.db
+    .selectFrom('jobs')
+    .select(['idempotency_key', 'state'])
+    .where('idempotency_key', 'in', [groupKey(report.id), confirmationKey(report.id)])
+    .execute();
+  if (jobs.some((job) => job.idempotency_key === confirmationKey(report.id))) return;
+  const group = jobs.find((job) => job.idempotency_key === groupKey(report.id));
+  if (group?.state === 'pending' || group?.state === 'running') {
+    throw new PostponeError(GROUP_RECHECK_MS, 'group message not sent yet');
+  }
+  const told = group === undefined ? 'no-group' : group.state === 'done' ? 'yes' : 'failed';
+  const problems = problemsOf(report);
+  const onHold = problems.includes(archiveOnHold);
+  const plan = archivePlanOf(report);
+  const stored = plan ? plan.files.filter((file) => file.stored).length : reportMedia(report).length;
+  // On hold, the problem line says where the photos stand: no photo line beside it.
+  const facts = onHold ? { ...factsOf(report, 0), folder: undefined } : factsOf(report, stored);
+  const text = confirmation({ ...facts, groupNotified: told, problems });
+  await enqueue(
+    deps.db,
+    {
+      type: 'telegram.send-message',
+      idempotencyKey: confirmationKey(report.id),
+      payload: {
+        slug: report.slug,
+        chatId: report.chat_id,
+        text,
+        keyboard: menuKeyboard.map((row) => [...row]),
+      },
+    },
+    now,
+  );
+}
+
+const groupKey = (reportId: number) => `report:${reportId}:group`;
+const confirmationKey = (reportId: number) => `report:${reportId}:confirmation`;
 
 function failures(deadTypes: string[], deckError: string): string[] {
   const problems: string[] = [];
@@ -89,50 +136,28 @@ async function notify(
   const bot = deps.config.bots.find((b) => b.slug === report.slug);
   const group = bot?.groups[GROUP_KEYS[reportKind(report)]];
   const canSend = deps.telegram.has(report.slug);
-  const key = (suffix: string) => `report:${report.id}:${suffix}`;
 
   if (canSend && group !== undefined) {
     // The office reads the same ⚠️ lines as the technician: what was not archived, and why.
     const text = [groupMessage(facts), ...problems.map((line) => `⚠️ ${line}`)].join('\n');
-    // An album of photos travels with the SAV message; videos stay in the folder it links to.
-    const fileIds =
-      reportKind(report) === 'sav'
-        ? reportMedia(report)
-            .filter((m) => m.source !== 'video')
-            .map((m) => m.fileId)
-        : [];
+    // The SAV's photos and documents travel with its message, each as what it is (a picture
+    // sent "as a file" stays a document); videos stay in the folder it links to.
+    const media = reportKind(report) === 'sav' ? reportMedia(report) : [];
+    const idsOf = (source: string) => media.filter((m) => m.source === source).map((m) => m.fileId);
+    const [fileIds, documentIds] = [idsOf('photo'), idsOf('document')];
     await enqueue(
       trx,
-      fileIds.length > 0
+      fileIds.length + documentIds.length > 0
         ? {
             type: 'telegram.send-photos',
-            idempotencyKey: key('group'),
-            payload: { slug: report.slug, chatId: group, fileIds, caption: text },
+            idempotencyKey: groupKey(report.id),
+            payload: { slug: report.slug, chatId: group, fileIds, documentIds, caption: text },
           }
         : {
             type: 'telegram.send-message',
-            idempotencyKey: key('group'),
+            idempotencyKey: groupKey(report.id),
             payload: { slug: report.slug, chatId: group, text },
           },
-      now,
-    );
-  }
-  if (canSend) {
-    // On hold, the problem line says where the photos stand: no "received" line beside it.
-    const shown = onHold ? { ...facts, photoCount: 0 } : facts;
-    const text = confirmation({ ...shown, groupNotified: group !== undefined, problems });
-    await enqueue(
-      trx,
-      {
-        type: 'telegram.send-message',
-        idempotencyKey: key('confirmation'),
-        payload: {
-          slug: report.slug,
-          chatId: report.chat_id,
-          text,
-          keyboard: menuKeyboard.map((row) => [...row]),
-        },
-      },
       now,
     );
   }
