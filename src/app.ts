@@ -8,6 +8,7 @@ import type { Db } from './db/database.ts';
 import { discardRest } from './http/discard-body.ts';
 import { errorHandler, HttpError } from './http-error.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { nextcloudBreaker } from './reports/nextcloud-breaker.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -35,6 +36,7 @@ export async function buildApp(config: Config, deps: AppDeps) {
   const clock = deps.clock ?? (() => new Date());
   const wakeWorker = deps.wakeWorker ?? (() => undefined);
   const metrics = deps.metrics ?? createMetrics({ db: deps.db, clock });
+  const breaker = nextcloudBreaker(config, deps.db, clock);
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -77,6 +79,7 @@ export async function buildApp(config: Config, deps: AppDeps) {
     db: deps.db,
     clock,
     ...(deps.assistantStatus ? { assistantStatus: deps.assistantStatus } : {}),
+    ...(breaker ? { nextcloudStatus: async () => breaker.state() } : {}),
   });
   await app.register(telegramUpdateRoute, {
     db: deps.db,
@@ -96,6 +99,7 @@ export async function buildApp(config: Config, deps: AppDeps) {
     clock,
     wakeWorker,
     assistantEnabled: config.assistant.enabled,
+    nextcloudBreaker: breaker,
   });
   await app.register(metricsRoute, {
     metrics,

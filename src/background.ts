@@ -17,6 +17,7 @@ import {
   nextcloudFolderSource,
 } from './assistant/knowledge-source.ts';
 import { createSavAssistant } from './assistant/sav-assistant.ts';
+import { nextcloudBreaker } from './reports/nextcloud-breaker.ts';
 import { nextcloudPorts } from './reports/nextcloud-ports.ts';
 import { reportHandlers } from './reports/report-handlers.ts';
 import { createBotApiClient } from './telegram/bot-api-client.ts';
@@ -45,7 +46,8 @@ export function createBackground(
   metrics?: Metrics,
 ): Background {
   const bots = telegramBots(config);
-  const nextcloud = nextcloudPorts(config);
+  const breaker = nextcloudBreaker(config, db, clock);
+  const nextcloud = nextcloudPorts(config, breaker ? async (call) => breaker.guard(call) : undefined);
   const assistant = config.assistant.enabled ? savAssistant(config, db, clock, nextcloud.files) : undefined;
   const assistantStatus = new AssistantStatus(config.assistant.enabled, () => assistant?.degradation());
   const isAssistantJob = (type: string) => type.startsWith('assistant.');
@@ -64,6 +66,7 @@ export function createBackground(
         archive: nextcloud.archive,
         cards: nextcloud.cards,
         telegram: bots,
+        ...(breaker ? { nextcloudOnHold: async () => (await breaker.state()) === 'unauthorized' } : {}),
         assistant: assistant !== undefined,
       }),
       ...(assistant

@@ -39,6 +39,8 @@ export interface Config {
       }
     | undefined;
   readonly deckBoard: string;
+  /** The Nextcloud group a board the service creates is shared with (edit rights), or none. */
+  readonly deckShareGroup: string | undefined;
   readonly reportTimezone: string;
   readonly albumQuietMs: number;
   readonly ollama: { readonly url: string; readonly model: string; readonly embedModel: string };
@@ -93,6 +95,7 @@ const fixedKeys = {
   NEXTCLOUD_USER: optionalText('Nextcloud user'),
   NEXTCLOUD_PASSWORD: optionalText('Nextcloud app password'),
   DECK_BOARD: optionalText('Deck board title'),
+  DECK_SHARE_GROUP: optionalText('Nextcloud group id'),
   DECK_URL: optional(HTTP_URL, 'Deck root, when not NEXTCLOUD_URL'),
   REPORT_TIMEZONE: optionalText('IANA time zone'),
   ALBUM_QUIET_MS: optional(INTEGER, 'milliseconds'),
@@ -245,6 +248,7 @@ function buildConfig(env: Record<string, string>, slugs: string[]): Config {
     telegramApiUrl: trimSlash(env.TELEGRAM_API_URL ?? 'https://api.telegram.org'),
     nextcloud,
     deckBoard: env.DECK_BOARD ?? 'ETM Chantiers',
+    deckShareGroup: env.DECK_SHARE_GROUP,
     reportTimezone: env.REPORT_TIMEZONE ?? 'Europe/Paris',
     albumQuietMs: int(env.ALBUM_QUIET_MS, 2500),
     ollama: {

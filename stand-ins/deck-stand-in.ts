@@ -48,6 +48,8 @@ export interface DeckStandIn {
   readonly store: DeckStore;
   readonly calls: DeckCall[];
   failNext(rule: DeckFailureRule): void;
+  /** The account's app password from now on: the office revoked the old one, or made a new one. */
+  setPassword(password: string): void;
   /**
    * The next card creation creates the card, then never answers (until the client gives up or
    * close()): "created, but the response timed out". Resolves with the card once it exists.
@@ -89,6 +91,7 @@ function restRoutes(store: DeckStore): Route[] {
     route('PUT', '/boards/(\\d+)', ([b], body) => ({ body: store.updateBoard(b!, body) })),
     route('DELETE', '/boards/(\\d+)', ([b]) => ({ body: store.deleteBoard(b!) })),
     route('POST', '/boards/(\\d+)/labels', ([b], body) => ({ body: store.createLabel(b!, body) })),
+    route('POST', '/boards/(\\d+)/acl', ([b], body) => ({ body: store.addAcl(b!, body) })),
     route('GET', stacks, ([b]) => ({ body: store.listStacks(b!), etag: store.stacksEtag(b!) })),
     route('POST', stacks, ([b], body) => ({ body: store.createStack(b!, body) })),
     route('GET', `${stacks}/(\\d+)`, ([b, s]) => withEtag(store.getStack(b!, s!))),
@@ -130,6 +133,7 @@ function ocsRoutes(store: DeckStore): Route[] {
 
 interface StandInState {
   readonly options: DeckStandInOptions;
+  password: string;
   readonly routes: Route[];
   readonly calls: DeckCall[];
   readonly failures: { status: number; remaining: number; method?: string; path?: string }[];
@@ -144,6 +148,7 @@ export async function startDeckStandIn(options: DeckStandInOptions): Promise<Dec
   );
   const state: StandInState = {
     options,
+    password: options.password,
     routes: [...restRoutes(store), ...ocsRoutes(store)],
     calls: [],
     failures: [],
@@ -163,6 +168,9 @@ export async function startDeckStandIn(options: DeckStandInOptions): Promise<Dec
     ocsUrl: `${url}${OCS_BASE}`,
     store,
     calls: state.calls,
+    setPassword(password) {
+      state.password = password;
+    },
     failNext(rule) {
       state.failures.push({ ...rule, remaining: rule.times ?? 1, method: rule.method?.toUpperCase() });
     },
@@ -228,7 +236,7 @@ function refuseBeforeRouting(
   request: IncomingMessage,
   call: DeckCall,
 ): { status: number; message: string } | undefined {
-  if (!isAuthorised(request, state.options.user, state.options.password)) {
+  if (!isAuthorised(request, state.options.user, state.password)) {
     return { status: 401, message: 'Current user is not logged in' };
   }
   // Nextcloud lets API clients past its CSRF check only with this header; Deck's docs require it.

@@ -74,6 +74,12 @@ export interface AddFileOptions {
   /** Choose the ids, e.g. to match those of a hand-built Update. */
   readonly fileId?: string;
   readonly fileUniqueId?: string;
+  /**
+   * How Telegram got the file: a photo's file_id is refused by sendDocument, and a document's
+   * (a picture sent "as a file") by sendPhoto and in a photo album, with 400 "type of file
+   * mismatch". Default 'photo'.
+   */
+  readonly kind?: 'photo' | 'document';
 }
 
 interface StoredFile {
@@ -82,6 +88,7 @@ interface StoredFile {
   readonly filePath: string;
   readonly bytes: Buffer;
   readonly mimeType: string | undefined;
+  readonly kind: 'photo' | 'document';
 }
 
 interface SentMessage {
@@ -109,6 +116,7 @@ const NOT_MODIFIED =
   'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
 const QUERY_ID_INVALID = 'Bad Request: query is too old and response timeout expired or query ID is invalid';
 const WRONG_FILE = 'Bad Request: wrong file identifier/HTTP URL specified';
+const TYPE_MISMATCH = 'Bad Request: type of file mismatch';
 /** BAS rejects these before looking the token up (ClientManager.cpp). */
 const TOKEN_SHAPE = /^[1-9]\d*:[^/]+$/u;
 
@@ -193,6 +201,7 @@ export class TelegramStandIn {
       filePath: filePathFor(number, options.mimeType),
       bytes: Buffer.from(bytes),
       mimeType: options.mimeType,
+      kind: options.kind ?? 'photo',
     };
     this.files.set(file.fileId, file);
     this.filesByPath.set(file.filePath, file);
@@ -295,6 +304,8 @@ export class TelegramStandIn {
         return success(this.sendPhoto(params));
       case 'sendMediaGroup':
         return success(this.sendMediaGroup(params));
+      case 'sendDocument':
+        return success(this.sendDocument(params));
       case 'answerCallbackQuery':
         return this.answerCallbackQuery(params);
       case 'editMessageReplyMarkup':
@@ -325,6 +336,20 @@ export class TelegramStandIn {
     return this.storeMessage(chatId, { photo, ...(caption && { caption }) }, params.reply_markup);
   }
 
+  private sendDocument(params: Params): Message {
+    const chatId = requireChatId(params);
+    if (params.document === undefined) throw new BadRequest('Bad Request: parameter "document" is required');
+    const caption = optionalCaption(params.caption);
+    const document = this.documentOf(params.document);
+    return this.storeMessage(chatId, { document, ...(caption && { caption }) }, params.reply_markup);
+  }
+
+  private documentOf(id: unknown): Record<string, unknown> {
+    const file = this.knownFile(id);
+    if (file.kind !== 'document') throw new BadRequest(TYPE_MISMATCH);
+    return { file_id: file.fileId, file_unique_id: file.fileUniqueId, file_size: file.bytes.length };
+  }
+
   private sendMediaGroup(params: Params): Message[] {
     const chatId = requireChatId(params);
     const media = params.media;
@@ -347,13 +372,7 @@ export class TelegramStandIn {
     const text = optionalCaption(caption);
     const withCaption = text ? { caption: text } : {};
     if (type === 'photo') return { photo: this.photoSizes(media), ...withCaption };
-    if (type === 'document') {
-      const file = this.knownFile(media);
-      return {
-        document: { file_id: file.fileId, file_unique_id: file.fileUniqueId, file_size: file.bytes.length },
-        ...withCaption,
-      };
-    }
+    if (type === 'document') return { document: this.documentOf(media), ...withCaption };
     throw new BadRequest(`Bad Request: can't parse InputMedia: type "${String(type)}" is not supported here`);
   }
 
@@ -401,6 +420,7 @@ export class TelegramStandIn {
   private photoSizes(photo: unknown): PhotoSize[] {
     const file =
       typeof photo === 'string' && /^https?:\/\//u.test(photo) ? this.fileFromUrl() : this.knownFile(photo);
+    if (file.kind !== 'photo') throw new BadRequest(TYPE_MISMATCH);
     return [
       {
         file_id: file.fileId,
@@ -451,6 +471,7 @@ const KNOWN_METHODS = [
   'sendMessage',
   'sendPhoto',
   'sendMediaGroup',
+  'sendDocument',
   'answerCallbackQuery',
   'editMessageReplyMarkup',
   'getFile',

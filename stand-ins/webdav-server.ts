@@ -47,6 +47,8 @@ export interface WebDavControlCommand {
   readonly folderRace?: boolean;
   /** Paths (relative to the user's files) where every write is answered 423 "… is locked". */
   readonly lockedPaths?: readonly string[];
+  /** The app password from now on (the office revoked the first one); null: the one started with. */
+  readonly password?: string | null;
   readonly failNext?: WebDavFailureRule | readonly WebDavFailureRule[];
 }
 
@@ -63,6 +65,7 @@ export interface WebDavSwitches {
   /** Auto-mkcol PUTs answered as race losers so far. */
   readonly racesLost: number;
   readonly lockedPaths: readonly string[];
+  readonly password: string | null;
 }
 
 /** One WebDAV request as the server saw it; `path` is percent-decoded but not NFC-normalised. */

@@ -44,6 +44,7 @@ describe('loadConfig defaults', () => {
       telegramApiUrl: 'https://api.telegram.org',
       nextcloud: undefined,
       deckBoard: 'ETM Chantiers',
+      deckShareGroup: undefined,
       reportTimezone: 'Europe/Paris',
       albumQuietMs: 2500,
       ollama: { url: 'http://127.0.0.1:11434', model: 'mistral:7b-instruct', embedModel: 'nomic-embed-text' },

@@ -1,5 +1,6 @@
 import type { AssistantAnswersTable, AssistantUnitsTable } from '../assistant/assistant-schema.ts';
 import type { Generated } from 'kysely';
+import type { NextcloudBreakerTable } from '../nextcloud/credentials-breaker.ts';
 
 /** Row types of every table, as the frozen migrations create them. */
 export interface Database {
@@ -11,6 +12,7 @@ export interface Database {
   chat_migrations: ChatMigrationsTable;
   assistant_units: AssistantUnitsTable;
   assistant_answers: AssistantAnswersTable;
+  nextcloud_breaker: NextcloudBreakerTable;
 }
 
 /** One row per (slug, update_id) handled: Telegram re-sends on any non-2xx. */

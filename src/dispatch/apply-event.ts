@@ -76,6 +76,16 @@ async function recordEffect(
         },
         now,
       );
+      // Announced from the report itself: a plan that fails for good is still told.
+      await enqueue(
+        trx,
+        {
+          type: 'report.notify',
+          idempotencyKey: `report:${report.id}:notify`,
+          payload: { reportId: report.id },
+        },
+        now,
+      );
       return;
     }
     case 'report-addition': {

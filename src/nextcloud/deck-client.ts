@@ -1,7 +1,13 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { Agent, type Dispatcher, request } from 'undici';
-import { DeckApiError, deckTransportError, isArchivedError, isStaleIdError } from './deck-errors.ts';
+import {
+  DeckApiError,
+  DeckManageRightMissing,
+  deckTransportError,
+  isArchivedError,
+  isStaleIdError,
+} from './deck-errors.ts';
 import { startDeadline } from '../http/deadline.ts';
 import { redactSecrets } from '../http/redact.ts';
 import { retryAfterSeconds } from '../http/retry-after.ts';
@@ -18,8 +24,15 @@ export interface DeckClient {
    * Board by title (not archived, not deleted) → its id; created if missing. Stack by title on
    * that board; created if missing. Ids are cached; any 403 (Deck's answer for unknown ids) or
    * archived-board 500 drops the cache, and `upsertReportCard` then resolves them again once.
+   * A board of the service's own (created by it) is shared with `shareGroup` (edit rights) when
+   * it is not yet, so the office sees it. A missing stack on a board shared without "manage"
+   * fails with DeckManageRightMissing.
    */
-  ensureStack(boardTitle: string, stackTitle: string): Promise<{ boardId: number; stackId: number }>;
+  ensureStack(
+    boardTitle: string,
+    stackTitle: string,
+    shareGroup?: string,
+  ): Promise<{ boardId: number; stackId: number }>;
   /**
    * The live card on the board whose title or description contains `marker` (the report id, e.g.
    * `SAV-0042`) as a whole word, if any. Title matches win over description matches (a SAV text
@@ -73,12 +86,13 @@ export function createDeckClient(options: DeckClientOptions): DeckClient {
   };
 
   return {
-    async ensureStack(boardTitle, stackTitle) {
+    async ensureStack(boardTitle, stackTitle, shareGroup) {
+      const share = shareGroup === undefined ? undefined : { group: shareGroup, owner: options.user };
       const boardId = await cached(cache.boards, titleKey(boardTitle), async () =>
-        resolveBoard(call, boardTitle),
+        resolveBoard(call, boardTitle, share),
       );
       const stackId = await cached(cache.stacks, `${boardId}/${titleKey(stackTitle)}`, async () =>
-        resolveStack(call, boardId, stackTitle),
+        resolveStack(call, { id: boardId, title: boardTitle }, stackTitle),
       );
       return { boardId, stackId };
     },
@@ -120,6 +134,8 @@ export async function upsertReportCard(
   deck: DeckClient,
   input: {
     boardTitle: string;
+    /** Nextcloud group a board the service owns is shared with (DECK_SHARE_GROUP). */
+    shareGroup?: string | undefined;
     stackTitle: string;
     marker: string;
     title: string;
@@ -128,7 +144,7 @@ export async function upsertReportCard(
   },
 ): Promise<{ boardId: number; stackId: number; cardId: number; created: boolean }> {
   const attempt = async () => {
-    const { boardId, stackId } = await deck.ensureStack(input.boardTitle, input.stackTitle);
+    const { boardId, stackId } = await deck.ensureStack(input.boardTitle, input.stackTitle, input.shareGroup);
     const found = await deck.findCard(boardId, input.marker);
     if (found) return { boardId, stackId: found.stackId, cardId: found.id, created: false };
     const card = { title: input.title, description: input.description, duedate: input.duedate };
@@ -188,26 +204,61 @@ function forgetIds(cache: IdCache): void {
  * The oldest live board titled `title`, else a new one. Archived boards are skipped on purpose:
  * Deck refuses every write under them (500), and unarchiving would undo the office's decision.
  */
-async function resolveBoard(call: Call, title: string): Promise<number> {
+async function resolveBoard(
+  call: Call,
+  title: string,
+  share: { group: string; owner: string } | undefined,
+): Promise<number> {
   const boards = await call('ensureStack', rest('GET', '/boards'), undefined, BoardList);
   const live = boards.filter(
     (board) => !board.archived && board.deletedAt === 0 && titleKey(board.title) === titleKey(title),
   );
   const existing = oldest(live);
-  if (existing !== undefined) return existing.id;
-  const body = { title: titleKey(title), color: NEW_BOARD_COLOR };
-  return (await call('ensureStack', rest('POST', '/boards'), body, Entity)).id;
+  if (existing === undefined) {
+    const body = { title: titleKey(title), color: NEW_BOARD_COLOR };
+    const created = await call('ensureStack', rest('POST', '/boards'), body, Entity);
+    if (share) await shareBoard(call, created.id, share.group);
+    return created.id;
+  }
+  // Checked on every resolution: a share lost with a crash right after the creation is made now.
+  const ours = existing.owner?.uid === share?.owner;
+  const shared = (existing.acl ?? []).some((acl) => acl.type === 1 && acl.participant.uid === share?.group);
+  if (share && ours && !shared) await shareBoard(call, existing.id, share.group);
+  return existing.id;
+}
+
+/** Deck's ACL API: the group may read and edit cards, not manage nor reshare the board. */
+async function shareBoard(call: Call, boardId: number, group: string): Promise<void> {
+  const body = {
+    type: 1,
+    participant: group,
+    permissionEdit: true,
+    permissionShare: false,
+    permissionManage: false,
+  };
+  await call('shareBoard', rest('POST', `/boards/${boardId}/acl`), body, Entity);
 }
 
 /** The oldest live stack titled `title` on the board, else a new one after the existing stacks. */
-async function resolveStack(call: Call, boardId: number, title: string): Promise<number> {
+async function resolveStack(
+  call: Call,
+  board: { id: number; title: string },
+  title: string,
+): Promise<number> {
+  const boardId = board.id;
   const listing = await call('ensureStack', rest('GET', `/boards/${boardId}/stacks`), undefined, StackList);
   const stacks = listing.filter((stack) => (stack.deletedAt ?? 0) === 0);
   const existing = oldest(stacks.filter((stack) => titleKey(stack.title) === titleKey(title)));
   if (existing !== undefined) return existing.id;
   const order = Math.max(-1, ...stacks.map((stack) => stack.order)) + 1;
   const body = { title: titleKey(title), order };
-  return (await call('ensureStack', rest('POST', `/boards/${boardId}/stacks`), body, Entity)).id;
+  try {
+    return (await call('ensureStack', rest('POST', `/boards/${boardId}/stacks`), body, Entity)).id;
+  } catch (error) {
+    // The board answered its stacks a moment ago: a 403 now is the missing "manage" right.
+    if (isStaleIdError(error)) throw new DeckManageRightMissing(error as DeckApiError, board.title, title);
+    throw error;
+  }
 }
 
 function oldest<T extends { id: number }>(entities: readonly T[]): T | undefined {
@@ -260,6 +311,10 @@ const BoardList = Type.Array(
     title: Type.String(),
     archived: Type.Boolean(),
     deletedAt: Type.Number(),
+    owner: Type.Optional(Type.Object({ uid: Type.String() })),
+    acl: Type.Optional(
+      Type.Array(Type.Object({ type: Type.Number(), participant: Type.Object({ uid: Type.String() }) })),
+    ),
   }),
 );
 const CardSummary = Type.Object({

@@ -50,9 +50,32 @@ export class DeckTransportError extends Error {
   }
 }
 
+/** Words of DeckManageRightMissing's message, kept in a dead job's error: how a report finds it there. */
+export const MANAGE_RIGHT_MISSING = 'without the "manage" right';
+
+/**
+ * The board is shared with the service's user, but without the "manage" right that creating a
+ * stack needs: only the office can help (create the stack by hand, or grant "manage").
+ */
+export class DeckManageRightMissing extends DeckApiError {
+  readonly boardTitle: string;
+  readonly stackTitle: string;
+  constructor(cause: DeckApiError, boardTitle: string, stackTitle: string) {
+    super({
+      operation: cause.operation,
+      request: 'POST /boards/…/stacks',
+      status: cause.status,
+      description: `the board « ${boardTitle} » is shared with the service ${MANAGE_RIGHT_MISSING}, so it cannot create the stack « ${stackTitle} »: create that stack by hand, or grant the service "manage" on the board`,
+    });
+    this.name = 'DeckManageRightMissing';
+    this.boardTitle = boardTitle;
+    this.stackTitle = stackTitle;
+  }
+}
+
 /** Deck's answer to an id that does not exist (or is not ours): the cached ids are stale. */
 export function isStaleIdError(error: unknown): boolean {
-  return error instanceof DeckApiError && error.status === 403;
+  return error instanceof DeckApiError && error.status === 403 && !(error instanceof DeckManageRightMissing);
 }
 
 /** Deck's bare StatusException for a write under an archived board or to an archived card (500). */

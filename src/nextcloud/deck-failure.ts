@@ -1,5 +1,5 @@
 import { type FailureDecision, retryUnexpected } from '../queue/failure.ts';
-import { DeckApiError, DeckTransportError, isArchivedError } from './deck-errors.ts';
+import { DeckApiError, DeckManageRightMissing, DeckTransportError, isArchivedError } from './deck-errors.ts';
 
 /** Nextcloud's brute-force throttling answers 429 after delays up to 25 s: back off for long. */
 export const THROTTLED_DELAY_MS = 5 * 60_000;
@@ -31,6 +31,8 @@ function apiErrorDecision(error: DeckApiError): FailureDecision {
     const delayMs = error.retryAfter === undefined ? THROTTLED_DELAY_MS : error.retryAfter * 1000;
     return { action: 'retry', reason: `Nextcloud throttles us: ${reason}`, delayMs };
   }
+  if (error instanceof DeckManageRightMissing)
+    return { action: 'fail', reason: `office must act: ${reason}` };
   if (error.status === 403) {
     return {
       action: 'fail',

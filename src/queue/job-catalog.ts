@@ -82,7 +82,10 @@ export const jobCatalog = {
     schema: Type.Object({
       slug: Slug,
       chatId: ChatId,
-      fileIds: Type.Array(Type.String(), { minItems: 1 }),
+      /** Photos; a document's file_id is refused by sendPhoto and in a photo album. */
+      fileIds: Type.Array(Type.String()),
+      /** Files Telegram holds as documents (pictures sent "as a file"): sendDocument, document albums. */
+      documentIds: Type.Optional(Type.Array(Type.String())),
       caption: Type.String({ minLength: 1 }),
     }),
     priority: 60,

@@ -12,26 +12,48 @@ export interface NextcloudPorts {
   close(): Promise<void>;
 }
 
-/** The WebDAV archive and Deck cards of the configured Nextcloud, or none when it is not configured. */
-export function nextcloudPorts(config: Pick<Config, 'nextcloud' | 'deckBoard'>): NextcloudPorts {
+/** Runs one Nextcloud call: the credentials breaker (src/nextcloud/credentials-breaker.ts). */
+export type NextcloudGuard = <T>(call: () => Promise<T>) => Promise<T>;
+
+/**
+ * The WebDAV archive and Deck cards of the configured Nextcloud, or none when it is not
+ * configured. Every call goes through `guard`, so one refused password stops them all.
+ */
+export function nextcloudPorts(
+  config: Pick<Config, 'nextcloud' | 'deckBoard' | 'deckShareGroup'>,
+  guard: NextcloudGuard = async (call) => call(),
+): NextcloudPorts {
   const nextcloud = config.nextcloud;
   if (!nextcloud)
     return { archive: undefined, cards: undefined, files: undefined, close: async () => undefined };
-  const archive = createNextcloudArchive(nextcloud);
+  const webdav = createNextcloudArchive(nextcloud);
   const deck = createDeckClient({ ...nextcloud, url: nextcloud.deckUrl });
+  const archive: ArchivePort & NextcloudFiles = {
+    listFolder: async (path) => guard(async () => webdav.listFolder(path)),
+    ensureFolder: async (path) => guard(async () => webdav.ensureFolder(path)),
+    uploadNew: async (path, body) => guard(async () => webdav.uploadNew(path, body)),
+    writeTextNew: async (path, text) => guard(async () => webdav.writeTextNew(path, text)),
+    readText: async (path) => guard(async () => webdav.readText(path)),
+    folderLink: (path) => webdav.folderLink(path),
+  };
   const cards: CardPort = {
-    async upsertCard(card) {
-      const result = await upsertReportCard(deck, { boardTitle: config.deckBoard, ...card });
-      return { cardId: result.cardId, link: deck.cardLink(result.boardId, result.cardId) };
-    },
-    addComment: (cardId, message) => deck.addComment(cardId, message),
+    upsertCard: async (card) =>
+      guard(async () => {
+        const result = await upsertReportCard(deck, {
+          boardTitle: config.deckBoard,
+          shareGroup: config.deckShareGroup,
+          ...card,
+        });
+        return { cardId: result.cardId, link: deck.cardLink(result.boardId, result.cardId) };
+      }),
+    addComment: async (cardId, message) => guard(async () => deck.addComment(cardId, message)),
   };
   return {
     archive,
     cards,
     files: archive,
     async close() {
-      await archive.close();
+      await webdav.close();
       await deck.close();
     },
   };

@@ -35,6 +35,8 @@ export interface ReportDeps {
   readonly archive: ArchivePort | undefined;
   readonly cards: CardPort | undefined;
   readonly telegram: ReadonlyMap<string, TelegramBot>;
+  /** Nextcloud refuses the service's password (the credentials breaker is open): nothing reaches it. */
+  readonly nextcloudOnHold?: () => Promise<boolean>;
   /** The SAV assistant runs: SAV reports also get diagnostic leads. */
   readonly assistant?: boolean;
 }

@@ -15,6 +15,17 @@ export function problemsOf(row: ReportRow): string[] {
   return JSON.parse(row.problems) as string[];
 }
 
+/**
+ * The report's one date, wherever it is shown (folder, photo names, card, Markdown): when the
+ * technician sent it (the Telegram date of its first photo), not when the service received it,
+ * which is later whenever a message arrives late. A report without photos has no message date
+ * kept: it is dated when it was recorded.
+ */
+export function reportDate(row: ReportRow): Date {
+  const first = reportMedia(row)[0];
+  return first === undefined ? new Date(row.created_at) : new Date(first.date * 1000);
+}
+
 export function mediaOf(row: ReportRow, messageId: number): DraftMedia | undefined {
   return reportMedia(row).find((m) => m.messageId === messageId);
 }

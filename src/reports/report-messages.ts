@@ -55,8 +55,8 @@ const GROUP_LAYOUTS: Record<ReportKind, (r: ReportFacts) => (string | undefined)
 };
 
 export interface ConfirmationFacts extends ReportFacts {
-  /** The office group was told (false: no group is configured for this kind of report). */
-  readonly groupNotified: boolean;
+  /** The office group was told; 'no-group': none is configured for this kind; 'failed': Telegram refused. */
+  readonly groupNotified: 'yes' | 'no-group' | 'failed';
   readonly problems: readonly string[];
 }
 
@@ -70,11 +70,7 @@ export function confirmation(report: ConfirmationFacts): string {
       `📸 ${photos(report.photoCount)} reçue${report.photoCount > 1 ? 's' : ''} (archivage Nextcloud non configuré)`,
     );
   }
-  lines.push(
-    report.groupNotified
-      ? `📣 ${GROUP_NAMES[report.kind]} prévenu.`
-      : `⚠️ Le bureau n’a pas été prévenu : aucun groupe ${GROUP_NAMES[report.kind]} n’est configuré. Appelle-le si c’est urgent.`,
-  );
+  lines.push(GROUP_LINES[report.groupNotified](GROUP_NAMES[report.kind]));
   lines.push(...report.problems.map((problem) => `⚠️ ${problem}`));
   return lines.join('\n');
 }
@@ -84,6 +80,15 @@ function archived(count: number): string {
   if (count === 0) return 'aucune photo archivée';
   return `${photos(count)} archivée${count > 1 ? 's' : ''}`;
 }
+
+/** "prévenu" only for a group message Telegram took. */
+const GROUP_LINES: Record<ConfirmationFacts['groupNotified'], (group: string) => string> = {
+  yes: (group) => `📣 ${group} prévenu.`,
+  'no-group': (group) =>
+    `⚠️ Le bureau n’a pas été prévenu : aucun groupe ${group} n’est configuré. Appelle-le si c’est urgent.`,
+  failed: (group) =>
+    `⚠️ Le message au groupe ${group} n’a pas pu être envoyé : appelle le bureau si c’est urgent.`,
+};
 
 /** Why one file of a report was not archived: a line of the technician's confirmation. */
 export const archiveTexts = {
@@ -95,6 +100,19 @@ export const archiveTexts = {
 
 export const delayNotice = (publicId: string) =>
   `⏳ ${publicId} : archivage en cours, je réessaie. Je te confirme dès que c’est fait.`;
+
+/** To the office, once, when Nextcloud refuses the service's app password. */
+export const breakerAlert = (user: string) =>
+  [
+    `⚠️ Nextcloud refuse le mot de passe d’application du compte « ${user} ».`,
+    'Archivage des photos, cartes Deck et fiches Wiki_SAV sont en pause : rien n’est perdu, tout partira à la reprise.',
+    'À faire : créer un nouveau mot de passe d’application pour ce compte (Paramètres personnels → Sécurité), le mettre dans NEXTCLOUD_PASSWORD et redémarrer le service.',
+    'Si le même mot de passe remarche (compte débloqué), reprendre avec POST /admin/nextcloud/resume.',
+  ].join('\n');
+
+/** A problem line: the archive waits for the office to fix Nextcloud's password. */
+export const archiveOnHold =
+  'Archivage Nextcloud en attente : Nextcloud refuse le mot de passe du service. Le bureau est prévenu, tes photos seront archivées dès la reprise.';
 
 export const lateItemsNote = (publicId: string, count: number) =>
   `📎 +${photos(count)} ajoutée${count > 1 ? 's' : ''} à ${publicId}.`;

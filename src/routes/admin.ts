@@ -3,6 +3,8 @@ import { adminGuard } from '../admin/bearer-auth.ts';
 import type { Db } from '../db/database.ts';
 import { adminAssistantRoutes } from './admin-assistant.ts';
 import { adminJobRoutes } from './admin-jobs.ts';
+import { adminNextcloudRoutes } from './admin-nextcloud.ts';
+import type { CredentialsBreaker } from '../nextcloud/credentials-breaker.ts';
 import { adminReportRoutes } from './admin-reports.ts';
 import { adminStatsRoutes } from './admin-stats.ts';
 import { validationMessageInWords } from './query-errors.ts';
@@ -16,6 +18,8 @@ export interface AdminRoutesOptions {
   /** A dead job was given new attempts: it should run at once. */
   readonly wakeWorker: () => void;
   readonly assistantEnabled: boolean;
+  /** Nextcloud's credentials breaker; undefined when Nextcloud is not configured. */
+  readonly nextcloudBreaker: CredentialsBreaker | undefined;
 }
 
 /** Everything under `/admin`: behind `Authorization: Bearer <ADMIN_TOKEN>`, checked first. */
@@ -23,9 +27,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
   app.addHook('onRequest', adminGuard(options.adminToken));
   app.setSchemaErrorFormatter(validationMessageInWords);
   // Not `options` itself: it holds this plugin's `prefix`, which children would add again.
-  const { db, reportTimezone, clock, wakeWorker, assistantEnabled } = options;
+  const { db, reportTimezone, clock, wakeWorker, assistantEnabled, nextcloudBreaker } = options;
   await app.register(adminJobRoutes, { db, clock, wakeWorker });
   await app.register(adminAssistantRoutes, { db, clock, wakeWorker, assistantEnabled });
   await app.register(adminReportRoutes, { db, reportTimezone, clock });
   await app.register(adminStatsRoutes, { db, reportTimezone, clock });
+  await app.register(adminNextcloudRoutes, { breaker: nextcloudBreaker, wakeWorker });
 };

@@ -7,6 +7,8 @@ export interface HealthRouteOptions {
   readonly clock: () => Date;
   /** The SAV assistant's state: reported, never a reason to be unready. */
   readonly assistantStatus?: () => string;
+  /** 'ok' or 'unauthorized' (the credentials breaker is open): reported, never a reason to be unready. */
+  readonly nextcloudStatus?: () => Promise<string>;
 }
 
 const Health = Type.Object({
@@ -14,7 +16,10 @@ const Health = Type.Object({
   checks: Type.Optional(Type.Record(Type.String(), Type.String())),
 });
 
-/** Liveness (the process answers) and readiness (the database takes a write; the assistant is only reported). */
+/**
+ * Liveness (the process answers) and readiness (the database takes a write). The assistant and
+ * Nextcloud are only reported: reports are still taken in while they are down.
+ */
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteOptions> = async (app, options) => {
   app.get('/healthz', { schema: { response: { 200: Health } } }, async () => ({ status: 'ok' as const }));
 
@@ -22,6 +27,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteOptions> = async
     const database = await databaseWritable(options.db, options.clock());
     const checks: Record<string, string> = { database };
     if (options.assistantStatus) checks.assistant = options.assistantStatus();
+    if (options.nextcloudStatus) checks.nextcloud = await options.nextcloudStatus();
     if (database === 'ok') return { status: 'ok' as const, checks };
     request.log.warn({ database }, 'not ready');
     return reply.code(503).send({ status: 'unavailable', checks });

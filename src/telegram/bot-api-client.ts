@@ -14,6 +14,7 @@ type CalledMethod =
   | 'sendMessage'
   | 'sendPhoto'
   | 'sendMediaGroup'
+  | 'sendDocument'
   | 'answerCallbackQuery'
   | 'editMessageReplyMarkup'
   | 'getFile'
@@ -32,6 +33,8 @@ export interface BotApiClient {
   /** `photo` is a file_id Telegram already has, or an HTTP URL for Telegram to fetch. */
   sendPhoto(params: BotApiParams<'sendPhoto'>): Promise<BotApiResult<'sendPhoto'>>;
   sendMediaGroup(params: BotApiParams<'sendMediaGroup'>): Promise<BotApiResult<'sendMediaGroup'>>;
+  /** `document` is a file_id Telegram already has as a document (a picture sent "as a file"). */
+  sendDocument(params: BotApiParams<'sendDocument'>): Promise<BotApiResult<'sendDocument'>>;
   answerCallbackQuery(
     params: BotApiParams<'answerCallbackQuery'>,
   ): Promise<BotApiResult<'answerCallbackQuery'>>;
@@ -87,6 +90,7 @@ export function createBotApiClient(options: BotApiClientOptions): BotApiClient {
     sendMessage: call('sendMessage'),
     sendPhoto: call('sendPhoto'),
     sendMediaGroup: call('sendMediaGroup'),
+    sendDocument: call('sendDocument'),
     answerCallbackQuery: call('answerCallbackQuery'),
     editMessageReplyMarkup: call('editMessageReplyMarkup'),
     getFile: call('getFile'),

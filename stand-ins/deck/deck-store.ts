@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
  * - an id that does not exist, or belongs to a board of another user, is 403 "Permission denied";
  * - writes under an archived board are 500 "Operation not allowed. This board is archived.";
  * - a card update replaces the card: description, order, duedate and done not sent are reset;
- * - deletes are soft (deletedAt), and deleted stacks and cards leave the listings.
+ * - deletes are soft (deletedAt), and deleted stacks and cards leave the listings;
+ * - a board shared with the user (ACL, PermissionService) is read with the rights given: cards
+ *   need "edit", stacks and labels "manage" (403 "Permission denied" otherwise), sharing "share".
  */
 
 export class DeckError extends Error {
@@ -30,11 +32,24 @@ export interface LabelRecord {
   color: string;
 }
 
+/** One share of a board: type 0 a user, 1 a group (Deck's Acl entity). */
+export interface AclRecord {
+  id: number;
+  type: 0 | 1;
+  participant: string;
+  permissionEdit: boolean;
+  permissionShare: boolean;
+  permissionManage: boolean;
+}
+
+type Permission = 'edit' | 'share' | 'manage';
+
 export interface BoardRecord {
   id: number;
   title: string;
   color: string;
   ownerUid: string;
+  acl: AclRecord[];
   archived: boolean;
   deletedAt: number;
   lastModified: number;
@@ -101,7 +116,7 @@ export class DeckStore {
   private readonly stacks = new Map<number, StackRecord>();
   private readonly cards = new Map<number, CardRecord>();
   private readonly comments: CommentRecord[] = [];
-  private readonly nextIds = { board: 1, stack: 1, card: 1, label: 1, comment: 1 };
+  private readonly nextIds = { board: 1, stack: 1, card: 1, label: 1, comment: 1, acl: 1 };
 
   constructor(user: string, displayName: string, now: () => Date) {
     this.user = user;
@@ -117,6 +132,8 @@ export class DeckStore {
     color?: string;
     archived?: boolean;
     deletedAt?: number;
+    /** Shares, e.g. the office's board shared with our user with edit but not manage rights. */
+    acl?: Omit<AclRecord, 'id'>[];
   }): BoardRecord {
     const id = this.nextIds.board++;
     const board: BoardRecord = {
@@ -124,6 +141,7 @@ export class DeckStore {
       title: seed.title,
       color: seed.color ?? '0082c9',
       ownerUid: seed.owner ?? this.user,
+      acl: (seed.acl ?? []).map((entry) => ({ ...entry, id: this.nextIds.acl++ })),
       archived: seed.archived ?? false,
       deletedAt: seed.deletedAt ?? 0,
       lastModified: this.seconds(),
@@ -201,7 +219,7 @@ export class DeckStore {
 
   listBoards(): Json[] {
     return this.allBoards()
-      .filter((board) => board.ownerUid === this.user)
+      .filter((board) => this.rights(board) !== undefined)
       .map((board) => this.boardJson(board));
   }
 
@@ -233,8 +251,26 @@ export class DeckStore {
     return this.boardJson(board);
   }
 
+  /** POST /boards/{id}/acl: shares the board (needs "share"); the participant is not checked. */
+  addAcl(boardId: number, body: Body): Json {
+    const board = this.writableBoard(boardId, 'share');
+    if (body.type !== 0 && body.type !== 1) throw new DeckError(400, 'type must be 0 (user) or 1 (group)');
+    const participant = requireNonEmpty(body.participant, 'participant');
+    const acl: AclRecord = {
+      id: this.nextIds.acl++,
+      type: body.type,
+      participant,
+      permissionEdit: body.permissionEdit === true,
+      permissionShare: body.permissionShare === true,
+      permissionManage: body.permissionManage === true,
+    };
+    board.acl.push(acl);
+    this.touchBoard(boardId);
+    return aclJson(acl, boardId);
+  }
+
   createLabel(boardId: number, body: Body): Json {
-    const board = this.writableBoard(boardId);
+    const board = this.writableBoard(boardId, 'manage');
     const label: LabelRecord = {
       id: this.nextIds.label++,
       boardId,
@@ -261,7 +297,7 @@ export class DeckStore {
   }
 
   createStack(boardId: number, body: Body): Json {
-    this.writableBoard(boardId);
+    this.writableBoard(boardId, 'manage');
     const title = requireTitle(body.title, 100);
     return this.stackJson(this.addStack(boardId, { title, order: requireInteger(body.order, 'order') }));
   }
@@ -419,14 +455,24 @@ export class DeckStore {
 
   private board(boardId: number): BoardRecord {
     const board = this.boards.get(boardId);
-    if (!board || board.ownerUid !== this.user) throw permissionDenied();
+    if (!board || this.rights(board) === undefined) throw permissionDenied();
     return board;
   }
 
-  private writableBoard(boardId: number): BoardRecord {
+  /** Writes need "edit" (cards), or "manage" (stacks, labels) or "share" (ACL). */
+  private writableBoard(boardId: number, needs: Permission = 'edit'): BoardRecord {
     const board = this.board(boardId);
+    if (!this.rights(board)![needs]) throw permissionDenied();
     if (board.archived) throw boardArchived();
     return board;
+  }
+
+  /** The user's rights on a board: all as its owner, else those of a share to the user; undefined: none. */
+  private rights(board: BoardRecord): Record<Permission, boolean> | undefined {
+    if (board.ownerUid === this.user) return { edit: true, share: true, manage: true };
+    const share = board.acl.find((entry) => entry.type === 0 && entry.participant === this.user);
+    if (share === undefined) return undefined;
+    return { edit: share.permissionEdit, share: share.permissionShare, manage: share.permissionManage };
   }
 
   private stack(boardId: number, stackId: number): StackRecord {
@@ -455,7 +501,7 @@ export class DeckStore {
     const card = this.cards.get(cardId);
     const stack = card && this.stacks.get(card.stackId);
     const board = stack && this.boards.get(stack.boardId);
-    if (!card || !board || board.ownerUid !== this.user || card.deletedAt !== 0) {
+    if (!card || !board || this.rights(board) === undefined || card.deletedAt !== 0) {
       throw new DeckError(404, 'Card not found');
     }
     return card;
@@ -500,12 +546,12 @@ export class DeckStore {
       color: board.color,
       archived: board.archived,
       labels: board.labels.map((label) => labelJson(label, null)),
-      acl: [],
+      acl: board.acl.map((entry) => aclJson(entry, board.id)),
       permissions: {
         PERMISSION_READ: true,
-        PERMISSION_EDIT: true,
-        PERMISSION_MANAGE: true,
-        PERMISSION_SHARE: true,
+        PERMISSION_EDIT: this.rights(board)?.edit ?? false,
+        PERMISSION_MANAGE: this.rights(board)?.manage ?? false,
+        PERMISSION_SHARE: this.rights(board)?.share ?? false,
       },
       users: [],
       shared: 0,
@@ -640,4 +686,22 @@ function parseDate(value: unknown, field: string): string | null {
   const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(time)) throw new DeckError(400, `${field} must be a valid date`);
   return atom(new Date(time));
+}
+
+function aclJson(acl: AclRecord, boardId: number): Json {
+  return {
+    id: acl.id,
+    participant: {
+      primaryKey: acl.participant,
+      uid: acl.participant,
+      displayname: acl.participant,
+      type: acl.type,
+    },
+    type: acl.type,
+    boardId,
+    permissionEdit: acl.permissionEdit,
+    permissionShare: acl.permissionShare,
+    permissionManage: acl.permissionManage,
+    owner: false,
+  };
 }

@@ -30,6 +30,7 @@
  *   GET  /__control            current switches
  *   POST /__control            JSON {reset?: true, missingParentStatus?: 404|409, autoMkcol?: bool,
  *                              folderRace?: bool, lockedPaths?: ["Chantiers/X", …],
+ *                              password?: "new app password" | null,
  *                              failNext?: {status, times?: 1, method?: "PUT", path?: "substring"} | [...]}
  *   GET  /__control/requests   every WebDAV request seen since the last reset, oldest first
  *
@@ -49,6 +50,8 @@ const DEFAULT_SWITCHES = [
     'folderRace' => false,
     'racesLost' => 0,
     'lockedPaths' => [],
+    // The app password from now on (the office revoked DAV_PASSWORD or made a new one); null: DAV_PASSWORD.
+    'password' => null,
 ];
 const CREATING_METHODS = ['PUT', 'MKCOL'];
 const WRITING_METHODS = ['PUT', 'MKCOL', 'DELETE', 'MOVE', 'COPY', 'PROPPATCH'];
@@ -181,6 +184,12 @@ function applyControlCommand(array &$switches, array $command): void
     }
     if (array_key_exists('folderRace', $command)) {
         $switches['folderRace'] = $command['folderRace'] === true;
+    }
+    if (array_key_exists('password', $command)) {
+        if ($command['password'] !== null && (!is_string($command['password']) || $command['password'] === '')) {
+            throw new InvalidArgumentException('password must be a non-empty string or null');
+        }
+        $switches['password'] = $command['password'];
     }
     if (array_key_exists('lockedPaths', $command)) {
         if (!is_array($command['lockedPaths']) || !array_is_list($command['lockedPaths'])) {
@@ -460,7 +469,8 @@ function main(): void
         return;
     }
     recordRequestAtEnd($method, rawurldecode($path));
-    [$user, $password, $root] = [env('DAV_USER'), env('DAV_PASSWORD'), env('DAV_ROOT')];
+    [$user, $root] = [env('DAV_USER'), env('DAV_ROOT')];
+    $password = currentSwitches()['password'] ?? env('DAV_PASSWORD');
     $challenge = ['WWW-Authenticate' => 'Basic realm="Nextcloud", charset="UTF-8"'];
     if (!isAuthorised($user, $password)) {
         sendError(401, 'No public access to this resource., Username or password was incorrect', $challenge);

@@ -1,16 +1,31 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_AUTH, ADMIN_TOKEN } from '../support/admin.ts';
 import {
   addTelegramPhotos,
   davFiles,
   fakeJpeg,
   GROUPS,
+  NEXTCLOUD_PASSWORD,
+  NEXTCLOUD_USER,
   type Remotes,
   type ReportHarness,
   startHarness,
   startRemotes,
   textsToChat,
 } from '../support/report-harness.ts';
-import { buttonUpdate, photoUpdate, TECHNICIAN } from '../support/updates.ts';
+import type { Update } from '../../src/telegram/update-schema.ts';
+import {
+  buttonUpdate,
+  freshUpdateId,
+  PHOTO_DATE,
+  photoUpdate,
+  PRIVATE_CHAT,
+  TECHNICIAN,
+  textUpdate,
+} from '../support/updates.ts';
 
 /**
  * Reports against a WebDAV server, a Deck and a Telegram that fail the way the real Nextcloud 32,
@@ -61,7 +76,9 @@ describe('photos into a new folder on a Nextcloud that races', () => {
     expect(await deadJobs()).toEqual([]);
     const puts = (await remotes.webdav.requests()).filter((entry) => entry.method === 'PUT');
     expect(puts.some((entry) => entry.headers['x-nc-webdav-auto-mkcol'] !== undefined)).toBe(false);
-    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅'))).toContain('5 photos archivées');
+    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Schmitt'))).toContain(
+      '5 photos archivées',
+    );
   });
 });
 
@@ -107,3 +124,333 @@ async function putRaw(path: string, bytes: Buffer): Promise<void> {
   );
   expect(response.status).toBe(201);
 }
+
+describe('one clock for a report', () => {
+  it('a SAV that arrives two hours late is dated by its message everywhere: folder, photo, card, Markdown', async () => {
+    h.clock.advance(2 * 60 * 60_000); // received at 16:30 UTC, sent at 14:30:12 UTC (15:30 in Paris)
+    await h.post(buttonUpdate('sav', 3));
+    const [photo] = addPhotos(1, 220);
+    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 2201, { caption: 'Horn / fuite' }));
+    await h.drain();
+
+    const files = filesUnder('2026-03-25_Horn/');
+    const names = files.map(([path]) => path.slice(path.lastIndexOf('/') + 1)).sort();
+    expect(names).toEqual(['SAV-0001.md', 'photo_01_20260325_153012.jpg']);
+    const markdown = files.find(([path]) => path.endsWith('.md'))![1].toString('utf8');
+    expect(markdown).toContain('- Date : 25/03/2026 15:30');
+    const [card] = remotes.deck.store.allCards().filter((each) => each.description.includes('SAV-0001'));
+    expect(card!.description).toContain('**Date :** 25/03/2026 à 15:30');
+  });
+});
+
+describe('the office reads the problems too', () => {
+  it('the group message carries the same ⚠️ lines as the technician’s confirmation', async () => {
+    await h.post(buttonUpdate('fin', 4));
+    const [photo] = addPhotos(1, 230);
+    const pdf = remotes.telegram.addFile(Buffer.from('%PDF-1.7 not a picture'), {
+      mimeType: 'application/pdf',
+    });
+    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 2301, { album: 'pb', caption: 'Jung / pose' }));
+    await h.post(documentUpdate(pdf, 2302, 'plan', 'pb'));
+    h.clock.advance(3_000);
+    await h.drain();
+
+    const line = '« plan » n’est pas une image : non archivé.';
+    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Jung'))).toContain(line);
+    expect(textsTo(GROUPS.chantier).find((text) => text.includes('Jung'))).toContain(`⚠️ ${line}`);
+  });
+});
+
+function documentUpdate(
+  file: { file_id: string; file_unique_id: string },
+  messageId: number,
+  name: string,
+  album?: string,
+): Update {
+  return {
+    update_id: freshUpdateId(),
+    message: {
+      message_id: messageId,
+      date: PHOTO_DATE,
+      chat: PRIVATE_CHAT,
+      from: TECHNICIAN,
+      ...(album ? { media_group_id: album } : {}),
+      document: { ...file, file_name: name, mime_type: 'application/octet-stream' },
+    },
+  };
+}
+
+describe('Nextcloud refuses the app password', () => {
+  const NEW_PASSWORD = 'fake-new-app-password-not-real';
+
+  /** Every request Nextcloud answered 401, WebDAV and Deck together, since the test began. */
+  const refusedRequests = async (deckCallsBefore: number) =>
+    (await remotes.webdav.requests()).filter((entry) => entry.status === 401).length +
+    remotes.deck.calls.slice(deckCallsBefore).filter((call) => call.status === 401).length;
+
+  async function revokeMidAlbum(names = { fin: 'Wagner', sav: 'Becker' }) {
+    await h.post(buttonUpdate('fin', 5));
+    const album = addPhotos(4, 240);
+    for (const [index, photo] of album.entries()) {
+      await h.post(
+        photoUpdate(photo.fileId, photo.uniqueId, 2401 + index, {
+          album: 'revoked',
+          ...(index === 0 ? { caption: `${names.fin} / pose` } : {}),
+        }),
+      );
+    }
+    // The third photo meets a hiccup and waits for its retry; the password is revoked meanwhile.
+    await remotes.webdav.control({ failNext: { status: 503, method: 'PUT', path: 'photo_03' } });
+    h.clock.advance(3_000);
+    await h.background.worker.runOnce();
+    await remotes.webdav.control({ password: NEW_PASSWORD });
+    remotes.deck.setPassword(NEW_PASSWORD);
+    await h.post(buttonUpdate('sav', 6));
+    const [sav] = addPhotos(1, 250);
+    await h.post(photoUpdate(sav!.fileId, sav!.uniqueId, 2501, { caption: `${names.sav} / fuite` }));
+    // Nextcloud jobs wait while the breaker is open: run a few simulated minutes, not "until done".
+    for (let second = 0; second < 180; second++) {
+      await h.background.worker.runOnce();
+      h.clock.advance(1_000);
+    }
+    return { album, sav: sav! };
+  }
+
+  afterEach(() => {
+    remotes.deck.setPassword(NEXTCLOUD_PASSWORD);
+  });
+
+  it('stops every Nextcloud call at the first 401, tells the office once, and delivers everything once with the new password', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'etm-breaker-'));
+    // Its own board: report ids start again at 0001 with every database, the Deck stays.
+    const database = { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, DECK_BOARD: 'Revoked password' };
+    await h.close();
+    h = await startHarness(remotes, database);
+    const deckCallsBefore = remotes.deck.calls.length;
+    const { album, sav } = await revokeMidAlbum();
+
+    expect(await refusedRequests(deckCallsBefore)).toBeLessThanOrEqual(3);
+    expect(await h.readiness()).toMatchObject({
+      status: 200,
+      body: { status: 'ok', checks: { nextcloud: 'unauthorized' } },
+    });
+    const alerts = textsTo(GROUPS.chantier).filter((text) =>
+      text.includes('refuse le mot de passe d’application'),
+    );
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toContain('NEXTCLOUD_PASSWORD');
+    const onHold = 'Archivage Nextcloud en attente';
+    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Wagner'))).toContain(onHold);
+    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ SAV-0001 — Becker'))).toContain(onHold);
+    expect(textsTo(GROUPS.chantier).find((text) => text.includes('Wagner'))).toContain(onHold);
+    expect(textsTo(GROUPS.sav).find((text) => text.includes('Becker'))).toContain(onHold);
+    expect(await deadJobs()).toEqual([]);
+
+    // The office puts a new app password in the configuration: a new process, no admin call.
+    await h.close();
+    h = await startHarness(remotes, { ...database, NEXTCLOUD_PASSWORD: NEW_PASSWORD });
+    await h.drain();
+
+    const wagner = filesUnder('_Wagner/').map(([, bytes]) => bytes);
+    expect(wagner).toHaveLength(4);
+    expect(wagner).toEqual(expect.arrayContaining(album.map((photo) => photo.bytes)));
+    expect(
+      filesUnder('_Becker/')
+        .map(([path]) => path.slice(path.lastIndexOf('/') + 1))
+        .sort(),
+    ).toEqual(['SAV-0001.md', 'photo_01_20260325_153012.jpg']);
+    expect(filesUnder('_Becker/').find(([path]) => path.endsWith('.jpg'))![1]).toEqual(sav.bytes);
+    const cards = remotes.deck.store.allCards();
+    expect(
+      cards.filter((card) => card.description.includes('FIN-0001') && card.title.includes('Wagner')),
+    ).toHaveLength(1);
+    expect(
+      cards.filter((card) => card.description.includes('SAV-0001') && card.title.includes('Becker')),
+    ).toHaveLength(1);
+    expect(textsTo(GROUPS.chantier).filter((text) => text.includes('Wagner'))).toHaveLength(1);
+    expect(textsTo(TECHNICIAN.id).filter((text) => text.startsWith('✅ FIN-0001 — Wagner'))).toHaveLength(1);
+    expect(await refusedRequests(deckCallsBefore)).toBeLessThanOrEqual(3);
+    expect(await h.readiness()).toMatchObject({ body: { checks: { nextcloud: 'ok' } } });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resumes on POST /admin/nextcloud/resume when the same password works again', async () => {
+    await h.close();
+    h = await startHarness(remotes, { ADMIN_TOKEN, DECK_BOARD: 'Password back' });
+    const deckCallsBefore = remotes.deck.calls.length;
+    await revokeMidAlbum({ fin: 'Arnold', sav: 'Seidel' });
+    expect(await refusedRequests(deckCallsBefore)).toBeLessThanOrEqual(3);
+
+    await remotes.webdav.control({ password: null });
+    remotes.deck.setPassword(NEXTCLOUD_PASSWORD);
+    const resume = { method: 'POST' as const, url: '/admin/nextcloud/resume' };
+    expect(await h.inject(resume)).toMatchObject({ status: 401 });
+    expect(await h.inject({ ...resume, headers: ADMIN_AUTH })).toEqual({
+      status: 200,
+      body: { resumed: true },
+    });
+    h.clock.advance(60_000);
+    await h.drain();
+
+    expect(filesUnder('_Arnold/')).toHaveLength(4);
+    expect(filesUnder('_Seidel/')).toHaveLength(2);
+    expect(await deadJobs()).toEqual([]);
+    expect(await h.inject({ ...resume, headers: ADMIN_AUTH })).toEqual({
+      status: 200,
+      body: { resumed: false },
+    });
+  });
+});
+
+describe('Deck boards the service does not own, and boards it creates', () => {
+  it('a board shared without "manage" and missing its stack: the office is told exactly that, the rest goes on', async () => {
+    remotes.deck.store.addBoard({
+      title: 'Bureau sans gérer',
+      owner: 'office-admin',
+      acl: [
+        {
+          type: 0,
+          participant: NEXTCLOUD_USER,
+          permissionEdit: true,
+          permissionShare: false,
+          permissionManage: false,
+        },
+      ],
+    });
+    await h.close();
+    h = await startHarness(remotes, { DECK_BOARD: 'Bureau sans gérer' });
+    await h.post(buttonUpdate('fin', 7));
+    const [photo] = addPhotos(1, 260);
+    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 2601, { caption: 'Keller / pose' }));
+    await h.drain();
+
+    const [dead] = await deadJobs();
+    expect(dead).toMatchObject({ type: 'report.deck-card' });
+    expect(dead!.last_error).toContain('shared with the service without the "manage" right');
+    expect(dead!.last_error).toContain('create that stack by hand');
+    const line = 'le tableau est partagé avec le service sans le droit « gérer »';
+    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Keller'))).toContain(line);
+    expect(textsTo(GROUPS.chantier).find((text) => text.includes('Keller'))).toContain(line);
+    expect(filesUnder('_Keller/')).toHaveLength(1);
+  });
+
+  it('a board the service creates is shared with DECK_SHARE_GROUP, once, with edit rights only', async () => {
+    await h.close();
+    h = await startHarness(remotes, { DECK_BOARD: 'Créé par le service', DECK_SHARE_GROUP: 'bureau' });
+    for (const [round, name] of ['Lorenz', 'Hahn'].entries()) {
+      await h.post(buttonUpdate('materiel', 70 + round));
+      await h.post(textUpdate(`${name} / - vis inox`));
+      await h.drain();
+    }
+    const boards = remotes.deck.store.allBoards().filter((board) => board.title === 'Créé par le service');
+    expect(boards).toHaveLength(1);
+    expect(boards[0]!.acl).toEqual([
+      {
+        id: expect.any(Number),
+        type: 1,
+        participant: 'bureau',
+        permissionEdit: true,
+        permissionShare: false,
+        permissionManage: false,
+      },
+    ]);
+    expect(await deadJobs()).toEqual([]);
+  });
+});
+
+describe('documents stay documents', () => {
+  function savDocumentUpdate(
+    file: { file_id: string; file_unique_id: string },
+    messageId: number,
+    caption: string,
+  ) {
+    return {
+      update_id: freshUpdateId(),
+      message: {
+        message_id: messageId,
+        date: PHOTO_DATE,
+        chat: PRIVATE_CHAT,
+        from: TECHNICIAN,
+        caption,
+        document: { ...file, file_name: 'IMG_0042.jpg', mime_type: 'image/jpeg' },
+      },
+    };
+  }
+
+  it('a SAV picture sent "as a file" reaches the SAV group with sendDocument, and is archived', async () => {
+    await h.post(buttonUpdate('sav', 8));
+    const file = remotes.telegram.addFile(fakeJpeg(270), { mimeType: 'image/jpeg', kind: 'document' });
+    await h.post(savDocumentUpdate(file, 2701, 'Ludwig / chaudière en sécurité'));
+    await h.drain();
+
+    const toGroup = remotes.telegram.calls.filter(
+      (call) =>
+        Number(call.params.chat_id) === GROUPS.sav && JSON.stringify(call.params.caption).includes('Ludwig'),
+    );
+    expect(toGroup.map((call) => call.method)).toEqual(['sendDocument']);
+    expect(toGroup[0]!.params.document).toBe(file.file_id);
+    expect(await deadJobs()).toEqual([]);
+    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ SAV-0001 — Ludwig'))).toContain(
+      '📣 ETM-SAV prévenu.',
+    );
+    expect(
+      filesUnder('_Ludwig/')
+        .map(([path]) => path.slice(path.lastIndexOf('/') + 1))
+        .sort(),
+    ).toEqual(['SAV-0001.md', 'photo_01_20260325_153012.jpg']);
+  });
+
+  it('photos and documents of one SAV go as two albums, each of its own kind', async () => {
+    await h.post(buttonUpdate('sav', 9));
+    const photos = addPhotos(2, 280);
+    const documents = [282, 283].map((seed) =>
+      remotes.telegram.addFile(fakeJpeg(seed), { mimeType: 'image/jpeg', kind: 'document' }),
+    );
+    await h.post(
+      photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 2801, { album: 'mix', caption: 'Krause / fuite' }),
+    );
+    await h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 2802, { album: 'mix' }));
+    for (const [index, file] of documents.entries()) {
+      await h.post({
+        update_id: freshUpdateId(),
+        message: {
+          message_id: 2803 + index,
+          date: PHOTO_DATE,
+          chat: PRIVATE_CHAT,
+          from: TECHNICIAN,
+          media_group_id: 'mix',
+          document: { ...file, file_name: `IMG_${index}.jpg`, mime_type: 'image/jpeg' },
+        },
+      });
+    }
+    h.clock.advance(3_000);
+    await h.drain();
+
+    const albums = remotes.telegram
+      .callsTo('sendMediaGroup')
+      .filter((call) => Number(call.params.chat_id) === GROUPS.sav);
+    const kinds = albums
+      .slice(-2)
+      .map((call) => (call.params.media as { type: string }[]).map((item) => item.type));
+    expect(kinds).toEqual([
+      ['photo', 'photo'],
+      ['document', 'document'],
+    ]);
+    expect(await deadJobs()).toEqual([]);
+  });
+
+  it('says "prévenu" only when the group message was taken', async () => {
+    await h.post(buttonUpdate('materiel', 10));
+    await h.drain();
+    await h.post(textUpdate('Brandt / - joint fibre'));
+    // The next message out is the one to the Magasinier group: Telegram refuses it for good.
+    remotes.telegram.failNext('sendMessage', { kind: 'chatNotFound' });
+    await h.drain();
+    expect(
+      remotes.telegram.calls.filter((call) => call.method === 'sendMessage').at(-2)?.params.chat_id,
+    ).toBe(GROUPS.magasin);
+    const confirmation = textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ MAT-0001 — Brandt'))!;
+    expect(confirmation).not.toContain('prévenu.');
+    expect(confirmation).toContain('Le message au groupe ETM-Magasinier n’a pas pu être envoyé');
+  });
+});

@@ -412,7 +412,10 @@ describe('the SAV assistant when Ollama fails', () => {
     });
     expect(await withAssistant.readiness()).toEqual({
       status: 200,
-      body: { status: 'ok', checks: { database: 'ok', assistant: 'ok: no answer asked yet' } },
+      body: {
+        status: 'ok',
+        checks: { database: 'ok', assistant: 'ok: no answer asked yet', nextcloud: 'ok' },
+      },
     });
     await withAssistant.post(buttonUpdate('sav', 91));
     await withAssistant.post(textUpdate('Roux / PAC en défaut'));

@@ -357,8 +357,9 @@ describe(
       }
       const ledger = new CallLedger();
 
-      // One job at a time: the technician's confirmation is sent before the group's album, so the
-      // only message that can follow the album is the album's own text.
+      // One job at a time: the technician's confirmation waits for the group's album (it says
+      // "prévenu" only once the group got it), so the only message that can follow the album
+      // before the kill is the album's own text.
       const first = await startService({ WORKER_CONCURRENCY: '1' });
       const album = standIn.nextCall('sendMediaGroup');
       const replies = await postAll(first, [
@@ -385,6 +386,10 @@ describe(
 
       const second = await startService();
       await allDelivered(ledger, atKill);
+      await untilCall(
+        'sendMessage',
+        (call) => call.params.chat_id === david.id && String(call.params.text).startsWith('✅'),
+      );
       await stopGracefully(second);
 
       const final = await allJobs();
@@ -393,7 +398,7 @@ describe(
       // At-least-once: the album went to the group twice, the one duplicate the design accepts…
       expect(ledger.answered(albumKey!)).toBe(2);
       expect([ledger.hung(textKey!), ledger.answered(textKey!)]).toEqual([1, 1]);
-      // …and the technician's confirmation, done before the kill, was not sent again.
+      // …and the technician's confirmation, made once the album was taken, was sent once.
       const confirmation = final.find(
         (job) => job.type === 'telegram.send-message' && JSON.parse(job.payload).chatId === david.id,
       )!;

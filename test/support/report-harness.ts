@@ -48,6 +48,11 @@ export interface ReportHarness {
   post(update: Update): Promise<{ status: number; body: string }>;
   /** GET /readyz: status code and JSON body. */
   readiness(): Promise<{ status: number; body: unknown }>;
+  /** Any request to the service's HTTP surface (set ADMIN_TOKEN in env for the admin routes). */
+  inject(request: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string> }): Promise<{
+    status: number;
+    body: unknown;
+  }>;
   /** Runs jobs, moving the clock, until nothing is left to run (bounded). */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -94,6 +99,10 @@ export async function startHarness(
     },
     async readiness() {
       const response = await app.inject({ method: 'GET', url: '/readyz' });
+      return { status: response.statusCode, body: response.json() };
+    },
+    async inject(request) {
+      const response = await app.inject(request);
       return { status: response.statusCode, body: response.json() };
     },
     async drain() {

@@ -65,8 +65,11 @@ async function sendMessage(
 }
 
 /**
- * Photos Telegram already holds, re-sent by file_id (no upload): one photo with the text as its
- * caption when it fits; otherwise albums of up to 10, then the text as its own message.
+ * Photos and documents Telegram already holds, re-sent by file_id (no upload), each by its own
+ * kind: Telegram refuses a document's file_id in sendPhoto or a photo album ("type of file
+ * mismatch"), and an album mixes photos with photos, documents with documents only
+ * (https://core.telegram.org/bots/api#sendmediagroup). One file with the text as its caption when
+ * it fits; otherwise albums of up to 10, then the text as its own message.
  */
 async function sendPhotos(
   deps: TelegramHandlerDeps,
@@ -74,25 +77,43 @@ async function sendPhotos(
   ctx: JobContext,
 ) {
   const { fileIds, caption } = payload;
-  if (fileIds.length === 1 && caption.length <= CAPTION_MAX_LENGTH) {
+  const documentIds = payload.documentIds ?? [];
+  const files = fileIds.length + documentIds.length;
+  if (files === 1 && caption.length <= CAPTION_MAX_LENGTH) {
     await sendToChat(deps, payload, 1, ctx, async (client, chatId) => {
-      await client.sendPhoto({ chat_id: chatId, photo: fileIds[0]!, caption });
+      if (fileIds.length === 1) await client.sendPhoto({ chat_id: chatId, photo: fileIds[0]!, caption });
+      else await client.sendDocument({ chat_id: chatId, document: documentIds[0]!, caption });
     });
     return;
   }
   const parts = splitText(caption);
-  await sendToChat(deps, payload, fileIds.length + parts.length, ctx, async (client, chatId) => {
-    for (let start = 0; start < fileIds.length; start += 10) {
-      const batch = fileIds.slice(start, start + 10);
-      if (batch.length === 1) await client.sendPhoto({ chat_id: chatId, photo: batch[0]! });
-      else
-        await client.sendMediaGroup({
-          chat_id: chatId,
-          media: batch.map((id) => ({ type: 'photo' as const, media: id })),
-        });
-    }
+  await sendToChat(deps, payload, files + parts.length, ctx, async (client, chatId) => {
+    await sendAlbums(client, chatId, 'photo', fileIds);
+    await sendAlbums(client, chatId, 'document', documentIds);
     await sendParts(client, chatId, parts, undefined);
   });
+}
+
+async function sendAlbums(
+  client: BotApiClient,
+  chatId: number,
+  type: 'photo' | 'document',
+  ids: readonly string[],
+): Promise<void> {
+  for (let start = 0; start < ids.length; start += 10) {
+    const batch = ids.slice(start, start + 10);
+    if (batch.length > 1) {
+      const media =
+        type === 'photo'
+          ? batch.map((id) => ({ type: 'photo' as const, media: id }))
+          : batch.map((id) => ({ type: 'document' as const, media: id }));
+      await client.sendMediaGroup({ chat_id: chatId, media });
+    } else if (type === 'photo') {
+      await client.sendPhoto({ chat_id: chatId, photo: batch[0]! });
+    } else {
+      await client.sendDocument({ chat_id: chatId, document: batch[0]! });
+    }
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { reportCard } from '../../nextcloud/report-card.ts';
 import type { JobPayload } from '../../queue/job-catalog.ts';
 import type { JobHandler } from '../../queue/worker.ts';
 import type { ReportDeps } from '../report-deps.ts';
-import { factsOf } from '../report-facts.ts';
+import { factsOf, reportDate } from '../report-facts.ts';
 import { getReport, reportMedia } from '../report-store.ts';
 
 /** `report.deck-card`: one card per report, found again by its id before being created. */
@@ -15,7 +15,7 @@ export function deckCardHandler(deps: ReportDeps): JobHandler {
     const card = await deps.cards.upsertCard(
       reportCard({
         ...facts,
-        createdAt: new Date(report.created_at),
+        createdAt: reportDate(report),
         folderLink: report.folder && deps.archive ? deps.archive.folderLink(report.folder) : undefined,
         timeZone: deps.config.reportTimezone,
       }),

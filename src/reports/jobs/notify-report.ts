@@ -7,51 +7,115 @@ import { PostponeError } from '../../queue/postpone.ts';
 import type { JobHandler } from '../../queue/worker.ts';
 import type { ReportDeps } from '../report-deps.ts';
 import { archivePlanOf, factsOf, problemsOf, reportKind } from '../report-facts.ts';
-import { confirmation, delayNotice, groupMessage } from '../report-messages.ts';
+import { MANAGE_RIGHT_MISSING } from '../../nextcloud/deck-errors.ts';
+import { archiveOnHold, confirmation, delayNotice, groupMessage } from '../report-messages.ts';
 import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
 
 /** After this long still retrying, the technician is told honestly that archiving goes on. */
 export const DELAY_NOTICE_AFTER_MS = 60_000;
 const RECHECK_MS = 3_000;
-const WORK_TYPES = ['report.archive-photo', 'report.write-markdown', 'report.deck-card'];
+/** A group message leaves within a second or two: the confirmation follows it closely. */
+const GROUP_RECHECK_MS = 1_000;
+const WORK_TYPES = ['report.process', 'report.archive-photo', 'report.write-markdown', 'report.deck-card'];
 
 /**
- * `report.notify`: once the report's archive and card jobs have ended (done or dead), tells the
- * office group and confirms to the technician, in one transaction, so each happens once.
- * While they run it checks back every few seconds, and says after a minute that it is retrying.
+ * `report.notify`: once the report's plan, archive and card jobs have ended (done or dead), tells
+ * the office group, then, once that message left, confirms to the technician; each once.
+ * Enqueued with the report itself, so a plan that fails for good is announced too (and the card
+ * is then made from the report alone). While they run it checks back every few seconds, and
+ * says after a minute that it is retrying; while Nextcloud refuses the service's password (the
+ * credentials breaker is open) it announces the report at once, the archive on hold.
  */
 export function notifyReportHandler(deps: ReportDeps): JobHandler {
   return async (payload, { now }) => {
     const { reportId } = payload as JobPayload<'report.notify'>;
     const report = await getReport(deps.db, reportId);
-    if (report?.status !== 'received') return;
+    if (!report) return;
+    if (report.status !== 'received') return confirmOnceGroupTold(deps, report, now);
     const work = await deps.db
       .selectFrom('jobs')
-      .select(['type', 'state'])
+      .select(['type', 'state', 'last_error'])
       .where('idempotency_key', 'like', `report:${reportId}:%`)
       .where('type', 'in', WORK_TYPES)
       .execute();
-    if (work.some((job) => job.state === 'pending' || job.state === 'running')) {
+    const waiting = work.some((job) => job.state === 'pending' || job.state === 'running');
+    if (waiting && (await deps.nextcloudOnHold?.())) {
+      await deps.db.transaction().execute(async (trx) => {
+        await notify(trx, deps, report, [], now, 'on-hold');
+      });
+      throw new PostponeError(GROUP_RECHECK_MS, 'confirming once the group message is sent');
+    }
+    if (waiting) {
       if (now.getTime() - report.created_at >= DELAY_NOTICE_AFTER_MS && report.delay_notified_at === null) {
         await sendDelayNotice(deps, report, now);
       }
       throw new PostponeError(RECHECK_MS, 'report work still running');
     }
-    const failed = failures(work.filter((job) => job.state === 'dead').map((job) => job.type));
+    const deadJobs = work.filter((job) => job.state === 'dead');
+    const dead = deadJobs.map((job) => job.type);
+    const failed = failures(dead, deadJobs.find((job) => job.type === 'report.deck-card')?.last_error ?? '');
     await deps.db.transaction().execute(async (trx) => {
-      await notify(trx, deps, report, failed, now);
+      // No plan, so no card job either: the card is made from the report alone.
+      if (dead.includes('report.process')) await enqueueCard(trx, deps, report.id, now);
+      await notify(trx, deps, report, failed, now, 'ended');
     });
+    throw new PostponeError(GROUP_RECHECK_MS, 'confirming once the group message is sent');
   };
 }
 
-function failures(deadTypes: string[]): string[] {
+/**
+ * The technician's confirmation, after the group message ended: it says "prévenu" only when
+ * Telegram took that message (a refused one, e.g. a file of the wrong type, is said instead).
+ */
+async function confirmOnceGroupTold(deps: ReportDeps, report: ReportRow, now: Date): Promise<void> {
+  if (!deps.telegram.has(report.slug)) return;
+  const jobs = await deps.db
+    .selectFrom('jobs')
+    .select(['idempotency_key', 'state'])
+    .where('idempotency_key', 'in', [groupKey(report.id), confirmationKey(report.id)])
+    .execute();
+  if (jobs.some((job) => job.idempotency_key === confirmationKey(report.id))) return;
+  const group = jobs.find((job) => job.idempotency_key === groupKey(report.id));
+  if (group?.state === 'pending' || group?.state === 'running') {
+    throw new PostponeError(GROUP_RECHECK_MS, 'group message not sent yet');
+  }
+  const told = group === undefined ? 'no-group' : group.state === 'done' ? 'yes' : 'failed';
+  const problems = problemsOf(report);
+  const onHold = problems.includes(archiveOnHold);
+  const plan = archivePlanOf(report);
+  const stored = plan ? plan.files.filter((file) => file.stored).length : reportMedia(report).length;
+  // On hold, the problem line says where the photos stand: no photo line beside it.
+  const facts = onHold ? { ...factsOf(report, 0), folder: undefined } : factsOf(report, stored);
+  const text = confirmation({ ...facts, groupNotified: told, problems });
+  await enqueue(
+    deps.db,
+    {
+      type: 'telegram.send-message',
+      idempotencyKey: confirmationKey(report.id),
+      payload: {
+        slug: report.slug,
+        chatId: report.chat_id,
+        text,
+        keyboard: menuKeyboard.map((row) => [...row]),
+      },
+    },
+    now,
+  );
+}
+
+const groupKey = (reportId: number) => `report:${reportId}:group`;
+const confirmationKey = (reportId: number) => `report:${reportId}:confirmation`;
+
+function failures(deadTypes: string[], deckError: string): string[] {
   const problems: string[] = [];
+  if (deadTypes.includes('report.process'))
+    problems.push('Archivage Nextcloud échoué : le bureau est prévenu.');
   const photos = deadTypes.filter((type) => type === 'report.archive-photo').length;
   if (photos > 0)
     problems.push(`Archivage Nextcloud échoué pour ${photos} photo(s) : le bureau est prévenu.`);
   if (deadTypes.includes('report.write-markdown'))
     problems.push('Le compte rendu Markdown n’a pas pu être écrit.');
-  if (deadTypes.includes('report.deck-card')) problems.push('La carte Deck n’a pas pu être créée.');
+  if (deadTypes.includes('report.deck-card')) problems.push(deckProblem(deckError));
   return problems;
 }
 
@@ -61,62 +125,46 @@ async function notify(
   report: ReportRow,
   failed: string[],
   now: Date,
+  archive: 'ended' | 'on-hold',
 ) {
   const plan = archivePlanOf(report);
-  const photoCount = plan ? plan.files.filter((file) => file.stored).length : reportMedia(report).length;
-  const facts = factsOf(report, photoCount);
-  const problems = [...problemsOf(report), ...failed];
+  const onHold = archive === 'on-hold';
+  const photoCount =
+    plan && !onHold ? plan.files.filter((file) => file.stored).length : reportMedia(report).length;
+  const facts = onHold ? { ...factsOf(report, photoCount), folder: undefined } : factsOf(report, photoCount);
+  const problems = [...problemsOf(report), ...failed, ...(onHold ? [archiveOnHold] : [])];
   const bot = deps.config.bots.find((b) => b.slug === report.slug);
   const group = bot?.groups[GROUP_KEYS[reportKind(report)]];
   const canSend = deps.telegram.has(report.slug);
-  const key = (suffix: string) => `report:${report.id}:${suffix}`;
 
   if (canSend && group !== undefined) {
-    const text = [groupMessage(facts), ...failed.map((line) => `⚠️ ${line}`)].join('\n');
-    // An album of photos travels with the SAV message; videos stay in the folder it links to.
-    const fileIds =
-      reportKind(report) === 'sav'
-        ? reportMedia(report)
-            .filter((m) => m.source !== 'video')
-            .map((m) => m.fileId)
-        : [];
+    // The office reads the same ⚠️ lines as the technician: what was not archived, and why.
+    const text = [groupMessage(facts), ...problems.map((line) => `⚠️ ${line}`)].join('\n');
+    // The SAV's photos and documents travel with its message, each as what it is (a picture
+    // sent "as a file" stays a document); videos stay in the folder it links to.
+    const media = reportKind(report) === 'sav' ? reportMedia(report) : [];
+    const idsOf = (source: string) => media.filter((m) => m.source === source).map((m) => m.fileId);
+    const [fileIds, documentIds] = [idsOf('photo'), idsOf('document')];
     await enqueue(
       trx,
-      fileIds.length > 0
+      fileIds.length + documentIds.length > 0
         ? {
             type: 'telegram.send-photos',
-            idempotencyKey: key('group'),
-            payload: { slug: report.slug, chatId: group, fileIds, caption: text },
+            idempotencyKey: groupKey(report.id),
+            payload: { slug: report.slug, chatId: group, fileIds, documentIds, caption: text },
           }
         : {
             type: 'telegram.send-message',
-            idempotencyKey: key('group'),
+            idempotencyKey: groupKey(report.id),
             payload: { slug: report.slug, chatId: group, text },
           },
-      now,
-    );
-  }
-  if (canSend) {
-    const text = confirmation({ ...facts, groupNotified: group !== undefined, problems });
-    await enqueue(
-      trx,
-      {
-        type: 'telegram.send-message',
-        idempotencyKey: key('confirmation'),
-        payload: {
-          slug: report.slug,
-          chatId: report.chat_id,
-          text,
-          keyboard: menuKeyboard.map((row) => [...row]),
-        },
-      },
       now,
     );
   }
   await trx
     .updateTable('reports')
     .set({
-      status: failed.length > 0 ? 'failed' : 'done',
+      status: failed.length > 0 || onHold ? 'failed' : 'done',
       confirmed_at: now.getTime(),
       problems: JSON.stringify(problems),
       updated_at: now.getTime(),
@@ -125,7 +173,22 @@ async function notify(
     .execute();
 }
 
+/** The Deck line; when the board lacks the "manage" right, exactly that and what to do. */
+function deckProblem(deckError: string): string {
+  if (!deckError.includes(MANAGE_RIGHT_MISSING)) return 'La carte Deck n’a pas pu être créée.';
+  return 'La carte Deck n’a pas pu être créée : le tableau est partagé avec le service sans le droit « gérer », qui permet d’ajouter une colonne. Le bureau doit créer la colonne à la main ou donner ce droit au service.';
+}
+
 const GROUP_KEYS = { fin: 'chantier', sav: 'sav', materiel: 'magasin' } as const;
+
+async function enqueueCard(trx: Transaction<Database>, deps: ReportDeps, reportId: number, now: Date) {
+  if (!deps.cards) return;
+  await enqueue(
+    trx,
+    { type: 'report.deck-card', idempotencyKey: `report:${reportId}:deck`, payload: { reportId } },
+    now,
+  );
+}
 
 async function sendDelayNotice(deps: ReportDeps, report: ReportRow, now: Date) {
   await deps.db.transaction().execute(async (trx) => {

@@ -6,7 +6,7 @@ import type { JobPayload } from '../../queue/job-catalog.ts';
 import type { JobHandler } from '../../queue/worker.ts';
 import { type ArchivePlan, planArchive, planFolder } from '../archive-plan.ts';
 import type { ArchivePort, ReportDeps } from '../report-deps.ts';
-import { archivePlanOf, reportKind } from '../report-facts.ts';
+import { archivePlanOf, reportDate, reportKind } from '../report-facts.ts';
 import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
 
 /**
@@ -44,7 +44,7 @@ async function makePlan(archive: ArchivePort, report: ReportRow, deps: ReportDep
     publicId: report.public_id,
     chantier: report.chantier,
     media,
-    date: media[0]?.date ?? Math.floor(report.created_at / 1000),
+    date: Math.floor(reportDate(report).getTime() / 1000),
     timeZone: deps.config.reportTimezone,
     existingFolders,
   };

@@ -1,7 +1,7 @@
 import type { JobPayload } from '../../queue/job-catalog.ts';
 import type { JobHandler } from '../../queue/worker.ts';
 import type { ReportDeps } from '../report-deps.ts';
-import { archivePlanOf, factsOf } from '../report-facts.ts';
+import { archivePlanOf, factsOf, reportDate } from '../report-facts.ts';
 import { markdownReport } from '../report-messages.ts';
 import { getReport, reportMedia } from '../report-store.ts';
 
@@ -16,7 +16,7 @@ export function writeMarkdownHandler(deps: ReportDeps): JobHandler {
     // 'exists' is our own earlier attempt: the file is never overwritten.
     await deps.archive.writeTextNew(
       `${plan.folder}/${plan.markdown}`,
-      markdownReport(facts, new Date(report.created_at), deps.config.reportTimezone),
+      markdownReport(facts, reportDate(report), deps.config.reportTimezone),
     );
   };
 }
