@@ -61,6 +61,26 @@ export function missingPiece(draft: Draft): Missing | undefined {
   }
 }
 
+/**
+ * A draft with what was sent after it: photos once each, texts in order, the later chantier
+ * winning (the technician's latest word), albums still open kept open.
+ */
+export function mergeDrafts(base: Draft, added: Draft): Draft {
+  const media = added.media.reduce((d, m) => addMedia(d, m, added.updatedAt), base).media;
+  return {
+    ...base,
+    kind: base.kind ?? added.kind,
+    chantier: added.chantier ?? base.chantier,
+    text: joinText(base.text, added.text ?? ''),
+    media,
+    openAlbums: [...base.openAlbums, ...added.openAlbums],
+    albumCaptions: [...base.albumCaptions, ...added.albumCaptions],
+    inputs: [...base.inputs, ...added.inputs],
+    awaiting: undefined,
+    updatedAt: Math.max(base.updatedAt, added.updatedAt),
+  };
+}
+
 /** True when the draft holds nothing the technician sent. */
 export function isBlank(draft: Draft): boolean {
   return draft.media.length === 0 && !draft.text && !draft.chantier;
