@@ -925,10 +925,14 @@ describe('buttons', () => {
         },
       });
       expect(outcome.state.draft).toEqual(draftBefore);
-      // Its other buttons are gone with the tap; one that still shows sends nothing more.
+      // Its other buttons are gone with the tap; one that still shows (a second phone) is obeyed too.
       expect(
         effectKinds(h.send(h.button(knownFixChoiceData('ba9876543210'), { messageId: 78 })).effects),
-      ).toEqual(['job:telegram.answer-callback']);
+      ).toEqual([
+        'job:telegram.answer-callback',
+        'job:telegram.edit-reply-markup',
+        'job:assistant.answer-question',
+      ]);
     },
   );
 
