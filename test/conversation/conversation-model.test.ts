@@ -122,27 +122,42 @@ class Session {
     switch (step.t) {
       case 'text':
         this.typed.push(step.text);
-        { this.answered(this.send(h.text(step.text)), step); return; }
+        {
+          this.answered(this.send(h.text(step.text)), step);
+          return;
+        }
       case 'photo': {
         if (step.caption) this.typed.push(step.caption);
         const event = h.photo(step.caption ? { caption: step.caption } : {});
         this.sentPhotos.add(event.origin.messageId);
-        this.answered(this.send(event), step); return;
+        this.answered(this.send(event), step);
+        return;
       }
-      case 'album':
-        { this.album(step.count, step.caption, step.gapMs); return; }
-      case 'interleaved':
-        { this.interleaved(step.count, step.captions); return; }
+      case 'album': {
+        this.album(step.count, step.caption, step.gapMs);
+        return;
+      }
+      case 'interleaved': {
+        this.interleaved(step.count, step.captions);
+        return;
+      }
       case 'button': {
         const messageId = step.stale ? this.stalemenu : this.currentMenu;
-        this.answered(this.send(h.button(step.data, { messageId })), step); return;
+        this.answered(this.send(h.button(step.data, { messageId })), step);
+        return;
       }
-      case 'command':
-        { this.answered(this.send(h.command(step.name)), step); return; }
-      case 'noise':
-        { this.noise(step); return; }
-      case 'wait':
-        { this.wait(step.ms); return; }
+      case 'command': {
+        this.answered(this.send(h.command(step.name)), step);
+        return;
+      }
+      case 'noise': {
+        this.noise(step);
+        return;
+      }
+      case 'wait': {
+        this.wait(step.ms);
+        return;
+      }
     }
   }
 
