@@ -65,6 +65,10 @@ export interface Draft {
   readonly updatedAt: number;
   /** We already asked which report these photos are for: do not ask at every album item. */
   readonly askedKind: boolean;
+  /** A chantier answered but not known yet: it waits for the technician's confirmation. */
+  readonly proposedChantier?: string;
+  /** The chantiers offered as buttons (`ch:<index>`) under the last confirmation asked. */
+  readonly chantierChoices?: readonly string[];
   /** Texts and captions sent before the report was chosen: shown back when they are attached. */
   readonly inputs: readonly string[];
   /** Captions of album items, kept apart until every album is in (two albums, two chantiers?). */

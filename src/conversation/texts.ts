@@ -46,6 +46,9 @@ export const texts = {
     `📦 ${inputs} ressemble à une liste de matériel : j’en fais un rapport Matériel manquant à part, juste après.`,
   albumsSplit: (chantiers: readonly string[]) =>
     `📎 Tes albums sont pour ${chantiers.length} chantiers (${chantiers.join(', ')}) : un rapport pour chacun.`,
+  confirmChantier: (proposed: string) =>
+    `🏠 Je ne connais pas de chantier « ${excerpt(proposed)} ». C’est un nouveau chantier ? Touche le bon bouton, ou écris le nom exact.`,
+  staleChoice: 'Ce choix n’est plus valable : plus aucun chantier n’attend de réponse.',
   albumStillComing: '⏳ Je reçois encore tes photos : je te réponds dès qu’elles sont toutes arrivées.',
   start: {
     fin: '📸 Fin de chantier : envoie les photos avec en légende « Client / Notes » (ex. Müller / onduleur + batterie posés).',
@@ -104,6 +107,16 @@ export const texts = {
     '/annuler abandonne le rapport en cours, /menu affiche les boutons.',
   ].join('\n'),
 };
+
+/** One button per chantier to choose: the known ones as they are spelt, the new name last. */
+export function chantierKeyboard(choices: readonly string[]): Keyboard {
+  return choices.map((name, index) => [
+    {
+      text: index === choices.length - 1 ? `✅ Nouveau : ${excerpt(name)}` : `🏠 ${excerpt(name)}`,
+      callback_data: `ch:${index}`,
+    },
+  ]);
+}
 
 /** A short description of what a draft holds, for cancel and set-aside messages. */
 export function describeDraft(draft: {

@@ -1,5 +1,5 @@
 import { sameClient } from '../nextcloud/names.ts';
-import { addMedia, addText, isBlank, mergeDrafts, missingPiece } from './draft.ts';
+import { addMedia, addText, confirmChantier, isBlank, mergeDrafts, missingPiece } from './draft.ts';
 import { type Event, type MediaFile, type Sender, TEXT_MAX } from './events.ts';
 import { OutcomeBuilder, type Outcome } from './outcome.ts';
 import { parseReportText } from './parser.ts';
@@ -13,6 +13,7 @@ import {
   type ReportKind,
 } from './state.ts';
 import {
+  chantierKeyboard,
   describeDraft,
   describeInputs,
   type Keyboard,
@@ -33,6 +34,11 @@ export interface TransitionContext {
   readonly slug: string;
   readonly now: Date;
   readonly settings: ConversationSettings;
+  /**
+   * Chantiers the office already has (Nextcloud folders, earlier reports), read by the caller
+   * from its cache: a typed name is matched against them, never against the network.
+   */
+  readonly knownChantiers?: readonly string[];
 }
 
 type TechnicianEvent = Event;
@@ -194,11 +200,14 @@ function onButton(out: Turn, event: Extract<Event, { kind: 'button' }>, ctx: Tra
     });
   const feedback = parseFeedback(event.data);
   const chosenFix = parseKnownFixChoice(event.data);
-  if (!feedback && !chosenFix && !BUTTONS.has(event.data)) return void answer(texts.staleButton);
+  const chosenChantier = parseChantierChoice(event.data);
+  if (!feedback && !chosenFix && chosenChantier === undefined && !BUTTONS.has(event.data))
+    return void answer(texts.staleButton);
   answer(feedback ? texts.feedbackThanks : undefined);
   retireButtons(out, event, ctx);
   if (feedback) out.effect({ kind: 'feedback', ...feedback });
   else if (chosenFix) askForChosenFix(out, event, chosenFix, ctx);
+  else if (chosenChantier !== undefined) chooseChantier(out, chosenChantier, ctx);
   else onCommand(out, event, event.data, ctx);
 }
 
@@ -212,6 +221,20 @@ function retireButtons(out: Turn, event: Extract<Event, { kind: 'button' }>, ctx
     scope: 'update',
     payload: { slug: ctx.slug, chatId: event.origin.chatId, messageId: event.origin.messageId },
   });
+}
+
+/** `ch:<index>`: one of the chantiers offered under a confirmation question. */
+function parseChantierChoice(data: string): number | undefined {
+  const match = /^ch:(\d{1,2})$/u.exec(data);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** A chantier confirmed by a tap: the one the buttons named, if that question is still open. */
+function chooseChantier(out: Turn, index: number, ctx: TransitionContext): void {
+  const draft = out.state.draft;
+  const choice = draft?.proposedChantier === undefined ? undefined : draft.chantierChoices?.[index];
+  if (!draft || choice === undefined) return void out.say(texts.staleChoice);
+  evaluate(out, confirmChantier(draft, choice, ctx.now.getTime()), ctx, true);
 }
 
 /** `afb:<answer id>:<1|0>`: the 👍 / 👎 buttons under an assistant's answer. */
@@ -291,7 +314,7 @@ function chooseKind(out: Turn, event: TechnicianEvent, kind: ReportKind, ctx: Tr
   if (!before.kind && !isBlank(before)) {
     // What was sent before choosing is shown back as it joins this report: never attached unseen.
     const { kept, lists } =
-      kind === 'materiel' ? { kept: current, lists: undefined } : splitLists(current, now);
+      kind === 'materiel' ? { kept: current, lists: undefined } : splitLists(current, now, known(ctx));
     if (lists) {
       out.state = { ...out.state, queued: [...out.state.queued, lists] };
       out.say(texts.listSetApart(describeInputs(lists)));
@@ -302,7 +325,8 @@ function chooseKind(out: Turn, event: TechnicianEvent, kind: ReportKind, ctx: Tr
     out.say(texts.switched(kind, describeDraft(before)));
   }
   // `/sav Müller / PAC en défaut`: what follows the command is the report's text, never lost.
-  if (event.kind === 'command' && event.args.trim() !== '') current = addText(current, event.args, now);
+  if (event.kind === 'command' && event.args.trim() !== '')
+    current = addText(current, event.args, now, known(ctx));
   const draft: Draft = { ...current, kind, askedKind: true, inputs: [], updatedAt: now };
   if (isBlank(draft) && draft.openAlbums.length === 0) {
     out.setDraft({ ...draft, awaiting: undefined }).say(texts.start[kind]);
@@ -315,33 +339,37 @@ function chooseKind(out: Turn, event: TechnicianEvent, kind: ReportKind, ctx: Tr
  * Two texts typed before choosing a Fin or SAV report, one of them a list (`Meyer / - 2 rails -
  * 4 crochets`): the list is a material report of its own, not the other report's notes.
  */
-function splitLists(draft: Draft, now: number): { kept: Draft; lists: Draft | undefined } {
+function splitLists(
+  draft: Draft,
+  now: number,
+  chantiers: readonly string[],
+): { kept: Draft; lists: Draft | undefined } {
   const isList = (input: string) => parseReportText(input).items.length > 0;
   const lists = draft.inputs.filter(isList);
   const others = draft.inputs.filter((input) => !isList(input));
   if (lists.length === 0 || others.length === 0) return { kept: draft, lists: undefined };
   const blank: Draft = { ...draft, chantier: undefined, text: undefined, awaiting: undefined, inputs: [] };
-  const kept = others.reduce((d, input) => addText(d, input, now), blank);
+  const kept = others.reduce((d, input) => addText(d, input, now, chantiers), blank);
   const fresh: Draft = {
     ...emptyDraft(now, draft.chatId, draft.technician),
     kind: 'materiel',
     askedKind: true,
   };
   const material = lists.reduce(
-    (d, input) => ({ ...addText(d, input, now), inputs: [...d.inputs, input] }),
+    (d, input) => ({ ...addText(d, input, now, chantiers), inputs: [...d.inputs, input] }),
     fresh,
   );
   return { kept: { ...kept, inputs: others }, lists: material };
 }
 
 function onText(out: Turn, event: TechnicianEvent, text: string, ctx: TransitionContext): void {
-  const draft = addInput(out.state.draft ?? newDraft(event, ctx), text, ctx.now.getTime());
+  const draft = addInput(out.state.draft ?? newDraft(event, ctx), text, ctx.now.getTime(), known(ctx));
   evaluate(out, draft, ctx, true);
 }
 
 /** A text or a caption; remembered for showing back while no report is chosen. */
-function addInput(draft: Draft, text: string, now: number): Draft {
-  const added = addText(draft, text, now);
+function addInput(draft: Draft, text: string, now: number, chantiers: readonly string[]): Draft {
+  const added = addText(draft, text, now, chantiers);
   return draft.kind ? added : { ...added, inputs: [...draft.inputs, text].slice(-INPUT_MEMORY) };
 }
 
@@ -363,7 +391,7 @@ function onMedia(
   }
   let draft = addMedia(out.state.draft ?? newDraft(event, ctx), media, now);
   if (!media.mediaGroupId) {
-    if (caption) draft = addInput(draft, caption, now);
+    if (caption) draft = addInput(draft, caption, now, known(ctx));
     evaluate(out, draft, ctx, true);
     return;
   }
@@ -433,9 +461,12 @@ function evaluate(out: Turn, changed: Draft, ctx: TransitionContext, mustAnswer:
     out.setDraft({ ...draft, askedKind: ask || draft.askedKind });
     return;
   }
-  const missing = missingPiece(draft);
+  const missing = missingPiece(draft, known(ctx));
   if (missing) {
-    out.setDraft({ ...draft, awaiting: missing.awaitsChantier ? 'chantier' : undefined }).say(missing.prompt);
+    const awaiting = missing.awaitsChantier ? 'chantier' : undefined;
+    out.setDraft({ ...draft, awaiting, chantierChoices: missing.choices });
+    if (missing.choices) out.say(missing.prompt, chantierKeyboard(missing.choices));
+    else out.say(missing.prompt);
     return;
   }
   createReport(out, draft, draft.kind, ctx);
@@ -465,7 +496,8 @@ function settleAlbumCaptions(out: Turn, draft: Draft, ctx: TransitionContext): D
   }
   const [first, ...others] = groups;
   const moved = new Set(others.flatMap((g) => g.albums));
-  const apply = (d: Draft, captions: string[]) => captions.reduce((acc, c) => addInput(acc, c, now), d);
+  const apply = (d: Draft, captions: string[]) =>
+    captions.reduce((acc, c) => addInput(acc, c, now, known(ctx)), d);
   const kept = apply(
     { ...draft, media: draft.media.filter((m) => !moved.has(m.mediaGroupId ?? '')), albumCaptions: [] },
     first!.captions,
@@ -589,6 +621,8 @@ function forgetOldAlbums(state: ConversationState, ctx: TransitionContext): Conv
   const closedAlbums = state.closedAlbums.filter((album) => album.closedAt >= oldest);
   return closedAlbums.length === state.closedAlbums.length ? state : { ...state, closedAlbums };
 }
+
+const known = (ctx: TransitionContext): readonly string[] => ctx.knownChantiers ?? [];
 
 function newDraft(event: TechnicianEvent, ctx: TransitionContext): Draft {
   return emptyDraft(ctx.now.getTime(), event.origin.chatId, technicianOf(event.sender));

@@ -11,6 +11,7 @@ export interface Database {
   chat_migrations: ChatMigrationsTable;
   assistant_units: AssistantUnitsTable;
   assistant_answers: AssistantAnswersTable;
+  known_chantiers: KnownChantiersTable;
 }
 
 /** One row per (slug, update_id) handled: Telegram re-sends on any non-2xx. */
@@ -93,4 +94,11 @@ export interface ChatMigrationsTable {
   old_chat_id: number;
   new_chat_id: number;
   migrated_at: number;
+}
+
+/** Chantier names the office already has (Nextcloud folders, earlier reports): a cache. */
+export interface KnownChantiersTable {
+  name: string;
+  /** Unix ms of the last time the name was seen. */
+  seen_at: number;
 }

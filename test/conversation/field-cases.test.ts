@@ -327,3 +327,44 @@ describe('two albums interleaved in one chat', () => {
     expect(says(closed)[0]).toBe(texts.albumsSplit(['Müller', 'Schmidt']));
   });
 });
+
+describe('any text was taken as the chantier', () => {
+  it('« cuivre 28mm et 2 coudes » after « Pour quel chantier ? »: not a chantier until confirmed', () => {
+    const h = new ConversationHarness({ knownChantiers: ['Müller', 'Koch'] });
+    h.send(h.command('materiel'));
+    h.send(h.text('- 2 rails - 4 crochets'));
+    const answer = h.send(h.text('cuivre 28mm et 2 coudes'));
+    expect(reportEffects(answer.effects)).toEqual([]);
+    expect(says(answer)).toEqual([texts.confirmChantier('cuivre 28mm et 2 coudes')]);
+    expect(answer.say[0]!.keyboard?.flat().at(-1)).toEqual({
+      text: '✅ Nouveau : cuivre 28mm et 2 coudes',
+      callback_data: 'ch:0',
+    });
+    // The right name typed instead: a known chantier, taken at once.
+    const known = h.send(h.text('koch'));
+    expect(reportEffects(known.effects).map((e) => e.report.chantier)).toEqual(['Koch']);
+  });
+
+  it('a new name is taken on an explicit tap, and only then', () => {
+    const h = new ConversationHarness({ knownChantiers: ['Müller'] });
+    h.send(h.command('sav', 'PAC en défaut E-12'));
+    const asked = h.send(h.text('Mueller'));
+    const choices = asked.say[0]!.keyboard!.flat();
+    expect(choices.map((b) => b.text)).toEqual(['🏠 Müller', '✅ Nouveau : Mueller']);
+    const tapped = h.send(h.button('ch:1', { messageId: 90 }));
+    expect(reportEffects(tapped.effects).map((e) => e.report.chantier)).toEqual(['Mueller']);
+    // The same button again: the question is closed, and it says so.
+    expect(says(h.send(h.button('ch:0', { messageId: 90 })))).toEqual([texts.staleChoice]);
+  });
+});
+
+describe('names: one spelling per chantier', () => {
+  it.each(['muller', 'MULLER', 'Muller', 'Müller'])(
+    '« %s / PAC en défaut » is filed, carded and announced as « Müller »',
+    (typed) => {
+      const h = new ConversationHarness({ knownChantiers: ['Müller'] });
+      const outcome = h.send(h.command('sav', `${typed} / PAC en défaut`));
+      expect(reportEffects(outcome.effects).map((e) => e.report.chantier)).toEqual(['Müller']);
+    },
+  );
+});

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Update } from '../../src/telegram/update-schema.ts';
 import { texts } from '../../src/conversation/texts.ts';
+import { rememberChantiers } from '../../src/dispatch/known-chantiers.ts';
 import { reportItems, reportMedia } from '../../src/reports/report-store.ts';
 import { TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
 import { createTestApp, postUpdate, type TestApp } from '../support/test-app.ts';
@@ -39,6 +40,8 @@ async function start(env: Record<string, string> = {}): Promise<void> {
     { TELEGRAM_API_URL: standIn.apiUrl, ALBUM_QUIET_MS: String(QUIET_MS), ...env },
     { background: true },
   );
+  // The office already has Müller's folders: answering « Müller » needs no confirmation.
+  await rememberChantiers(t.db, ['Müller'], t.clock.now);
 }
 
 beforeEach(async () => {
@@ -436,6 +439,25 @@ describe('other messages', () => {
     expect(await post(update)).toBe(RECEIVED);
     expect(await post(update)).toBeUndefined();
     expect(await reports()).toHaveLength(1);
+  });
+});
+
+describe('the chantier is confirmed, not guessed', () => {
+  it('a new name answered is confirmed with a tap; a known one keeps its spelling on every report', async () => {
+    await post(textUpdate('/sav'));
+    await post(textUpdate('PAC en défaut E-12'));
+    expect(await post(textUpdate('Zimmermann'))).toBeUndefined();
+    const asked = await drain();
+    expect(asked.at(-1)?.params).toMatchObject({
+      text: texts.confirmChantier('Zimmermann'),
+      reply_markup: { inline_keyboard: [[{ text: '✅ Nouveau : Zimmermann', callback_data: 'ch:0' }]] },
+    });
+    expect(await reports()).toEqual([]);
+    await post(buttonUpdate('ch:0', lastSentMessageId()));
+    await drain();
+    await post(textUpdate('/sav zimmermann / fuite au circulateur'));
+    await drain();
+    expect((await reports()).map((r) => r.chantier)).toEqual(['Zimmermann', 'Zimmermann']);
   });
 });
 
