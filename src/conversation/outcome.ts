@@ -78,6 +78,12 @@ export class OutcomeBuilder {
     return this;
   }
 
+  /** A line that must come before what was already said (e.g. why a draft was set aside). */
+  sayFirst(text: string, keyboard?: Keyboard): this {
+    this.messages.unshift(keyboard ? { text, keyboard } : { text });
+    return this;
+  }
+
   effect(effect: Effect): this {
     this.effects.push(effect);
     return this;

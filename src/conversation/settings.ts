@@ -24,9 +24,6 @@ export function conversationSettings(config: {
   };
 }
 
-/** Telegram albums hold at most 10 items. */
-export const ALBUM_MAX_ITEMS = 10;
-
 export const DEFAULT_SETTINGS: ConversationSettings = {
   albumQuietMs: 2500,
   draftTimeoutMs: 30 * 60_000,

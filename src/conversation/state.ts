@@ -22,12 +22,23 @@ export interface DraftMedia {
   readonly mediaGroupId: string | undefined;
 }
 
-/** An album still receiving items: it closes after a quiet period or at 10 items. */
+/**
+ * An album still receiving items: it closes after a quiet period, longer for an album whose items
+ * come slowly (bad 4G), never at once at 10 items (a phone sends 15 photos as 10 + 5).
+ */
 export interface OpenAlbum {
   readonly mediaGroupId: string;
   /** Unix ms of the last item received. */
   readonly lastItemAt: number;
   readonly count: number;
+  /** The longest silence between two of its items so far (ms). */
+  readonly longestGapMs: number;
+}
+
+/** A caption that came on an album item: applied once the draft's albums are all in. */
+export interface AlbumCaption {
+  readonly mediaGroupId: string;
+  readonly text: string;
 }
 
 /** What the next plain text answers, when we asked a precise question. */
@@ -54,6 +65,14 @@ export interface Draft {
   readonly updatedAt: number;
   /** We already asked which report these photos are for: do not ask at every album item. */
   readonly askedKind: boolean;
+  /** A chantier answered but not known yet: it waits for the technician's confirmation. */
+  readonly proposedChantier?: string;
+  /** The chantiers offered as buttons (`ch:<index>`) under the last confirmation asked. */
+  readonly chantierChoices?: readonly string[];
+  /** Texts and captions sent before the report was chosen: shown back when they are attached. */
+  readonly inputs: readonly string[];
+  /** Captions of album items, kept apart until every album is in (two albums, two chantiers?). */
+  readonly albumCaptions: readonly AlbumCaption[];
 }
 
 /** An album whose report was created: a late item joins that report. */
@@ -69,8 +88,11 @@ export interface ConversationState {
   /** A draft left untouched past the time-out: kept until the technician resumes or drops it. */
   readonly setAside: Draft | undefined;
   readonly closedAlbums: readonly ClosedAlbum[];
-  /** Messages whose buttons were already handled: a second tap must not prompt twice. */
-  readonly handledButtonMessages: readonly number[];
+  /**
+   * Reports the technician started together but that are not the current one (a second album
+   * for another chantier, a material list typed with a Fin report): taken up one after the other.
+   */
+  readonly queued: readonly Draft[];
   /** Albums already told (in one line) that some of their files are not kept. */
   readonly albumsWithRefusal: readonly string[];
 }
@@ -79,7 +101,7 @@ export const INITIAL_STATE: ConversationState = {
   draft: undefined,
   setAside: undefined,
   closedAlbums: [],
-  handledButtonMessages: [],
+  queued: [],
   albumsWithRefusal: [],
 };
 
@@ -96,5 +118,24 @@ export function emptyDraft(now: number, chatId: number, technician: Technician):
     startedAt: now,
     updatedAt: now,
     askedKind: false,
+    inputs: [],
+    albumCaptions: [],
+  };
+}
+
+/** A state saved by an earlier version, completed with the fields it did not have yet. */
+export function upgradeState(saved: Partial<ConversationState>): ConversationState {
+  const draft = (d: Partial<Draft> | undefined): Draft | undefined =>
+    d && {
+      ...({ inputs: [], albumCaptions: [], ...d } as Draft),
+      // Saved before albums measured their gaps: as if their items came together.
+      openAlbums: (d.openAlbums ?? []).map((album) => ({ ...{ longestGapMs: 0 }, ...album })),
+    };
+  return {
+    ...INITIAL_STATE,
+    ...saved,
+    draft: draft(saved.draft),
+    setAside: draft(saved.setAside),
+    queued: (saved.queued ?? []).map((d) => draft(d)!),
   };
 }

@@ -35,7 +35,21 @@ export const REPORT_KIND_NAMES: Record<ReportKind, string> = {
 };
 
 export const texts = {
-  greeting: (firstName: string) => `Bonjour ${firstName} 👋 Que veux-tu signaler ?`,
+  greeting: (firstName: string, waiting?: string) =>
+    waiting
+      ? `Bonjour ${firstName} 👋 Que veux-tu signaler ? J’ai gardé ${waiting} : ça ira dans le rapport que tu choisis (/annuler pour l’effacer).`
+      : `Bonjour ${firstName} 👋 Que veux-tu signaler ?`,
+  attached: (inputs: string) => `📎 J’ajoute à ce rapport ${inputs} (/annuler pour tout effacer).`,
+  switched: (kind: ReportKind, summary: string) =>
+    `🔁 Ton rapport en cours devient ${REPORT_KIND_NAMES[kind]} : ${summary}.`,
+  listSetApart: (inputs: string) =>
+    `📦 ${inputs} ressemble à une liste de matériel : j’en fais un rapport Matériel manquant à part, juste après.`,
+  albumsSplit: (chantiers: readonly string[]) =>
+    `📎 Tes albums sont pour ${chantiers.length} chantiers (${chantiers.join(', ')}) : un rapport pour chacun.`,
+  confirmChantier: (proposed: string) =>
+    `🏠 Je ne connais pas de chantier « ${excerpt(proposed)} ». C’est un nouveau chantier ? Touche le bon bouton, ou écris le nom exact.`,
+  staleChoice: 'Ce choix n’est plus valable : plus aucun chantier n’attend de réponse.',
+  albumStillComing: '⏳ Je reçois encore tes photos : je te réponds dès qu’elles sont toutes arrivées.',
   start: {
     fin: '📸 Fin de chantier : envoie les photos avec en légende « Client / Notes » (ex. Müller / onduleur + batterie posés).',
     sav: '⚠️ Alerte SAV : écris « Chantier / Description » (ex. Müller / PAC en défaut E-12). Photos bienvenues.',
@@ -57,8 +71,10 @@ export const texts = {
   notProcessed:
     '⚠️ Je n’ai pas pu traiter ce message. Réessaie plus court ; si ça recommence, appelle le bureau.',
   nothingToCancel: 'Rien à annuler. Tape /menu pour commencer un rapport.',
-  setAside: (summary: string, minutes: number) =>
-    `🕒 Ton rapport en cours (${summary}) est resté ${minutes} min sans suite : je l’ai mis de côté.`,
+  setAside: (summary: string, minutes: number, justSent?: string) =>
+    justSent
+      ? `🕒 Ton rapport en cours (${summary}) est resté ${minutes} min sans suite : je l’ai mis de côté. ↩️ Reprendre : j’y ajoute ce que tu viens d’envoyer (${justSent}). 🗑️ Abandonner : je l’efface et on continue avec ton message.`
+      : `🕒 Ton rapport en cours (${summary}) est resté ${minutes} min sans suite : je l’ai mis de côté.`,
   resumed: (summary: string) => `↩️ On reprend : ${summary}.`,
   nothingToResume: 'Aucun rapport mis de côté.',
   voice: '🎤 Je ne lis pas les messages vocaux : écris-moi en texte, s’il te plaît.',
@@ -72,7 +88,6 @@ export const texts = {
     '📎 Dans cet album, je garde les photos et les vidéos de moins de 20 Mo ; les autres fichiers ne sont pas archivés.',
   edited: '✏️ Je ne vois pas les messages modifiés : renvoie le texte corrigé, s’il te plaît.',
   staleButton: 'Ce bouton n’est plus valable : tape /menu.',
-  buttonAlreadyHandled: 'Déjà pris en compte 👍',
   questionUsage: '🔎 Écris ta question après /question (ex. /question onduleur Fronius erreur 567).',
   questionReceived: '🔎 Je cherche des pistes, réponse d’ici une minute.',
   assistantOff: 'L’assistant SAV n’est pas disponible ici : appelle le bureau.',
@@ -93,6 +108,16 @@ export const texts = {
   ].join('\n'),
 };
 
+/** One button per chantier to choose: the known ones as they are spelt, the new name last. */
+export function chantierKeyboard(choices: readonly string[]): Keyboard {
+  return choices.map((name, index) => [
+    {
+      text: index === choices.length - 1 ? `✅ Nouveau : ${excerpt(name)}` : `🏠 ${excerpt(name)}`,
+      callback_data: `ch:${index}`,
+    },
+  ]);
+}
+
 /** A short description of what a draft holds, for cancel and set-aside messages. */
 export function describeDraft(draft: {
   kind: ReportKind | undefined;
@@ -106,6 +131,28 @@ export function describeDraft(draft: {
   if (draft.media.length > 0) parts.push(photos(draft.media.length));
   if (draft.text && parts.length < 3) parts.push('un texte');
   return parts.length > 0 ? parts.join(', ') : 'un rapport vide';
+}
+
+/** `tes 2 photos et « Koch »`: inputs waiting for a report, quoted so the technician recognises them. */
+export function describeInputs(draft: {
+  media: readonly unknown[];
+  inputs: readonly string[];
+  text: string | undefined;
+}): string {
+  const parts: string[] = [];
+  if (draft.media.length === 1) parts.push('ta photo');
+  if (draft.media.length > 1) parts.push(`tes ${photos(draft.media.length)}`);
+  const quoted = draft.inputs.length > 0 ? draft.inputs : draft.text ? [draft.text] : [];
+  parts.push(...quoted.slice(0, 3).map((input) => `« ${excerpt(input)} »`));
+  if (quoted.length > 3) parts.push(`${quoted.length - 3} autre(s) texte(s)`);
+  if (parts.length === 0) return 'rien';
+  return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} et ${parts.at(-1)!}`;
+}
+
+/** The first words of a text, on one line: enough to recognise it. */
+function excerpt(text: string): string {
+  const line = text.replace(/\s+/gu, ' ').trim();
+  return line.length <= 40 ? line : `${line.slice(0, 39).trimEnd()}…`;
 }
 
 /** `Texte reçu`, `1 photo reçue`, `3 photos et un texte reçus`: what the technician sees kept. */

@@ -1,7 +1,9 @@
-import { addMedia, addText, isBlank, missingPiece } from './draft.ts';
+import { sameClient } from '../nextcloud/names.ts';
+import { addMedia, addText, confirmChantier, isBlank, mergeDrafts, missingPiece } from './draft.ts';
 import { type Event, type MediaFile, type Sender, TEXT_MAX } from './events.ts';
 import { OutcomeBuilder, type Outcome } from './outcome.ts';
-import { ALBUM_MAX_ITEMS, type ConversationSettings, TELEGRAM_DOWNLOAD_LIMIT } from './settings.ts';
+import { parseReportText } from './parser.ts';
+import { type ConversationSettings, TELEGRAM_DOWNLOAD_LIMIT } from './settings.ts';
 import {
   type ConversationState,
   type Draft,
@@ -10,9 +12,17 @@ import {
   REPORT_KINDS,
   type ReportKind,
 } from './state.ts';
-import { describeDraft, type Keyboard, menuKeyboard, setAsideKeyboard, texts } from './texts.ts';
+import {
+  chantierKeyboard,
+  describeDraft,
+  describeInputs,
+  type Keyboard,
+  menuKeyboard,
+  setAsideKeyboard,
+  texts,
+} from './texts.ts';
 
-/** An album's quiet period is over (or it reached 10 items): raised by the album-close job. */
+/** An album's quiet period is over: raised by the album-close job. */
 export interface AlbumClosedEvent {
   readonly kind: 'album-closed';
   readonly mediaGroupId: string;
@@ -24,33 +34,65 @@ export interface TransitionContext {
   readonly slug: string;
   readonly now: Date;
   readonly settings: ConversationSettings;
+  /**
+   * Chantiers the office already has (Nextcloud folders, earlier reports), read by the caller
+   * from its cache: a typed name is matched against them, never against the network.
+   */
+  readonly knownChantiers?: readonly string[];
 }
 
 type TechnicianEvent = Event;
 /** What a command (typed, or a button's data) does. */
-type Step = (out: OutcomeBuilder, event: TechnicianEvent, ctx: TransitionContext) => void;
+type Step = (out: Turn, event: TechnicianEvent, ctx: TransitionContext) => void;
 
-const BUTTON_MEMORY = 20;
 /** Albums already told that some of their files are not kept (one line per album). */
 const ALBUM_MEMORY = 20;
+/** Texts kept for showing back before a report is chosen: enough for any real sequence. */
+const INPUT_MEMORY = 20;
 
-/** The conversation: a pure function of (state, event, clock). No I/O. */
+/**
+ * One event's handling. `deferKindQuestion`: the draft was just set aside for its time-out, and
+ * the set-aside message (with its buttons) is the question; "which report?" would be a second one.
+ */
+class Turn extends OutcomeBuilder {
+  deferKindQuestion = false;
+}
+
+/**
+ * The conversation: a pure function of (state, event, clock). No I/O.
+ *
+ * Its promises, checked after every step by test/conversation/conversation-model.test.ts:
+ * every message the technician sends is answered; a report holds exactly the inputs the
+ * technician saw attached to it; nothing is dropped without telling him.
+ */
 export function transition(
   state: ConversationState,
   event: ConversationEvent,
   ctx: TransitionContext,
 ): Outcome {
-  const out = new OutcomeBuilder(forgetOldAlbums(state, ctx));
+  const out = new Turn(forgetOldAlbums(state, ctx));
   if (event.kind === 'album-closed') {
     onAlbumClosed(out, event.mediaGroupId, ctx);
     return out.build();
   }
-  setAsideIfStale(out, ctx);
+  const stale = setAsideIfStale(out, ctx);
+  if (!stale) {
+    onTechnicianEvent(out, event, ctx);
+    return out.build();
+  }
+  out.deferKindQuestion = true;
   onTechnicianEvent(out, event, ctx);
+  // Unless the event itself took up or dropped the set-aside report, say it was set aside, first.
+  if (out.state.setAside === stale.draft) {
+    const current = out.state.draft;
+    const justSent = current && !current.kind && !isBlank(current) ? describeDraft(current) : undefined;
+    out.sayFirst(texts.setAside(describeDraft(stale.draft), stale.minutes, justSent), setAsideKeyboard);
+  }
+  if (stale.replaced) out.sayFirst(texts.cancelled(describeDraft(stale.replaced)));
   return out.build();
 }
 
-function onTechnicianEvent(out: OutcomeBuilder, event: TechnicianEvent, ctx: TransitionContext): void {
+function onTechnicianEvent(out: Turn, event: TechnicianEvent, ctx: TransitionContext): void {
   switch (event.kind) {
     case 'command':
       onCommand(out, event, event.command, ctx);
@@ -89,11 +131,7 @@ function onTechnicianEvent(out: OutcomeBuilder, event: TechnicianEvent, ctx: Tra
  * A file we cannot keep is refused at once, in one line, and nothing of it enters the draft (a
  * Fin report keeps waiting for a real photo). In an album, one line for the whole album.
  */
-function refuseFile(
-  out: OutcomeBuilder,
-  event: Extract<Event, { kind: 'video' | 'document' }>,
-  line: string,
-): void {
+function refuseFile(out: Turn, event: Extract<Event, { kind: 'video' | 'document' }>, line: string): void {
   const album = event.mediaGroupId;
   if (album === undefined) return void out.say(line);
   if (out.state.albumsWithRefusal.includes(album)) return;
@@ -104,30 +142,30 @@ function refuseFile(
   out.say(texts.albumPartlyRefused);
 }
 
-const showMenu: Step = (out, event) => out.say(texts.greeting(event.sender.firstName), menuKeyboard);
+/** The menu; inputs waiting for a report are named, so they are never attached unseen. */
+const showMenu: Step = (out, event) => {
+  const draft = out.state.draft;
+  const waiting = draft && !draft.kind && !isBlank(draft) ? describeInputs(draft) : undefined;
+  out.say(texts.greeting(event.sender.firstName, waiting), menuKeyboard);
+};
 const showHelp: Step = (out) => out.say(texts.help);
 
 const COMMANDS: Record<string, Step> = {
-  // The issue asks the same greeting by first name for both.
+  // The same greeting by first name for both.
   start: showMenu,
   menu: showMenu,
   fin: (out, event, ctx) => chooseKind(out, event, 'fin', ctx),
   sav: (out, event, ctx) => chooseKind(out, event, 'sav', ctx),
   materiel: (out, event, ctx) => chooseKind(out, event, 'materiel', ctx),
-  annuler: (out) => cancel(out),
+  annuler: (out, _event, ctx) => cancel(out, ctx),
   aide: showHelp,
   help: showHelp,
   question: (out, event, ctx) => askAssistant(out, event, ctx),
   reprendre: (out, _event, ctx) => resume(out, ctx),
-  abandonner: (out) => dropSetAside(out),
+  abandonner: (out, _event, ctx) => dropSetAside(out, ctx),
 };
 
-function onCommand(
-  out: OutcomeBuilder,
-  event: TechnicianEvent,
-  command: string,
-  ctx: TransitionContext,
-): void {
+function onCommand(out: Turn, event: TechnicianEvent, command: string, ctx: TransitionContext): void {
   const step = COMMANDS[command];
   if (step) step(out, event, ctx);
   else out.say(texts.unknownCommand(command));
@@ -144,11 +182,12 @@ function whichReportKeyboard(draft: Draft, ctx: TransitionContext): Keyboard {
     : menuKeyboard;
 }
 
-function onButton(
-  out: OutcomeBuilder,
-  event: Extract<Event, { kind: 'button' }>,
-  ctx: TransitionContext,
-): void {
+/**
+ * A tap always acts on the situation as it is now, whichever message carried the button (an old
+ * menu, a second phone): a report button chooses or switches the current report and says so.
+ * Nothing is swallowed as "already handled".
+ */
+function onButton(out: Turn, event: Extract<Event, { kind: 'button' }>, ctx: TransitionContext): void {
   const answer = (text?: string) =>
     out.effect({
       kind: 'job',
@@ -161,42 +200,41 @@ function onButton(
     });
   const feedback = parseFeedback(event.data);
   const chosenFix = parseKnownFixChoice(event.data);
-  if (!feedback && !chosenFix && !BUTTONS.has(event.data)) return void answer(texts.staleButton);
-  if (out.state.handledButtonMessages.includes(event.origin.messageId))
-    return void answer(texts.buttonAlreadyHandled);
-
+  const chosenChantier = parseChantierChoice(event.data);
+  if (!feedback && !chosenFix && chosenChantier === undefined && !BUTTONS.has(event.data))
+    return void answer(texts.staleButton);
   answer(feedback ? texts.feedbackThanks : undefined);
   retireButtons(out, event, ctx);
   if (feedback) out.effect({ kind: 'feedback', ...feedback });
   else if (chosenFix) askForChosenFix(out, event, chosenFix, ctx);
+  else if (chosenChantier !== undefined) chooseChantier(out, chosenChantier, ctx);
   else onCommand(out, event, event.data, ctx);
 }
 
-/** Removes the tapped buttons and remembers their message, so a second tap does nothing more. */
-function retireButtons(
-  out: OutcomeBuilder,
-  event: Extract<Event, { kind: 'button' }>,
-  ctx: TransitionContext,
-) {
-  if (event.messageAccessible) {
-    out.effect({
-      kind: 'job',
-      job: 'telegram.edit-reply-markup',
-      key: 'remove-buttons',
-      scope: 'update',
-      payload: { slug: ctx.slug, chatId: event.origin.chatId, messageId: event.origin.messageId },
-    });
-  }
-  // An inaccessible message still has its id: its buttons stay on screen (we cannot edit it),
-  // so a second tap on it is all the more likely and must not prompt again. Id 0: no message.
-  if (event.origin.messageId !== 0) {
-    out.state = {
-      ...out.state,
-      handledButtonMessages: [...out.state.handledButtonMessages, event.origin.messageId].slice(
-        -BUTTON_MEMORY,
-      ),
-    };
-  }
+/** Removes the tapped buttons from the chat, where Telegram still lets us edit the message. */
+function retireButtons(out: Turn, event: Extract<Event, { kind: 'button' }>, ctx: TransitionContext) {
+  if (!event.messageAccessible) return;
+  out.effect({
+    kind: 'job',
+    job: 'telegram.edit-reply-markup',
+    key: 'remove-buttons',
+    scope: 'update',
+    payload: { slug: ctx.slug, chatId: event.origin.chatId, messageId: event.origin.messageId },
+  });
+}
+
+/** `ch:<index>`: one of the chantiers offered under a confirmation question. */
+function parseChantierChoice(data: string): number | undefined {
+  const match = /^ch:(\d{1,2})$/u.exec(data);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** A chantier confirmed by a tap: the one the buttons named, if that question is still open. */
+function chooseChantier(out: Turn, index: number, ctx: TransitionContext): void {
+  const draft = out.state.draft;
+  const choice = draft?.proposedChantier === undefined ? undefined : draft.chantierChoices?.[index];
+  if (!draft || choice === undefined) return void out.say(texts.staleChoice);
+  evaluate(out, confirmChantier(draft, choice, ctx.now.getTime()), ctx, true);
 }
 
 /** `afb:<answer id>:<1|0>`: the 👍 / 👎 buttons under an assistant's answer. */
@@ -246,7 +284,7 @@ function askForChosenFix(
  * assistant answers in the background. A typed question leaves the draft alone; the button
  * takes the draft's text as the question, so that text is answered rather than left pending.
  */
-function askAssistant(out: OutcomeBuilder, event: TechnicianEvent, ctx: TransitionContext): void {
+function askAssistant(out: Turn, event: TechnicianEvent, ctx: TransitionContext): void {
   const fromDraft = event.kind === 'button' ? out.state.draft : undefined;
   // A draft may hold several texts: the job's payload takes at most one Telegram message's worth.
   const asked = event.kind === 'command' ? event.args.trim() : (fromDraft?.text?.trim() ?? '');
@@ -269,33 +307,74 @@ function askAssistant(out: OutcomeBuilder, event: TechnicianEvent, ctx: Transiti
   out.say(texts.questionReceived);
 }
 
-function chooseKind(
-  out: OutcomeBuilder,
-  event: TechnicianEvent,
-  kind: ReportKind,
-  ctx: TransitionContext,
-): void {
+function chooseKind(out: Turn, event: TechnicianEvent, kind: ReportKind, ctx: TransitionContext): void {
   const now = ctx.now.getTime();
-  let current = out.state.draft ?? newDraft(event, ctx);
+  const before = out.state.draft ?? newDraft(event, ctx);
+  let current = before;
+  if (!before.kind && !isBlank(before)) {
+    // What was sent before choosing is shown back as it joins this report: never attached unseen.
+    const { kept, lists } =
+      kind === 'materiel' ? { kept: current, lists: undefined } : splitLists(current, now, known(ctx));
+    if (lists) {
+      out.state = { ...out.state, queued: [...out.state.queued, lists] };
+      out.say(texts.listSetApart(describeInputs(lists)));
+    }
+    current = kept;
+    out.say(texts.attached(describeInputs(current)));
+  } else if (before.kind && before.kind !== kind && !isBlank(before)) {
+    out.say(texts.switched(kind, describeDraft(before)));
+  }
   // `/sav Müller / PAC en défaut`: what follows the command is the report's text, never lost.
-  if (event.kind === 'command' && event.args.trim() !== '') current = addText(current, event.args, now);
-  const draft: Draft = { ...current, kind, askedKind: true, updatedAt: now };
-  if (isBlank(draft)) {
+  if (event.kind === 'command' && event.args.trim() !== '')
+    current = addText(current, event.args, now, known(ctx));
+  const draft: Draft = { ...current, kind, askedKind: true, inputs: [], updatedAt: now };
+  if (isBlank(draft) && draft.openAlbums.length === 0) {
     out.setDraft({ ...draft, awaiting: undefined }).say(texts.start[kind]);
     return;
   }
-  evaluate(out, draft, ctx);
+  evaluate(out, draft, ctx, true);
 }
 
-function onText(out: OutcomeBuilder, event: TechnicianEvent, text: string, ctx: TransitionContext): void {
-  const draft = addText(out.state.draft ?? newDraft(event, ctx), text, ctx.now.getTime());
-  // A typed text always gets an answer: if the report is still unknown, ask again with the
-  // buttons (only photos, which come in bursts, are not asked about each time).
-  evaluate(out, draft.kind ? draft : { ...draft, askedKind: false }, ctx);
+/**
+ * Two texts typed before choosing a Fin or SAV report, one of them a list (`Meyer / - 2 rails -
+ * 4 crochets`): the list is a material report of its own, not the other report's notes.
+ */
+function splitLists(
+  draft: Draft,
+  now: number,
+  chantiers: readonly string[],
+): { kept: Draft; lists: Draft | undefined } {
+  const isList = (input: string) => parseReportText(input).items.length > 0;
+  const lists = draft.inputs.filter(isList);
+  const others = draft.inputs.filter((input) => !isList(input));
+  if (lists.length === 0 || others.length === 0) return { kept: draft, lists: undefined };
+  const blank: Draft = { ...draft, chantier: undefined, text: undefined, awaiting: undefined, inputs: [] };
+  const kept = others.reduce((d, input) => addText(d, input, now, chantiers), blank);
+  const fresh: Draft = {
+    ...emptyDraft(now, draft.chatId, draft.technician),
+    kind: 'materiel',
+    askedKind: true,
+  };
+  const material = lists.reduce(
+    (d, input) => ({ ...addText(d, input, now, chantiers), inputs: [...d.inputs, input] }),
+    fresh,
+  );
+  return { kept: { ...kept, inputs: others }, lists: material };
+}
+
+function onText(out: Turn, event: TechnicianEvent, text: string, ctx: TransitionContext): void {
+  const draft = addInput(out.state.draft ?? newDraft(event, ctx), text, ctx.now.getTime(), known(ctx));
+  evaluate(out, draft, ctx, true);
+}
+
+/** A text or a caption; remembered for showing back while no report is chosen. */
+function addInput(draft: Draft, text: string, now: number, chantiers: readonly string[]): Draft {
+  const added = addText(draft, text, now, chantiers);
+  return draft.kind ? added : { ...added, inputs: [...draft.inputs, text].slice(-INPUT_MEMORY) };
 }
 
 function onMedia(
-  out: OutcomeBuilder,
+  out: Turn,
   event: TechnicianEvent,
   media: DraftMedia,
   caption: string | undefined,
@@ -306,29 +385,32 @@ function onMedia(
     ? out.state.closedAlbums.find((album) => album.mediaGroupId === media.mediaGroupId)
     : undefined;
   if (lateAlbum) {
+    // Its report exists: the photo joins it, and the add-media job tells the technician.
     out.effect({ kind: 'report-addition', reportKey: lateAlbum.reportKey, media: [media] });
     return;
   }
   let draft = addMedia(out.state.draft ?? newDraft(event, ctx), media, now);
-  if (caption) draft = addText(draft, caption, now);
-  if (media.mediaGroupId) draft = trackAlbumItem(out, draft, media.mediaGroupId, ctx);
-  evaluate(out, draft, ctx);
+  if (!media.mediaGroupId) {
+    if (caption) draft = addInput(draft, caption, now, known(ctx));
+    evaluate(out, draft, ctx, true);
+    return;
+  }
+  if (caption) {
+    draft = {
+      ...draft,
+      albumCaptions: [...draft.albumCaptions, { mediaGroupId: media.mediaGroupId, text: caption }],
+    };
+  }
+  draft = trackAlbumItem(out, draft, media.mediaGroupId, ctx);
+  // An item of an album is answered once, when the album is in: not at each of its photos.
+  evaluate(out, draft, ctx, false);
 }
 
-/** Records an album item; the first one schedules the album's close, the tenth closes it. */
-function trackAlbumItem(
-  out: OutcomeBuilder,
-  draft: Draft,
-  mediaGroupId: string,
-  ctx: TransitionContext,
-): Draft {
+/** Records an album item; the first one schedules the album's close. */
+function trackAlbumItem(out: Turn, draft: Draft, mediaGroupId: string, ctx: TransitionContext): Draft {
   const now = ctx.now.getTime();
   const open = draft.openAlbums.find((album) => album.mediaGroupId === mediaGroupId);
   const others = draft.openAlbums.filter((album) => album.mediaGroupId !== mediaGroupId);
-  const count = draft.media.filter((m) => m.mediaGroupId === mediaGroupId).length;
-  // A straggler of an album this draft already closed (slow upload): reopening it would wait
-  // for a close that never comes, so it joins the draft like a single photo.
-  if (!open && count > 1) return draft;
   if (!open) {
     out.effect({
       kind: 'job',
@@ -341,42 +423,103 @@ function trackAlbumItem(
       runAt: now + ctx.settings.albumQuietMs,
     });
   }
-  if (count >= ALBUM_MAX_ITEMS) return { ...draft, openAlbums: others };
-  return { ...draft, openAlbums: [...others, { mediaGroupId, lastItemAt: now, count }] };
+  const album = open
+    ? {
+        mediaGroupId,
+        lastItemAt: Math.max(open.lastItemAt, now),
+        count: open.count + 1,
+        longestGapMs: Math.max(open.longestGapMs, now - open.lastItemAt),
+      }
+    : { mediaGroupId, lastItemAt: now, count: 1, longestGapMs: 0 };
+  return { ...draft, openAlbums: [...others, album] };
 }
 
-function onAlbumClosed(out: OutcomeBuilder, mediaGroupId: string, ctx: TransitionContext): void {
+function onAlbumClosed(out: Turn, mediaGroupId: string, ctx: TransitionContext): void {
   const draft = out.state.draft;
   if (!draft?.openAlbums.some((album) => album.mediaGroupId === mediaGroupId)) return;
-  evaluate(
-    out,
-    { ...draft, openAlbums: draft.openAlbums.filter((a) => a.mediaGroupId !== mediaGroupId) },
-    ctx,
-  );
+  const openAlbums = draft.openAlbums.filter((a) => a.mediaGroupId !== mediaGroupId);
+  // Back-to-back albums (a phone sends 15 photos as 10 + 5) are answered once, when the last is in.
+  evaluate(out, { ...draft, openAlbums }, ctx, openAlbums.length === 0);
 }
 
-/** Decides what a changed draft leads to: wait, ask one thing, or create the report. */
-function evaluate(out: OutcomeBuilder, draft: Draft, ctx: TransitionContext): void {
-  if (draft.openAlbums.length > 0) {
-    out.setDraft(draft);
+/**
+ * Decides what a changed draft leads to: wait, ask one thing, or create the report.
+ * `mustAnswer`: the event was a message of its own (not one item of an album), so something
+ * is always said, even when the answer is "still waiting".
+ */
+function evaluate(out: Turn, changed: Draft, ctx: TransitionContext, mustAnswer: boolean): void {
+  if (changed.openAlbums.length > 0) {
+    out.setDraft(changed);
+    if (mustAnswer) out.say(texts.albumStillComing);
     return;
   }
+  const draft = settleAlbumCaptions(out, changed, ctx);
   if (!draft.kind) {
     const withText = draft.text !== undefined || draft.chantier !== undefined;
-    if (!draft.askedKind)
-      out.say(texts.whichReport(draft.media.length, withText), whichReportKeyboard(draft, ctx));
-    out.setDraft({ ...draft, askedKind: true });
+    const ask = !out.deferKindQuestion && (mustAnswer || !draft.askedKind);
+    if (ask) out.say(texts.whichReport(draft.media.length, withText), whichReportKeyboard(draft, ctx));
+    out.setDraft({ ...draft, askedKind: ask || draft.askedKind });
     return;
   }
-  const missing = missingPiece(draft);
+  const missing = missingPiece(draft, known(ctx));
   if (missing) {
-    out.setDraft({ ...draft, awaiting: missing.awaitsChantier ? 'chantier' : undefined }).say(missing.prompt);
+    const awaiting = missing.awaitsChantier ? 'chantier' : undefined;
+    out.setDraft({ ...draft, awaiting, chantierChoices: missing.choices });
+    if (missing.choices) out.say(missing.prompt, chantierKeyboard(missing.choices));
+    else out.say(missing.prompt);
     return;
   }
   createReport(out, draft, draft.kind, ctx);
 }
 
-function createReport(out: OutcomeBuilder, draft: Draft, kind: ReportKind, ctx: TransitionContext): void {
+/**
+ * Once every album of the draft is in, its captions apply. Captions naming different chantiers
+ * (two albums sent interleaved, `Müller / toiture` and `Schmidt / cave`) make separate reports:
+ * the first album's stays current, each other chantier's album is queued as its own report.
+ */
+function settleAlbumCaptions(out: Turn, draft: Draft, ctx: TransitionContext): Draft {
+  if (draft.albumCaptions.length === 0) return draft;
+  const now = ctx.now.getTime();
+  const groups: { chantier: string | undefined; albums: string[]; captions: string[] }[] = [];
+  for (const caption of draft.albumCaptions) {
+    const chantier = parseReportText(caption.text).chantier;
+    const group =
+      groups.find((g) => g.albums.includes(caption.mediaGroupId)) ??
+      groups.find(
+        (g) => chantier === undefined || g.chantier === undefined || sameClient(g.chantier, chantier),
+      );
+    if (group) {
+      group.chantier ??= chantier;
+      if (!group.albums.includes(caption.mediaGroupId)) group.albums.push(caption.mediaGroupId);
+      group.captions.push(caption.text);
+    } else groups.push({ chantier, albums: [caption.mediaGroupId], captions: [caption.text] });
+  }
+  const [first, ...others] = groups;
+  const moved = new Set(others.flatMap((g) => g.albums));
+  const apply = (d: Draft, captions: string[]) =>
+    captions.reduce((acc, c) => addInput(acc, c, now, known(ctx)), d);
+  const kept = apply(
+    { ...draft, media: draft.media.filter((m) => !moved.has(m.mediaGroupId ?? '')), albumCaptions: [] },
+    first!.captions,
+  );
+  if (others.length === 0) return kept;
+  const split = others.map((group, index) =>
+    apply(
+      {
+        ...emptyDraft(now + index + 1, draft.chatId, draft.technician),
+        kind: draft.kind,
+        askedKind: draft.askedKind,
+        media: draft.media.filter((m) => group.albums.includes(m.mediaGroupId ?? '')),
+      },
+      group.captions,
+    ),
+  );
+  out.state = { ...out.state, queued: [...split, ...out.state.queued] };
+  out.say(texts.albumsSplit(groups.map((g) => g.chantier ?? '?')));
+  return kept;
+}
+
+function createReport(out: Turn, draft: Draft, kind: ReportKind, ctx: TransitionContext): void {
   const key = `${draft.chatId}:${draft.startedAt}`;
   const albums = [...new Set(draft.media.flatMap((m) => (m.mediaGroupId ? [m.mediaGroupId] : [])))];
   out.effect({
@@ -400,43 +543,67 @@ function createReport(out: OutcomeBuilder, draft: Draft, kind: ReportKind, ctx: 
     ],
   };
   out.say(texts.received);
+  takeUpQueued(out, ctx);
 }
 
-function cancel(out: OutcomeBuilder): void {
+/** When no report is in progress, the next one the technician started becomes current. */
+function takeUpQueued(out: Turn, ctx: TransitionContext): void {
+  const [next, ...rest] = out.state.queued;
+  if (!next || (out.state.draft && !isBlank(out.state.draft))) return;
+  out.state = { ...out.state, queued: rest };
+  evaluate(out, { ...next, updatedAt: ctx.now.getTime() }, ctx, true);
+}
+
+function cancel(out: Turn, ctx: TransitionContext): void {
   const { draft, setAside } = out.state;
   const dropped = draft && !isBlank(draft) ? draft : setAside;
   if (!dropped) {
     out.setDraft(undefined).say(texts.nothingToCancel);
+    takeUpQueued(out, ctx);
     return;
   }
   out.state = dropped === draft ? { ...out.state, draft: undefined } : { ...out.state, setAside: undefined };
   out.say(texts.cancelled(describeDraft(dropped)));
+  takeUpQueued(out, ctx);
 }
 
-function dropSetAside(out: OutcomeBuilder): void {
-  const { setAside } = out.state;
+function dropSetAside(out: Turn, ctx: TransitionContext): void {
+  const { setAside, draft } = out.state;
   if (!setAside) {
     out.say(texts.nothingToResume);
     return;
   }
   out.state = { ...out.state, setAside: undefined };
   out.say(texts.cancelled(describeDraft(setAside)));
+  // What the technician sent since is still there: ask what it is for.
+  if (draft && !isBlank(draft)) evaluate(out, { ...draft, updatedAt: ctx.now.getTime() }, ctx, true);
+  else takeUpQueued(out, ctx);
 }
 
-function resume(out: OutcomeBuilder, ctx: TransitionContext): void {
+/**
+ * ↩️ Reprendre: the set-aside report becomes current again, with what the technician sent since
+ * (the answer he typed after the time-out is used, not asked again). A report of another kind
+ * started since takes the set-aside place instead: nothing is dropped.
+ */
+function resume(out: Turn, ctx: TransitionContext): void {
   const { draft, setAside } = out.state;
   if (!setAside) {
     out.say(texts.nothingToResume);
     return;
   }
-  // The current draft, if it holds anything, takes the set-aside place: nothing is dropped.
-  out.state = { ...out.state, setAside: draft && !isBlank(draft) ? draft : undefined };
-  out.say(texts.resumed(describeDraft(setAside)));
-  evaluate(out, { ...setAside, askedKind: false, updatedAt: ctx.now.getTime() }, ctx);
+  const since = draft && !isBlank(draft) ? draft : undefined;
+  const joins = since !== undefined && (!since.kind || since.kind === setAside.kind);
+  const resumed = joins ? mergeDrafts(setAside, since) : setAside;
+  out.state = { ...out.state, setAside: joins ? undefined : since };
+  out.say(texts.resumed(describeDraft(resumed)));
+  evaluate(out, { ...resumed, askedKind: false, updatedAt: ctx.now.getTime() }, ctx, true);
 }
 
-/** A draft untouched past the time-out is set aside, and the technician told once. */
-function setAsideIfStale(out: OutcomeBuilder, ctx: TransitionContext): void {
+/** A draft untouched past the time-out is set aside; the caller tells the technician. */
+function setAsideIfStale(
+  out: Turn,
+  ctx: TransitionContext,
+): { draft: Draft; minutes: number; replaced: Draft | undefined } | undefined {
   const { draft } = out.state;
   const now = ctx.now.getTime();
   if (!draft || draft.openAlbums.length > 0 || now - draft.updatedAt < ctx.settings.draftTimeoutMs) return;
@@ -445,10 +612,8 @@ function setAsideIfStale(out: OutcomeBuilder, ctx: TransitionContext): void {
     return;
   }
   const replaced = out.state.setAside;
-  if (replaced) out.say(texts.cancelled(describeDraft(replaced)));
   out.state = { ...out.state, draft: undefined, setAside: draft };
-  const minutes = Math.round((now - draft.updatedAt) / 60_000);
-  out.say(texts.setAside(describeDraft(draft), minutes), setAsideKeyboard);
+  return { draft, minutes: Math.round((now - draft.updatedAt) / 60_000), replaced };
 }
 
 function forgetOldAlbums(state: ConversationState, ctx: TransitionContext): ConversationState {
@@ -456,6 +621,8 @@ function forgetOldAlbums(state: ConversationState, ctx: TransitionContext): Conv
   const closedAlbums = state.closedAlbums.filter((album) => album.closedAt >= oldest);
   return closedAlbums.length === state.closedAlbums.length ? state : { ...state, closedAlbums };
 }
+
+const known = (ctx: TransitionContext): readonly string[] => ctx.knownChantiers ?? [];
 
 function newDraft(event: TechnicianEvent, ctx: TransitionContext): Draft {
   return emptyDraft(ctx.now.getTime(), event.origin.chatId, technicianOf(event.sender));

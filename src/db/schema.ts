@@ -13,6 +13,7 @@ export interface Database {
   assistant_units: AssistantUnitsTable;
   assistant_answers: AssistantAnswersTable;
   nextcloud_breaker: NextcloudBreakerTable;
+  known_chantiers: KnownChantiersTable;
 }
 
 /** One row per (slug, update_id) handled: Telegram re-sends on any non-2xx. */
@@ -95,4 +96,11 @@ export interface ChatMigrationsTable {
   old_chat_id: number;
   new_chat_id: number;
   migrated_at: number;
+}
+
+/** Chantier names the office already has (Nextcloud folders, earlier reports): a cache. */
+export interface KnownChantiersTable {
+  name: string;
+  /** Unix ms of the last time the name was seen. */
+  seen_at: number;
 }

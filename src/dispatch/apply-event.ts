@@ -6,6 +6,7 @@ import type { Database } from '../db/schema.ts';
 import { enqueue } from '../queue/enqueue.ts';
 import { addReportMedia, insertReport } from '../reports/report-store.ts';
 import { type ConversationKey, loadConversation, saveConversation } from './conversation-store.ts';
+import { loadKnownChantiers } from './known-chantiers.ts';
 
 /**
  * Runs one event through the conversation inside the caller's transaction: load, transition,
@@ -21,7 +22,8 @@ export async function applyEvent(
   skipJob: (type: string) => boolean = () => false,
 ): Promise<Outcome> {
   const stored = await loadConversation(trx, conversation);
-  const outcome = transition(stored.state, event, ctx);
+  const knownChantiers = await loadKnownChantiers(trx);
+  const outcome = transition(stored.state, event, { ...ctx, knownChantiers });
   await saveConversation(trx, conversation, outcome.state, stored.version, ctx.now);
   await recordEffects(trx, conversation, outcome.effects, sourceKey, ctx.now, skipJob);
   return outcome;

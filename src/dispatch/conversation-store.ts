@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { type ConversationState, INITIAL_STATE } from '../conversation/state.ts';
+import { type ConversationState, INITIAL_STATE, upgradeState } from '../conversation/state.ts';
 import type { Database } from '../db/schema.ts';
 
 export interface ConversationKey {
@@ -34,7 +34,7 @@ export async function loadConversation(
     .where('user_id', '=', key.userId)
     .executeTakeFirst();
   if (!row) return { state: INITIAL_STATE, version: 0 };
-  return { state: JSON.parse(row.state) as ConversationState, version: row.version };
+  return { state: upgradeState(JSON.parse(row.state) as Partial<ConversationState>), version: row.version };
 }
 
 /** Saves the new state if nobody else did since `readVersion` (optimistic lock). */

@@ -27,26 +27,34 @@ export async function deliverSays(
   now: Date,
 ): Promise<string | undefined> {
   if (!mode.botApi) return joinReply(says.map(asPlainText));
-  // The gateway relays our text only after we answer, and the worker may send a Bot API message
-  // before that: mixing both would shuffle the lines. When one needs the API (buttons), all go.
-  if (mode.syncReply && says.every((say) => !say.keyboard)) return joinReply(says.map((say) => say.text));
-  for (const [index, say] of says.entries()) {
-    await enqueue(
-      trx,
-      {
-        type: 'telegram.send-message',
-        idempotencyKey: `${conversation.slug}:${sourceKey}:say:${index}`,
-        payload: {
-          slug: conversation.slug,
-          chatId: conversation.chatId,
-          text: say.text,
-          ...(say.keyboard ? { keyboard: say.keyboard.map((row) => [...row]) } : {}),
-        },
+  // One answer per message the technician sent: its lines travel together, in order, so they
+  // cannot be shuffled nor read as several replies.
+  const answer = combine(says);
+  if (!answer) return undefined;
+  if (mode.syncReply && !answer.keyboard) return answer.text;
+  await enqueue(
+    trx,
+    {
+      type: 'telegram.send-message',
+      idempotencyKey: `${conversation.slug}:${sourceKey}:say:0`,
+      payload: {
+        slug: conversation.slug,
+        chatId: conversation.chatId,
+        text: answer.text,
+        ...(answer.keyboard ? { keyboard: answer.keyboard.map((row) => [...row]) } : {}),
       },
-      now,
-    );
-  }
+    },
+    now,
+  );
   return undefined;
+}
+
+/** The lines as one message; its buttons are those of every line, in order. */
+function combine(says: readonly Say[]): Say | undefined {
+  if (says.length === 0) return undefined;
+  const rows = says.flatMap((say) => say.keyboard ?? []);
+  const text = says.map((say) => say.text).join('\n\n');
+  return rows.length > 0 ? { text, keyboard: rows } : { text };
 }
 
 function asPlainText(say: Say): string {

@@ -3,6 +3,7 @@ import type { NewReport } from '../conversation/outcome.ts';
 import type { DraftMedia, ReportKind } from '../conversation/state.ts';
 import { materialItems } from '../conversation/draft.ts';
 import type { Db } from '../db/database.ts';
+import { rememberChantiers } from '../dispatch/known-chantiers.ts';
 import type { Database, ReportsTable } from '../db/schema.ts';
 
 export type ReportRow = Selectable<ReportsTable>;
@@ -37,6 +38,8 @@ export async function insertReport(
     .where('kind', '=', report.kind)
     .executeTakeFirst();
   const seq = (last?.seq ?? 0) + 1;
+  // The next technician who answers this chantier's name finds it known, in this spelling.
+  await rememberChantiers(trx, [report.chantier], now);
   return trx
     .insertInto('reports')
     .values({

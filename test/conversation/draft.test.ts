@@ -52,13 +52,25 @@ describe('addText', () => {
   describe('when the chantier was asked for', () => {
     const waiting = base({ kind: 'sav', text: 'PAC en défaut', awaiting: 'chantier' });
 
-    it('a plain line is the chantier, trimmed, and the text is untouched', () => {
-      const after = addText(waiting, '  Müller  ', T0);
-      expect(after).toEqual({ ...waiting, chantier: 'Müller', awaiting: undefined, updatedAt: T0 });
+    it('a plain line naming a known chantier is the chantier, in its known spelling', () => {
+      const after = addText(waiting, '  muller  ', T0, ['Müller']);
+      expect(after).toEqual({
+        ...waiting,
+        chantier: 'Müller',
+        awaiting: undefined,
+        proposedChantier: undefined,
+        chantierChoices: undefined,
+        updatedAt: T0,
+      });
+    });
+
+    it('a plain line naming no known chantier is only proposed: it waits for a confirmation', () => {
+      const after = addText(waiting, 'cuivre 28mm et 2 coudes', T0, ['Müller']);
+      expect(after).toEqual({ ...waiting, proposedChantier: 'cuivre 28mm et 2 coudes', updatedAt: T0 });
     });
 
     it('only the first line is the chantier', () => {
-      expect(addText(waiting, 'Müller\nau fond du jardin', T0).chantier).toBe('Müller');
+      expect(addText(waiting, 'Müller\nau fond du jardin', T0, ['Müller']).chantier).toBe('Müller');
     });
 
     it('a full «Chantier / texte» answer gives the chantier and adds the text', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { albumCloseDelay } from '../../src/conversation/album-timing.ts';
 import { toEvent } from '../../src/conversation/events.ts';
 import { DEFAULT_SETTINGS } from '../../src/conversation/settings.ts';
 import { texts } from '../../src/conversation/texts.ts';
@@ -6,7 +7,7 @@ import { planPhotos } from '../../src/reports/archive-plan.ts';
 import { groupMessage } from '../../src/reports/report-messages.ts';
 import type { Message } from '../../src/telegram/update-schema.ts';
 import { createTestApp, postUpdate } from '../support/test-app.ts';
-import { ConversationHarness, reportEffects } from '../support/conversation-harness.ts';
+import { ConversationHarness, MINUTE, reportEffects } from '../support/conversation-harness.ts';
 import { buttonUpdate, PRIVATE_CHAT, TECHNICIAN, textUpdate } from '../support/updates.ts';
 
 /**
@@ -189,4 +190,181 @@ describe('videos in the archive', () => {
       'video_04_20260325_153012.mp4',
     ]);
   });
+});
+
+describe('a report parked in silence: a tap on an older menu', () => {
+  it('/start, « Koch », 📸 on the used menu: the tap acts, shows « Koch » back; the album makes the report', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('start'));
+    h.send(h.button('fin', { messageId: 40 }));
+    h.send(h.command('annuler'));
+    h.send(h.text('Koch'));
+    const tap = h.send(h.button('fin', { messageId: 40, accessible: false }));
+    expect(says(tap)).toEqual([texts.attached('« Koch »'), texts.missing.photo]);
+    h.sendAll(h.album('a1', 2, { text: 'Müller / onduleur remplacé', on: 0 }));
+    h.advance(DEFAULT_SETTINGS.albumQuietMs);
+    const closed = h.send(h.albumClosed('a1'));
+    expect(says(closed)).toEqual([texts.received]);
+    const [report] = reportEffects(closed.effects);
+    expect(report?.report).toMatchObject({
+      kind: 'fin',
+      chantier: 'Müller',
+      text: 'Koch\nonduleur remplacé',
+    });
+  });
+});
+
+describe('an old unanswered input slips into the next report', () => {
+  it('« Koch » left, then /menu → Fin: the menu names it, the choice shows it back before it joins', () => {
+    const h = new ConversationHarness();
+    h.send(h.text('Koch'));
+    const menu = h.send(h.command('menu'));
+    expect(says(menu)).toEqual([texts.greeting('Jean', '« Koch »')]);
+    const chosen = h.send(h.button('fin', { messageId: 41 }));
+    expect(says(chosen)[0]).toBe(texts.attached('« Koch »'));
+  });
+
+  it('an input left past the time-out expires visibly, never into a later report', () => {
+    const h = new ConversationHarness();
+    h.send(h.photo());
+    h.advance(DEFAULT_SETTINGS.draftTimeoutMs + MINUTE);
+    const sav = h.send(h.command('sav', 'Schmidt / PAC en défaut'));
+    expect(says(sav)[0]).toMatch(/^🕒 Ton rapport en cours \(1 photo\)/u);
+    const [report] = reportEffects(sav.effects);
+    expect(report?.report.media).toEqual([]);
+  });
+});
+
+describe('after the time-out, the answer is used', () => {
+  it('Fin with 2 photos, long wait, « Zimmer / toiture terminée », ↩️ Reprendre: one report, nothing asked twice', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    h.sendAll([h.photo(), h.photo()]);
+    h.advance(DEFAULT_SETTINGS.draftTimeoutMs + MINUTE);
+    const late = h.send(h.text('Zimmer / toiture terminée'));
+    expect(late.say).toHaveLength(1);
+    expect(late.say[0]!.text).toContain('↩️ Reprendre : j’y ajoute ce que tu viens d’envoyer');
+    expect(late.say[0]!.keyboard).toBeDefined();
+    const resumed = h.send(h.button('reprendre', { messageId: 60 }));
+    expect(says(resumed).at(-1)).toBe(texts.received);
+    const [report] = reportEffects(resumed.effects);
+    expect(report?.report).toMatchObject({ kind: 'fin', chantier: 'Zimmer', text: 'toiture terminée' });
+    expect(report?.report.media).toHaveLength(2);
+    expect(h.state.draft).toBeUndefined();
+    expect(h.state.setAside).toBeUndefined();
+  });
+});
+
+describe('two texts sent before choosing are not merged', () => {
+  it('a Fin photo caption and a material list, then Fin: two reports, the list a Matériel one', () => {
+    const h = new ConversationHarness();
+    h.send(h.photo({ caption: 'Meyer / onduleur posé' }));
+    h.send(h.text('Meyer / - 2 rails - 4 crochets tuile'));
+    const chosen = h.send(h.command('fin'));
+    const reports = reportEffects(chosen.effects).map((e) => e.report);
+    expect(reports).toEqual([
+      expect.objectContaining({ kind: 'fin', chantier: 'Meyer', text: 'onduleur posé' }),
+      expect.objectContaining({ kind: 'materiel', chantier: 'Meyer', text: '- 2 rails - 4 crochets tuile' }),
+    ]);
+    expect(says(chosen)[0]).toBe(texts.listSetApart('« Meyer / - 2 rails - 4 crochets tuile »'));
+  });
+});
+
+describe('slow albums', () => {
+  it('four photos 3.5 s apart: no question mid-upload, one report of four', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    const all: ReturnType<ConversationHarness['send']>[] = [];
+    for (const [index, item] of h.album('slow', 4, { text: 'Müller / toit', on: 0 }).entries()) {
+      if (index > 0) h.advance(3500);
+      all.push(h.send(item));
+      const delay = albumCloseDelay(h.state, 'slow', h.now, DEFAULT_SETTINGS);
+      expect(delay, 'the album is still waiting for its next photo').toBeGreaterThan(3500 - 1);
+    }
+    expect(all.flatMap((o) => o.say)).toEqual([]);
+    h.advance(albumCloseDelay(h.state, 'slow', h.now, DEFAULT_SETTINGS)!);
+    const [report] = reportEffects(h.send(h.albumClosed('slow')).effects);
+    expect(report?.report.media).toHaveLength(4);
+  });
+});
+
+describe('more than 10 photos', () => {
+  it('15 photos as two albums back to back (10 + 5): one report of 15, one answer', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    const first = h.album('g10', 10, { text: 'Müller / toiture', on: 0 }).map((e) => h.send(e));
+    h.advance(200);
+    const second = h.album('g5', 5).map((e) => h.send(e));
+    expect([...first, ...second].flatMap((o) => [...o.say, ...reportEffects(o.effects)])).toEqual([]);
+    h.advance(DEFAULT_SETTINGS.albumQuietMs);
+    const closes = [h.send(h.albumClosed('g10')), h.send(h.albumClosed('g5'))];
+    expect(closes.flatMap(says)).toEqual([texts.received]);
+    const reports = closes.flatMap((o) => reportEffects(o.effects));
+    expect(reports.map((r) => r.report.media.length)).toEqual([15]);
+  });
+});
+
+describe('two albums interleaved in one chat', () => {
+  it('« Müller / toiture » and « Schmidt / cave », items alternating: two reports, no photo under the wrong client', () => {
+    const h = new ConversationHarness();
+    h.send(h.command('fin'));
+    const ids: Record<string, number[]> = { m: [], s: [] };
+    for (let index = 0; index < 6; index++) {
+      const album = index % 2 === 0 ? 'm' : 's';
+      const caption = index < 2 ? (album === 'm' ? 'Müller / toiture' : 'Schmidt / cave') : undefined;
+      const event = h.photo({ mediaGroupId: album, ...(caption ? { caption } : {}) });
+      ids[album]!.push(event.origin.messageId);
+      h.send(event);
+    }
+    h.advance(DEFAULT_SETTINGS.albumQuietMs);
+    h.send(h.albumClosed('m'));
+    const closed = h.send(h.albumClosed('s'));
+    const reports = reportEffects(closed.effects).map((e) => e.report);
+    expect(reports.map((r) => [r.chantier, r.text, r.media.map((m) => m.messageId)])).toEqual([
+      ['Müller', 'toiture', ids.m],
+      ['Schmidt', 'cave', ids.s],
+    ]);
+    expect(says(closed)[0]).toBe(texts.albumsSplit(['Müller', 'Schmidt']));
+  });
+});
+
+describe('any text was taken as the chantier', () => {
+  it('« cuivre 28mm et 2 coudes » after « Pour quel chantier ? »: not a chantier until confirmed', () => {
+    const h = new ConversationHarness({ knownChantiers: ['Müller', 'Koch'] });
+    h.send(h.command('materiel'));
+    h.send(h.text('- 2 rails - 4 crochets'));
+    const answer = h.send(h.text('cuivre 28mm et 2 coudes'));
+    expect(reportEffects(answer.effects)).toEqual([]);
+    expect(says(answer)).toEqual([texts.confirmChantier('cuivre 28mm et 2 coudes')]);
+    expect(answer.say[0]!.keyboard?.flat().at(-1)).toEqual({
+      text: '✅ Nouveau : cuivre 28mm et 2 coudes',
+      callback_data: 'ch:0',
+    });
+    // The right name typed instead: a known chantier, taken at once.
+    const known = h.send(h.text('koch'));
+    expect(reportEffects(known.effects).map((e) => e.report.chantier)).toEqual(['Koch']);
+  });
+
+  it('a new name is taken on an explicit tap, and only then', () => {
+    const h = new ConversationHarness({ knownChantiers: ['Müller'] });
+    h.send(h.command('sav', 'PAC en défaut E-12'));
+    const asked = h.send(h.text('Mueller'));
+    const choices = asked.say[0]!.keyboard!.flat();
+    expect(choices.map((b) => b.text)).toEqual(['🏠 Müller', '✅ Nouveau : Mueller']);
+    const tapped = h.send(h.button('ch:1', { messageId: 90 }));
+    expect(reportEffects(tapped.effects).map((e) => e.report.chantier)).toEqual(['Mueller']);
+    // The same button again: the question is closed, and it says so.
+    expect(says(h.send(h.button('ch:0', { messageId: 90 })))).toEqual([texts.staleChoice]);
+  });
+});
+
+describe('names: one spelling per chantier', () => {
+  it.each(['muller', 'MULLER', 'Muller', 'Müller'])(
+    '« %s / PAC en défaut » is filed, carded and announced as « Müller »',
+    (typed) => {
+      const h = new ConversationHarness({ knownChantiers: ['Müller'] });
+      const outcome = h.send(h.command('sav', `${typed} / PAC en défaut`));
+      expect(reportEffects(outcome.effects).map((e) => e.report.chantier)).toEqual(['Müller']);
+    },
+  );
 });

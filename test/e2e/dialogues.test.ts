@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Update } from '../../src/telegram/update-schema.ts';
+import { texts } from '../../src/conversation/texts.ts';
+import { rememberChantiers } from '../../src/dispatch/known-chantiers.ts';
 import { reportItems, reportMedia } from '../../src/reports/report-store.ts';
 import { TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
 import { createTestApp, postUpdate, type TestApp } from '../support/test-app.ts';
@@ -38,6 +40,8 @@ async function start(env: Record<string, string> = {}): Promise<void> {
     { TELEGRAM_API_URL: standIn.apiUrl, ALBUM_QUIET_MS: String(QUIET_MS), ...env },
     { background: true },
   );
+  // The office already has Müller's folders: answering « Müller » needs no confirmation.
+  await rememberChantiers(t.db, ['Müller'], t.clock.now);
 }
 
 beforeEach(async () => {
@@ -245,12 +249,13 @@ describe('albums', () => {
     expect(await post(items[1]!)).toBeUndefined();
     expect(await post(items[2]!)).toBeUndefined();
 
-    // The close job (due 2.5 s after the first item) finds a photo 1 s old: it waits for silence.
+    // The close job (due 2.5 s after the first item) finds a photo 1 s old: it waits for silence,
+    // longer for an album whose items came 2 s apart (1.5 × the longest gap).
     advance(1000);
     await t.background!.worker.runOnce();
     expect(await reports()).toEqual([]);
 
-    advance(QUIET_MS);
+    advance(2000);
     const from = standIn.calls.length;
     await t.background!.worker.runOnce();
     const rows = await reports();
@@ -294,12 +299,13 @@ describe('albums', () => {
     for (const item of items) await post(item);
     advance(QUIET_MS);
     expect(sent(await drain())).toEqual(['📎 2 photos reçues. C’est pour quel rapport ?']);
-    const menuId = lastSentMessageId();
     advance(5000);
     expect(await post(photoUpdate({ media_group_id: 'slow' }))).toBeUndefined();
-    await post(buttonUpdate('fin', menuId));
+    advance(4 * QUIET_MS);
+    expect(sent(await drain())).toEqual(['📎 3 photos reçues. C’est pour quel rapport ?']);
+    await post(buttonUpdate('fin', lastSentMessageId()));
     expect(sent(await drain())).toEqual([
-      '🏠 Quel client ? Réponds par ex. « Müller » ou « Müller / onduleur posé ».',
+      '📎 J’ajoute à ce rapport tes 3 photos (/annuler pour tout effacer).\n\n🏠 Quel client ? Réponds par ex. « Müller » ou « Müller / onduleur posé ».',
     ]);
     expect(await post(textUpdate('Müller'))).toBe(RECEIVED);
     expect((await reports())[0]?.media).toHaveLength(3);
@@ -328,7 +334,7 @@ describe('albums', () => {
       params: { callback_query_id: tap.callback_query!.id },
     });
     expect(sent(afterTap)).toEqual([
-      '🏠 Quel client ? Réponds par ex. « Müller » ou « Müller / onduleur posé ».',
+      '📎 J’ajoute à ce rapport tes 2 photos (/annuler pour tout effacer).\n\n🏠 Quel client ? Réponds par ex. « Müller » ou « Müller / onduleur posé ».',
     ]);
     expect(await post(textUpdate('Müller'))).toBe(RECEIVED);
     expect((await reports())[0]).toMatchObject({
@@ -352,7 +358,7 @@ describe('albums', () => {
 });
 
 describe('buttons', () => {
-  it('a repeated tap on the same menu is answered without a second prompt', async () => {
+  it('a repeated tap on the same menu acts on the report in progress: each tap is answered', async () => {
     await post(textUpdate('/start'));
     await drain();
     const menuId = lastSentMessageId();
@@ -363,13 +369,9 @@ describe('buttons', () => {
     const calls = await drain();
     expect(calls.filter((c) => c.method === 'answerCallbackQuery')).toEqual([
       { method: 'answerCallbackQuery', params: { callback_query_id: first.callback_query!.id } },
-      {
-        method: 'answerCallbackQuery',
-        params: { callback_query_id: second.callback_query!.id, text: 'Déjà pris en compte 👍' },
-      },
+      { method: 'answerCallbackQuery', params: { callback_query_id: second.callback_query!.id } },
     ]);
-    expect(calls.filter((c) => c.method === 'editMessageReplyMarkup')).toHaveLength(1);
-    expect(sent(calls)).toHaveLength(1);
+    expect(sent(calls)).toEqual([texts.start.sav, texts.start.sav]);
   });
 
   it('stale callback_data is answered and changes nothing', async () => {
@@ -386,7 +388,7 @@ describe('buttons', () => {
     ]);
   });
 
-  it('taps on an inaccessible message are answered, obeyed once, no edit tried', async () => {
+  it('taps on an inaccessible message are answered and obeyed, no edit tried', async () => {
     const inaccessible = () => {
       const tap = buttonUpdate('materiel', 9);
       tap.callback_query!.message!.date = 0;
@@ -395,10 +397,8 @@ describe('buttons', () => {
     await post(inaccessible());
     await post(inaccessible());
     const calls = await drain();
-    expect(calls.map((c) => c.method)).toEqual(['answerCallbackQuery', 'answerCallbackQuery', 'sendMessage']);
-    expect(sent(calls)).toEqual([
-      '📦 Matériel manquant : écris « Chantier / - article - article » (ex. Müller / - cuivre 28mm - disconnecteur).',
-    ]);
+    expect(calls.map((c) => c.method).filter((m) => m === 'editMessageReplyMarkup')).toEqual([]);
+    expect(sent(calls)).toEqual([texts.start.materiel, texts.start.materiel]);
   });
 });
 
@@ -442,6 +442,25 @@ describe('other messages', () => {
   });
 });
 
+describe('the chantier is confirmed, not guessed', () => {
+  it('a new name answered is confirmed with a tap; a known one keeps its spelling on every report', async () => {
+    await post(textUpdate('/sav'));
+    await post(textUpdate('PAC en défaut E-12'));
+    expect(await post(textUpdate('Zimmermann'))).toBeUndefined();
+    const asked = await drain();
+    expect(asked.at(-1)?.params).toMatchObject({
+      text: texts.confirmChantier('Zimmermann'),
+      reply_markup: { inline_keyboard: [[{ text: '✅ Nouveau : Zimmermann', callback_data: 'ch:0' }]] },
+    });
+    expect(await reports()).toEqual([]);
+    await post(buttonUpdate('ch:0', lastSentMessageId()));
+    await drain();
+    await post(textUpdate('/sav zimmermann / fuite au circulateur'));
+    await drain();
+    expect((await reports()).map((r) => r.chantier)).toEqual(['Zimmermann', 'Zimmermann']);
+  });
+});
+
 describe('time-outs', () => {
   const SET_ASIDE =
     '🕒 Ton rapport en cours (Alerte SAV, un texte) est resté 31 min sans suite : je l’ai mis de côté.';
@@ -453,10 +472,11 @@ describe('time-outs', () => {
     // Lines that must arrive in order all go through the Bot API when one of them has buttons.
     expect(await post(textUpdate('/aide'))).toBeUndefined();
     const calls = await drain();
+    // One message: the set-aside notice first, with its buttons, then the answer to /aide.
     expect(calls.map((c) => c.params)).toEqual([
       {
         chat_id: PRIVATE_CHAT.id,
-        text: SET_ASIDE,
+        text: `${SET_ASIDE}\n\n${texts.help}`,
         reply_markup: {
           inline_keyboard: [
             [
@@ -466,14 +486,12 @@ describe('time-outs', () => {
           ],
         },
       },
-      { chat_id: PRIVATE_CHAT.id, text: expect.stringMatching(/^ℹ️ Trois rapports/u) },
     ]);
 
-    const resume = buttonUpdate('reprendre', lastSentMessageId() - 1);
+    const resume = buttonUpdate('reprendre', lastSentMessageId());
     await post(resume);
     expect(sent(await drain())).toEqual([
-      '↩️ On reprend : Alerte SAV, un texte.',
-      '🏠 Pour quel chantier ? Réponds juste le nom (ex. Müller).',
+      '↩️ On reprend : Alerte SAV, un texte.\n\n🏠 Pour quel chantier ? Réponds juste le nom (ex. Müller).',
     ]);
     expect(await post(textUpdate('Müller'))).toBe(RECEIVED);
     expect(await reports()).toEqual([

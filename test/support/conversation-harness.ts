@@ -19,6 +19,9 @@ export const START_MS = Date.UTC(2026, 2, 25, 14, 30);
 
 export const MINUTE = 60_000;
 
+/** The office already has a folder for Müller: answering « Müller » needs no confirmation. */
+export const KNOWN_CHANTIERS: readonly string[] = ['Müller'];
+
 export interface PhotoOptions {
   readonly caption?: string;
   readonly mediaGroupId?: string;
@@ -41,18 +44,33 @@ export class ConversationHarness {
   state: ConversationState;
   now: number;
   readonly settings: ConversationSettings;
+  /** The chantiers the office already has, as the dispatcher reads them from its cache. */
+  readonly knownChantiers: readonly string[];
   private nextMessageId = 100;
   private nextQuery = 1;
 
-  constructor(options: { state?: ConversationState; settings?: ConversationSettings; now?: number } = {}) {
+  constructor(
+    options: {
+      state?: ConversationState;
+      settings?: ConversationSettings;
+      now?: number;
+      knownChantiers?: readonly string[];
+    } = {},
+  ) {
     this.state = options.state ?? INITIAL_STATE;
     this.settings = options.settings ?? DEFAULT_SETTINGS;
     this.now = options.now ?? START_MS;
+    this.knownChantiers = options.knownChantiers ?? KNOWN_CHANTIERS;
   }
 
   /** A copy at the same point, to try several events from one state. */
   fork(): ConversationHarness {
-    const copy = new ConversationHarness({ state: this.state, settings: this.settings, now: this.now });
+    const copy = new ConversationHarness({
+      state: this.state,
+      settings: this.settings,
+      now: this.now,
+      knownChantiers: this.knownChantiers,
+    });
     copy.nextMessageId = this.nextMessageId;
     copy.nextQuery = this.nextQuery;
     return copy;
@@ -69,6 +87,7 @@ export class ConversationHarness {
       slug: SLUG,
       now: new Date(this.now),
       settings: this.settings,
+      knownChantiers: this.knownChantiers,
     });
     this.state = outcome.state;
     return outcome;

@@ -4,6 +4,7 @@ import * as reports from './0002-reports.ts';
 import * as reportArchive from './0003-report-archive.ts';
 import * as assistant from './0004-assistant.ts';
 import * as nextcloudBreaker from './0006-nextcloud-breaker.ts';
+import * as knownChantiers from './0007-known-chantiers.ts';
 
 /** Every migration, in order. Names sort; shipped ones are frozen. */
 export const migrations: Record<string, Migration> = {
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0004-assistant': assistant,
   // 0005 is kept for the job engine's tables, written in parallel.
   '0006-nextcloud-breaker': nextcloudBreaker,
+  '0007-known-chantiers': knownChantiers,
 };

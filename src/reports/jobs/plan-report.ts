@@ -4,6 +4,7 @@ import { clientFoldersParent } from '../../nextcloud/report-paths.ts';
 import { enqueue } from '../../queue/enqueue.ts';
 import type { JobPayload } from '../../queue/job-catalog.ts';
 import type { JobHandler } from '../../queue/worker.ts';
+import { chantierOfFolder, rememberChantiers } from '../../dispatch/known-chantiers.ts';
 import { type ArchivePlan, planArchive, planFolder } from '../archive-plan.ts';
 import type { ArchivePort, ReportDeps } from '../report-deps.ts';
 import { archivePlanOf, reportDate, reportKind } from '../report-facts.ts';
@@ -23,7 +24,7 @@ export function planReportHandler(deps: ReportDeps): JobHandler {
     if (!report) return;
     // A retry after a crash reuses the recorded plan: the same photo keeps the same name.
     const plan =
-      archivePlanOf(report) ?? (deps.archive ? await makePlan(deps.archive, report, deps) : undefined);
+      archivePlanOf(report) ?? (deps.archive ? await makePlan(deps.archive, report, deps, now) : undefined);
     if (plan && deps.archive) await deps.archive.ensureFolder(plan.folder);
     await deps.db.transaction().execute(async (trx) => {
       if (plan && !report.archive_plan) await recordPlan(trx, report.id, plan, now);
@@ -32,13 +33,20 @@ export function planReportHandler(deps: ReportDeps): JobHandler {
   };
 }
 
-async function makePlan(archive: ArchivePort, report: ReportRow, deps: ReportDeps): Promise<ArchivePlan> {
+async function makePlan(
+  archive: ArchivePort,
+  report: ReportRow,
+  deps: ReportDeps,
+  now: Date,
+): Promise<ArchivePlan> {
   const kind = reportKind(report);
   const media = reportMedia(report);
   const parent = clientFoldersParent(kind).path;
   const existingFolders = ((await archive.listFolder(parent)) ?? [])
     .filter((entry) => entry.type === 'directory')
     .map((entry) => entry.name);
+  // Listed anyway: the conversation's cache of known chantiers learns the office's folders.
+  await rememberChantiers(deps.db, existingFolders.map(chantierOfFolder), now);
   const input = {
     kind,
     publicId: report.public_id,
