@@ -27,7 +27,12 @@ export interface ServiceOptions {
 /** The whole service: database, background worker, HTTP app, listening; the entry point's body. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const db = await openDatabase(config.databaseUrl);
+  const db = await openDatabase(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    onPoolError: (error) => {
+      logger.warn({ err: error }, 'a PostgreSQL connection broke; the pool opens a new one');
+    },
+  });
   const clock = () => new Date();
   const metrics = createMetrics({ db, clock });
   const background = createBackground(config, db, logger, clock, metrics);
