@@ -3,7 +3,9 @@ import { type App, buildApp } from './app.ts';
 import { type Background, createBackground, enqueueStartupJobs } from './background.ts';
 import { type Config, redactedConfig } from './config.ts';
 import { type Db, openDatabase } from './db/database.ts';
+import { isPostgresUrl } from './db/postgres.ts';
 import { createLogger } from './logger.ts';
+import { type JobListener, listenForJobs } from './queue/job-notifications.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createShutdown } from './shutdown.ts';
 
@@ -47,9 +49,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
     },
   });
   await options.extend?.(app, { app, db, background, logger });
+  const listener = config.worker.enabled
+    ? await listenToOtherReplicas(config, background, logger)
+    : undefined;
   const shutdown = createShutdown({
     app,
     closeAfterServer: [
+      async () => listener?.close(),
       () => background.worker.stop(config.shutdownGraceMs),
       () => background.close(),
       () => db.destroy(),
@@ -59,11 +65,32 @@ export async function startService(config: Config, options: ServiceOptions = {})
     exit: options.exit ?? (() => undefined),
   });
   await enqueueStartupJobs(config, db, clock());
-  if (config.worker.enabled) background.worker.start();
+  if (config.worker.enabled) {
+    background.worker.start();
+    // The id in the jobs' locked_by column: which pod holds a job (GET /admin/jobs).
+    logger.info({ workerId: background.worker.id }, 'worker started');
+  }
   await app.listen({ port: config.port, host: config.host });
   logger.info({ config: redactedConfig(config) }, 'etm-terrain started');
   warnAboutDisabledParts(config, logger);
   return { app, db, background, logger, shutdown };
+}
+
+/** On PostgreSQL, a job another replica enqueues wakes this one's idle worker at once. */
+async function listenToOtherReplicas(
+  config: Config,
+  background: Background,
+  logger: Logger,
+): Promise<JobListener | undefined> {
+  if (!isPostgresUrl(config.databaseUrl)) return undefined;
+  return listenForJobs(config.databaseUrl, {
+    onJob: () => {
+      background.worker.wake();
+    },
+    onError: (error) => {
+      logger.warn({ err: error }, 'job notifications interrupted; polling until they are back');
+    },
+  });
 }
 
 function warnAboutDisabledParts(config: Config, logger: Logger): void {
