@@ -24,12 +24,15 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const serviceEntry = join(repoRoot, 'dist', 'server.js');
 
 interface Settings {
+  /** A PostgreSQL database to measure the service on; unset: a fresh SQLite file. */
+  readonly databaseUrl: string | undefined;
   readonly durationSeconds: number;
   readonly connections: number;
 }
 
 function settings(env: NodeJS.ProcessEnv): Settings {
   return {
+    databaseUrl: env.BENCH_DATABASE_URL || undefined,
     durationSeconds: positiveNumber(env.BENCH_DURATION, 10, 'BENCH_DURATION'),
     connections: Math.trunc(positiveNumber(env.BENCH_CONNECTIONS, 50, 'BENCH_CONNECTIONS')),
   };
@@ -44,7 +47,7 @@ function positiveNumber(text: string | undefined, fallback: number, name: string
 }
 
 async function main(): Promise<number> {
-  const { durationSeconds, connections } = settings(process.env);
+  const { databaseUrl, durationSeconds, connections } = settings(process.env);
   if (!existsSync(serviceEntry)) throw new Error(`${serviceEntry} is missing: run \`make build\` first`);
 
   const workDir = await mkdtemp(join(tmpdir(), 'etm-terrain-bench-'));
@@ -66,9 +69,13 @@ async function main(): Promise<number> {
       port: await freePort(HOST),
       readyPath: '/healthz',
     }).then(keep(servers));
-    const service = await startChildServer(serviceOptions(await freePort(HOST), workDir)).then(keep(servers));
+    const service = await startChildServer(
+      serviceOptions(await freePort(HOST), databaseUrl ?? `sqlite:${join(workDir, 'bench.db')}`, workDir),
+    ).then(keep(servers));
+    console.log(`etm-terrain on ${databaseUrl === undefined ? 'SQLite' : 'PostgreSQL'}`);
 
-    const nextUpdateId = createUpdateIds();
+    // Ids no earlier run used: a PostgreSQL database outlives the run, and a seen id is a shortcut.
+    const nextUpdateId = createUpdateIds(Date.now());
     const load = (server: ChildServer): LoadOptions => ({
       url: server.url,
       durationSeconds,
@@ -96,14 +103,14 @@ async function main(): Promise<number> {
   }
 }
 
-function serviceOptions(port: number, workDir: string): ChildServerOptions {
+function serviceOptions(port: number, databaseUrl: string, workDir: string): ChildServerOptions {
   return {
     name: 'etm-terrain',
     args: [serviceEntry],
     env: {
       BOTS: SLUG,
       BOT_BENCH_TOKEN: '123456:TEST-fake-bench-token',
-      DATABASE_URL: `sqlite:${join(workDir, 'bench.db')}`,
+      DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'warn',
       WORKER_ENABLED: 'false',
       // A developer's .env must not change what is measured.
