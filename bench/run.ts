@@ -33,12 +33,15 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const serviceEntry = join(repoRoot, 'dist', 'server.js');
 
 interface Settings {
+  /** A PostgreSQL database to measure the service on; unset: a fresh SQLite file. */
+  readonly databaseUrl: string | undefined;
   readonly durationSeconds: number;
   readonly connections: number;
 }
 
 function settings(env: NodeJS.ProcessEnv): Settings {
   return {
+    databaseUrl: env.BENCH_DATABASE_URL || undefined,
     durationSeconds: positiveNumber(env.BENCH_DURATION, 10, 'BENCH_DURATION'),
     connections: Math.trunc(positiveNumber(env.BENCH_CONNECTIONS, 50, 'BENCH_CONNECTIONS')),
   };
@@ -53,7 +56,7 @@ function positiveNumber(text: string | undefined, fallback: number, name: string
 }
 
 async function main(): Promise<number> {
-  const { durationSeconds, connections } = settings(process.env);
+  const { databaseUrl, durationSeconds, connections } = settings(process.env);
   if (!existsSync(serviceEntry)) throw new Error(`${serviceEntry} is missing: run \`make build\` first`);
 
   const workDir = await mkdtemp(join(tmpdir(), 'etm-terrain-bench-'));
@@ -75,14 +78,22 @@ async function main(): Promise<number> {
       port: await freePort(HOST),
       readyPath: '/healthz',
     });
+    const databaseUrlIn = (dir: string) => databaseUrl ?? `sqlite:${join(dir, 'bench.db')}`;
     const coldStartMs = {
       bare: await measureColdStart(await bareOptions(), COLD_STARTS),
-      service: await measureColdStart(serviceOptions(await freePort(HOST), workDir), COLD_STARTS),
+      service: await measureColdStart(
+        serviceOptions(await freePort(HOST), databaseUrlIn(workDir), workDir),
+        COLD_STARTS,
+      ),
     };
     const bare = await startChildServer(await bareOptions()).then(keep(servers));
-    const service = await startChildServer(serviceOptions(await freePort(HOST), workDir)).then(keep(servers));
+    const service = await startChildServer(
+      serviceOptions(await freePort(HOST), databaseUrlIn(workDir), workDir),
+    ).then(keep(servers));
+    console.log(`etm-terrain on ${databaseUrl === undefined ? 'SQLite' : 'PostgreSQL'}`);
 
-    const nextUpdateId = createUpdateIds();
+    // Ids no earlier run used: a PostgreSQL database outlives the run, and a seen id is a shortcut.
+    const nextUpdateId = createUpdateIds(Date.now());
     const load = (server: ChildServer): LoadOptions => ({
       url: server.url,
       durationSeconds,
@@ -111,14 +122,14 @@ async function main(): Promise<number> {
   }
 }
 
-function serviceOptions(port: number, workDir: string): ChildServerOptions {
+function serviceOptions(port: number, databaseUrl: string, workDir: string): ChildServerOptions {
   return {
     name: 'etm-terrain',
     args: [serviceEntry],
     env: {
       BOTS: SLUG,
       BOT_BENCH_TOKEN: '123456:TEST-fake-bench-token',
-      DATABASE_URL: `sqlite:${join(workDir, 'bench.db')}`,
+      DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'warn',
       WORKER_ENABLED: 'false',
       // A developer's .env must not change what is measured.

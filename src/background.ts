@@ -89,6 +89,8 @@ export function createBackground(
     logger: logger.child({ component: 'worker' }),
     concurrency: config.worker.concurrency,
     retentionDays: config.jobRetentionDays,
+    // Runs hourly in every replica: purges are idempotent deletes, and the syncs it queues run
+    // one at a time across the cluster (the assistant.sync handler).
     housekeeping: async (now) => {
       // Notes change in Nextcloud: index them again at start and then every hour.
       if (assistant) await enqueueAssistantSync(db, now, 'hourly');
@@ -141,6 +143,8 @@ function telegramBots(config: Config): Map<string, TelegramBot> {
   for (const bot of config.bots) {
     if (!bot.token) continue;
     const client = createBotApiClient({ apiUrl: config.telegramApiUrl, token: bot.token });
+    // Per process: with several replicas each keeps its own count, so together they may send
+    // faster than Telegram allows; its 429 answers postpone the job by their retry_after.
     bots.set(bot.slug, { client, limiter: new OutgoingRateLimiter() });
   }
   return bots;

@@ -25,6 +25,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string;
+  /** Connections each process keeps to PostgreSQL (unused with SQLite's single connection). */
+  readonly databasePoolSize: number;
   /** True when `BOTS` is unset: one slug `demo` is served and nothing is sent to Telegram. */
   readonly demo: boolean;
   readonly bots: readonly BotConfig[];
@@ -89,6 +91,7 @@ const fixedKeys = {
   PORT: optional(INTEGER, 'listen port'),
   HOST: optionalText('listen address'),
   DATABASE_URL: optional('^(sqlite:.+|postgres(ql)?://.+)$', 'sqlite:<path> or postgres://…'),
+  DATABASE_POOL_SIZE: optional('^[1-9][0-9]*$', 'positive integer'),
   BOTS: optional(SLUG_LIST, 'comma-separated slugs, kebab-case'),
   TELEGRAM_API_URL: optional(HTTP_URL, 'Bot API root'),
   NEXTCLOUD_URL: optional(HTTP_URL, 'Nextcloud root'),
@@ -213,9 +216,6 @@ function semanticProblems(env: Record<string, string>, slugs: string[]): string[
   if (isTrue(env.METRICS_REQUIRE_TOKEN) && env.ADMIN_TOKEN === undefined) {
     problems.push('METRICS_REQUIRE_TOKEN is true but ADMIN_TOKEN, the token it requires, is unset');
   }
-  if (env.DATABASE_URL?.startsWith('postgres')) {
-    problems.push('DATABASE_URL: PostgreSQL is not supported by this version yet; use sqlite:<path>');
-  }
   return problems;
 }
 
@@ -243,6 +243,7 @@ function buildConfig(env: Record<string, string>, slugs: string[]): Config {
     port: int(env.PORT, 8080),
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL ?? 'sqlite:./data/etm-terrain.db',
+    databasePoolSize: int(env.DATABASE_POOL_SIZE, 10),
     demo,
     bots: demo ? [demoBot()] : slugs.map((slug) => botConfig(env, slug)),
     telegramApiUrl: trimSlash(env.TELEGRAM_API_URL ?? 'https://api.telegram.org'),
@@ -331,5 +332,11 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     bots: config.bots.map((bot) => ({ ...bot, token: bot.token ? '[set]' : '[unset]' })),
     nextcloud: config.nextcloud ? { ...config.nextcloud, password: '[set]' } : undefined,
     adminToken: config.adminToken ? '[set]' : '[unset]',
+    databaseUrl: withoutPassword(config.databaseUrl),
   };
+}
+
+/** `postgres://etm:secret@db/etm` → `postgres://etm:[set]@db/etm`; a SQLite path is kept. */
+function withoutPassword(databaseUrl: string): string {
+  return databaseUrl.replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@]*@/, '$1[set]@');
 }

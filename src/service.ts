@@ -3,7 +3,9 @@ import { type App, buildApp } from './app.ts';
 import type { Background } from './background.ts';
 import { type Config, redactedConfig } from './config.ts';
 import { type Db, openDatabase } from './db/database.ts';
+import { isPostgresUrl } from './db/postgres.ts';
 import { createLogger } from './logger.ts';
+import { type JobListener, listenForJobs } from './queue/job-notifications.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createShutdown } from './shutdown.ts';
 
@@ -32,11 +34,16 @@ export interface ServiceOptions {
  */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const db = await openDatabase(config.databaseUrl);
+  const db = await openDatabase(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    onPoolError: (error) => {
+      logger.warn({ err: error }, 'a PostgreSQL connection broke; the pool opens a new one');
+    },
+  });
   const clock = () => new Date();
   const metrics = createMetrics({ db, clock });
   // Set once the server listens (see above); until then there is no worker to wake.
-  const started: { background?: Background } = {};
+  const started: { background?: Background; listener?: JobListener | undefined } = {};
   const app = await buildApp(config, {
     db,
     logger,
@@ -51,6 +58,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const shutdown = createShutdown({
     app,
     closeAfterServer: [
+      async () => started.listener?.close(),
       async () => started.background?.worker.stop(config.shutdownGraceMs),
       async () => started.background?.close(),
       () => db.destroy(),
@@ -62,6 +70,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   await app.listen({ port: config.port, host: config.host });
   const background = await startBackground(config, db, logger, clock, metrics);
   started.background = background;
+  if (config.worker.enabled) started.listener = await listenToOtherReplicas(config, background, logger);
   logger.info({ config: redactedConfig(config) }, 'etm-terrain started');
   warnAboutDisabledParts(config, logger);
   return { app, db, background, logger, shutdown };
@@ -77,8 +86,29 @@ async function startBackground(
   const { createBackground, enqueueStartupJobs } = await import('./background.ts');
   const background = createBackground(config, db, logger, clock, metrics);
   await enqueueStartupJobs(config, db, clock());
-  if (config.worker.enabled) background.worker.start();
+  if (config.worker.enabled) {
+    background.worker.start();
+    // The id in the jobs' locked_by column: which pod holds a job (GET /admin/jobs).
+    logger.info({ workerId: background.worker.id }, 'worker started');
+  }
   return background;
+}
+
+/** On PostgreSQL, a job another replica enqueues wakes this one's idle worker at once. */
+async function listenToOtherReplicas(
+  config: Config,
+  background: Background,
+  logger: Logger,
+): Promise<JobListener | undefined> {
+  if (!isPostgresUrl(config.databaseUrl)) return undefined;
+  return listenForJobs(config.databaseUrl, {
+    onJob: () => {
+      background.worker.wake();
+    },
+    onError: (error) => {
+      logger.warn({ err: error }, 'job notifications interrupted; polling until they are back');
+    },
+  });
 }
 
 function warnAboutDisabledParts(config: Config, logger: Logger): void {

@@ -32,6 +32,7 @@ describe('loadConfig defaults', () => {
       port: 8080,
       host: '0.0.0.0',
       databaseUrl: 'sqlite:./data/etm-terrain.db',
+      databasePoolSize: 10,
       demo: true,
       bots: [
         {
@@ -287,8 +288,12 @@ describe('ConfigError', () => {
     expect(loadConfig({ PORT: '65535' }).port).toBe(65535);
   });
 
-  it('refuses PostgreSQL until it is supported', () => {
-    expect(configError({ DATABASE_URL: 'postgres://etm@db/etm' }).message).toContain('PostgreSQL');
+  it('takes a PostgreSQL URL and its pool size', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://etm@db/etm', DATABASE_POOL_SIZE: '4' });
+    expect(config).toMatchObject({ databaseUrl: 'postgres://etm@db/etm', databasePoolSize: 4 });
+    expect(configError({ DATABASE_POOL_SIZE: '0' }).problems).toEqual([
+      'DATABASE_POOL_SIZE is invalid: expected positive integer',
+    ]);
   });
 
   it('never echoes a secret value in its message', () => {
@@ -353,6 +358,8 @@ describe('the config object', () => {
       nextcloud: { url: 'https://cloud.example.invalid', user: 'etm-bot', password: '[set]' },
       adminToken: '[set]',
     });
+    const postgres = loadConfig({ DATABASE_URL: 'postgres://etm:fake-db-password@db:5432/etm' });
+    expect(redactedConfig(postgres).databaseUrl).toBe('postgres://etm:[set]@db:5432/etm');
     expect(redactedConfig(loadConfig({}))).toMatchObject({
       bots: [{ slug: 'demo', token: '[unset]' }],
       nextcloud: undefined,

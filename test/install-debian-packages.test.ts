@@ -53,7 +53,7 @@ describe('tools/install-debian-packages.sh', () => {
     () => {
       const result = runWith(['grep', 'id', 'env', 'apt-get'], ['--dry-run']);
       expect(result.status).toBe(0);
-      const all = [...SANDBOX, 'chromium', 'fonts-noto-color-emoji'].join(' ');
+      const all = [...SANDBOX, 'chromium', 'fonts-noto-color-emoji', 'postgresql'].join(' ');
       expect(result.stdout).toBe(
         'would run: apt-get update -qq\n' +
           `would run: env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${all}\n`,

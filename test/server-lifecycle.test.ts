@@ -9,6 +9,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { createLogger } from '../src/logger.ts';
 import { createShutdown } from '../src/shutdown.ts';
 import { createTestApp, LogCapture, type TestApp, testEnv } from './support/test-app.ts';
+import { testDialect } from './support/test-database.ts';
 import { textUpdate } from './support/updates.ts';
 
 const HOST = '127.0.0.1';
@@ -204,16 +205,20 @@ describe('health endpoints', () => {
     });
   });
 
-  it('answers /readyz 503 while the database is read-only, and 200 again once it is writable', async () => {
-    t = await createTestApp();
-    await sqlQueryOnly(t, true);
-    const readOnly = await get('/readyz');
-    expect(readOnly.statusCode).toBe(503);
-    expect(readOnly.json().checks.database).toMatch(/^database not writable: .*readonly/);
+  // PRAGMA query_only is SQLite's; PostgreSQL's default_transaction_read_only reaches new sessions only.
+  it.runIf(testDialect === 'sqlite')(
+    'answers /readyz 503 while the database is read-only, and 200 again once it is writable',
+    async () => {
+      t = await createTestApp();
+      await sqlQueryOnly(t, true);
+      const readOnly = await get('/readyz');
+      expect(readOnly.statusCode).toBe(503);
+      expect(readOnly.json().checks.database).toMatch(/^database not writable: .*readonly/);
 
-    await sqlQueryOnly(t, false);
-    expect((await get('/readyz')).statusCode).toBe(200);
-  });
+      await sqlQueryOnly(t, false);
+      expect((await get('/readyz')).statusCode).toBe(200);
+    },
+  );
 });
 
 /** SQLite's own switch for refusing writes: the closest stand-in for a full or read-only disk. */

@@ -18,6 +18,8 @@
 # - curl posts the samples (`make send`, tools/send-sample.sh).
 # - chromium runs the sandbox's browser test (driven by playwright-core); the emoji font keeps
 #   its screenshot readable.
+# - postgresql gives initdb and pg_ctl, with which the tests start a throwaway cluster of their
+#   own (test/support/postgres-cluster.ts); its system service is not used.
 set -eu
 
 SANDBOX_PACKAGES="
@@ -33,6 +35,7 @@ TEST_PACKAGES="
 $SANDBOX_PACKAGES
 chromium
 fonts-noto-color-emoji
+postgresql
 "
 
 DRY_RUN=false

@@ -1,5 +1,6 @@
 import { texts } from '../conversation/texts.ts';
 import { feedbackData, knownFixChoiceData } from '../conversation/transition.ts';
+import { withClusterLock } from '../db/cluster-lock.ts';
 import { enqueue } from '../queue/enqueue.ts';
 import { PostponeError } from '../queue/postpone.ts';
 import type { CardPort } from '../reports/report-deps.ts';
@@ -29,7 +30,8 @@ export interface AssistantJobDeps {
 export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHandler> {
   return {
     'assistant.sync': async () => {
-      await deps.assistant.sync();
+      // Each replica queues its own hourly sync: they run one at a time across the cluster.
+      await withClusterLock(deps.db, 'assistant.sync', () => deps.assistant.sync());
     },
     'assistant.answer-report': async (payload, { now }) => {
       const { reportId } = payload as JobPayload<'assistant.answer-report'>;

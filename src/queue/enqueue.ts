@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import Value from 'typebox/value';
 import type { Database } from '../db/schema.ts';
 import { type JobPayload, type JobType, jobCatalog } from './job-catalog.ts';
+import { notifyEnqueued } from './job-notifications.ts';
 
 export interface NewJob<T extends JobType = JobType> {
   readonly type: T;
@@ -49,5 +50,7 @@ export async function enqueue<T extends JobType>(
     })
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+  const inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+  if (inserted) await notifyEnqueued(trx);
+  return inserted;
 }

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { isPostgres } from '../db/dialect.ts';
 import type { JobsTable, JobState } from '../db/schema.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { FailureDecision } from './failure.ts';
@@ -24,38 +25,39 @@ export interface ClaimOptions {
 export async function claimNextJob(db: Db, options: ClaimOptions): Promise<JobRow | undefined> {
   if (options.types.length === 0) return undefined;
   const now = options.now.getTime();
-  return db.transaction().execute(async (trx) => {
-    const candidate = await trx
-      .selectFrom('jobs')
-      .select('id')
-      .where('type', 'in', options.types)
-      .where('run_at', '<=', now)
-      .where((eb) =>
-        eb.or([
-          eb('state', '=', 'pending'),
-          // The holder died (its lock expired): the job is claimable again.
-          eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)]),
-        ]),
-      )
-      .orderBy('priority', 'desc')
-      .orderBy('run_at')
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst();
-    if (!candidate) return undefined;
-    return trx
-      .updateTable('jobs')
-      .set((eb) => ({
-        state: 'running',
-        attempts: eb('attempts', '+', 1),
-        locked_by: options.workerId,
-        locked_until: now + options.lockMs,
-        updated_at: now,
-      }))
-      .where('id', '=', candidate.id)
-      .returningAll()
-      .executeTakeFirst();
-  });
+  const candidates = db
+    .selectFrom('jobs')
+    .select('id')
+    .where('type', 'in', options.types)
+    .where('run_at', '<=', now)
+    .where((eb) =>
+      eb.or([
+        eb('state', '=', 'pending'),
+        // The holder died (its lock expired): the job is claimable again.
+        eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)]),
+      ]),
+    )
+    .orderBy('priority', 'desc')
+    .orderBy('run_at')
+    .orderBy('id')
+    .limit(1);
+  // One statement on both engines. On PostgreSQL, replicas claim at the same moment: FOR UPDATE
+  // SKIP LOCKED makes each take a different row instead of waiting for, then repeating, another's
+  // claim (https://www.postgresql.org/docs/15/sql-select.html#SQL-FOR-UPDATE-SHARE). SQLite has
+  // no row locks and needs none: its one writer runs the statement alone.
+  const candidate = isPostgres(db) ? candidates.forUpdate().skipLocked() : candidates;
+  return db
+    .updateTable('jobs')
+    .set((eb) => ({
+      state: 'running',
+      attempts: eb('attempts', '+', 1),
+      locked_by: options.workerId,
+      locked_until: now + options.lockMs,
+      updated_at: now,
+    }))
+    .where('id', '=', candidate)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** Marks the job done; false when this worker no longer holds it (its lock expired and was taken). */

@@ -126,6 +126,12 @@ export class Worker {
         while (this.isActive() && this.running.size < this.options.concurrency) {
           const job = await this.claim();
           if (!job) break;
+          if (!this.isActive()) {
+            // stop() came while this claim was in flight (a network round trip on PostgreSQL):
+            // hand the job back now, as stop() no longer waits for anything it did not see.
+            await releaseJob(this.options.db, job, this.id, this.options.clock());
+            break;
+          }
           this.track(job);
         }
         if (this.isActive()) await this.sleep(await this.sleepMs());

@@ -2,6 +2,7 @@ import type { Selectable, Transaction } from 'kysely';
 import type { NewReport } from '../conversation/outcome.ts';
 import type { DraftMedia, ReportKind } from '../conversation/state.ts';
 import { materialItems } from '../conversation/draft.ts';
+import { lockForTransaction } from '../db/cluster-lock.ts';
 import type { Db } from '../db/database.ts';
 import { rememberChantiers } from '../dispatch/known-chantiers.ts';
 import type { Database, ReportsTable } from '../db/schema.ts';
@@ -32,6 +33,9 @@ export async function insertReport(
     .where('source_key', '=', sourceKey)
     .executeTakeFirst();
   if (existing) return undefined;
+  // SAV-0042 must be unique across replicas: the next number is read and taken under a lock held
+  // until this transaction ends (the unique (kind, seq) key would otherwise fail the second one).
+  await lockForTransaction(trx, `reports.seq:${report.kind}`);
   const last = await trx
     .selectFrom('reports')
     .select((eb) => eb.fn.max('seq').as('seq'))

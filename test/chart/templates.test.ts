@@ -121,6 +121,19 @@ describe('the deployment', () => {
     );
   });
 
+  it('has a PodDisruptionBudget keeping one pod serving, only when there are several replicas', () => {
+    const text = template('poddisruptionbudget.yaml');
+    expect(text.split('\n')[0]).toBe('{{- if gt (int .Values.replicaCount) 1 }}');
+    expect(text).toContain('{{- include "etm-terrain.selectorLabels" . | nindent 6 }}');
+    const [budget] = manifests('poddisruptionbudget.yaml', { branch: 'first', ranges: 'once' });
+    expect(budget).toMatchObject({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      spec: { minAvailable: 1 },
+    });
+    expect(manifests('poddisruptionbudget.yaml', { branch: 'second', ranges: 'once' })).toEqual([]);
+  });
+
   it('probes liveness on /healthz and readiness on /readyz, on the container port the image exposes', () => {
     expect(container!.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
     expect(container!.readinessProbe).toMatchObject({ httpGet: { path: '/readyz', port: 'http' } });

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type App, buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { type Db, openDatabase } from '../../src/db/database.ts';
+import type { Db } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ADMIN_AUTH, ADMIN_TOKEN } from '../support/admin.ts';
+import { memoryDatabase } from '../support/database.ts';
 import { testEnv } from '../support/test-app.ts';
 
 let app: App;
@@ -16,7 +17,7 @@ afterEach(async () => {
 
 async function start(assistant: 'true' | 'false') {
   const config = loadConfig(testEnv({ ADMIN_TOKEN, ASSISTANT_ENABLED: assistant }));
-  db = await openDatabase(config.databaseUrl);
+  db = await memoryDatabase();
   wakeUps = 0;
   app = await buildApp(config, {
     db,

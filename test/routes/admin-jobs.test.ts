@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type App, buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { type Db, openDatabase } from '../../src/db/database.ts';
+import type { Db } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
 import { claimNextJob, failJob } from '../../src/queue/job-store.ts';
 import { ADMIN_AUTH, ADMIN_TOKEN } from '../support/admin.ts';
-import { TestClock } from '../support/database.ts';
+import { memoryDatabase, TestClock } from '../support/database.ts';
 import { testEnv } from '../support/test-app.ts';
 
 let app: App;
@@ -16,7 +16,7 @@ let wakeUps: number;
 
 beforeEach(async () => {
   const config = loadConfig(testEnv({ ADMIN_TOKEN }));
-  db = await openDatabase(config.databaseUrl);
+  db = await memoryDatabase();
   clock = new TestClock('2026-03-25T14:30:00Z');
   wakeUps = 0;
   app = await buildApp(config, {

@@ -1,7 +1,11 @@
 import { type Db, openDatabase } from '../../src/db/database.ts';
+import { freshDatabaseUrl } from './test-database.ts';
 
-/** A migrated in-memory database, as the service would have at start. */
-export const memoryDatabase = (): Promise<Db> => openDatabase('sqlite::memory:');
+/**
+ * A migrated, empty database, as the service would have at start: in memory on SQLite, a
+ * schema of its own on the throwaway PostgreSQL (test/support/test-database.ts).
+ */
+export const memoryDatabase = async (): Promise<Db> => openDatabase(await freshDatabaseUrl());
 
 /** A clock tests move by hand: nothing waits on wall-clock time. */
 export class TestClock {

@@ -7,6 +7,7 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import type { Update } from '../../src/telegram/update-schema.ts';
 import { TestClock } from './database.ts';
+import { freshDatabaseUrl } from './test-database.ts';
 import { postUpdate } from './test-app.ts';
 import { type DeckStandIn, startDeckStandIn } from '../../stand-ins/deck-stand-in.ts';
 import { STAND_IN_TOKEN, TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
@@ -73,7 +74,7 @@ export async function startHarness(
     DECK_URL: remotes.deck.url,
     NEXTCLOUD_USER,
     NEXTCLOUD_PASSWORD,
-    DATABASE_URL: 'sqlite::memory:',
+    DATABASE_URL: await freshDatabaseUrl(),
     LOG_LEVEL: 'silent',
     ASSISTANT_ENABLED: 'false',
     ...env,

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,9 @@ export interface ServiceProcessOptions {
   /** Settings of the service (BOTS, tokens, TELEGRAM_API_URL…), on top of the defaults below. */
   readonly env: Readonly<Record<string, string>>;
   /** The SQLite file: pass the same one to a restart. */
-  readonly dbPath: string;
+  readonly dbPath?: string;
+  /** Or a database URL (PostgreSQL, shared by several processes). */
+  readonly databaseUrl?: string;
   /** Longest wait for the listener. Default 15 s: start-up is about 1 s, more on a busy CI machine. */
   readonly startTimeoutMs?: number;
 }
@@ -87,8 +90,8 @@ function serviceEnv(options: ServiceProcessOptions): Record<string, string> {
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',
-    DATABASE_URL: `sqlite:${options.dbPath}`,
-    ENV_FILE: `${options.dbPath}.no-env-file`,
+    DATABASE_URL: options.databaseUrl ?? `sqlite:${options.dbPath ?? ':memory:'}`,
+    ENV_FILE: join(tmpdir(), 'etm-no-env-file'),
     ...options.env,
   };
 }

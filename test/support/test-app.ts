@@ -5,6 +5,7 @@ import { type Background, createBackground } from '../../src/background.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
+import { freshDatabaseUrl } from './test-database.ts';
 
 /** Fake but well-formed credentials: never real ones in tests. */
 export const FAKE_TOKEN = '123456:TEST-fake-token-not-real';
@@ -50,12 +51,12 @@ export interface TestAppOptions {
   readonly background?: boolean;
 }
 
-/** A full app on an in-memory database with a settable clock and captured logs. */
+/** A full app on a fresh database (test/support/test-database.ts) with a settable clock and captured logs. */
 export async function createTestApp(
   overrides: Record<string, string> = {},
   options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const config = loadConfig(testEnv(overrides));
+  const config = loadConfig(testEnv({ DATABASE_URL: await freshDatabaseUrl(), ...overrides }));
   const db = await openDatabase(config.databaseUrl);
   const logs = new LogCapture();
   const clock = { now: new Date('2026-03-25T14:30:00Z') };

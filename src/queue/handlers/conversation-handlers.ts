@@ -17,7 +17,11 @@ export interface ConversationHandlerDeps {
   readonly onAlbumClosed?: (items: number) => void;
 }
 
-/** Jobs that move a conversation on without a new update: an album closing. */
+/**
+ * Jobs that move a conversation on without a new update: an album closing. A durable job, not a
+ * timer in one process: whichever replica claims it closes the album, through the same versioned
+ * conversation row the updates use.
+ */
 export function conversationHandlers(deps: ConversationHandlerDeps): Record<string, JobHandler> {
   return {
     'conversation.album-close': async (payload, { now }) => {

@@ -1,3 +1,4 @@
+import { withClusterLock } from '../../db/cluster-lock.ts';
 import { reportCard } from '../../nextcloud/report-card.ts';
 import type { JobPayload } from '../../queue/job-catalog.ts';
 import type { JobHandler } from '../../queue/worker.ts';
@@ -12,14 +13,16 @@ export function deckCardHandler(deps: ReportDeps): JobHandler {
     const report = await getReport(deps.db, reportId);
     if (!report || !deps.cards || report.deck_card_id !== null) return;
     const facts = factsOf(report, reportMedia(report).length);
-    const card = await deps.cards.upsertCard(
-      reportCard({
-        ...facts,
-        createdAt: reportDate(report),
-        folderLink: report.folder && deps.archive ? deps.archive.folderLink(report.folder) : undefined,
-        timeZone: deps.config.reportTimezone,
-      }),
-    );
+    const input = reportCard({
+      ...facts,
+      createdAt: reportDate(report),
+      folderLink: report.folder && deps.archive ? deps.archive.folderLink(report.folder) : undefined,
+      timeZone: deps.config.reportTimezone,
+    });
+    // The board and its stacks are found or created by title, and each replica caches their ids in
+    // memory: one replica at a time, so that two never both create "ETM Chantiers".
+    const cards = deps.cards;
+    const card = await withClusterLock(deps.db, 'deck.board', () => cards.upsertCard(input));
     await deps.db
       .updateTable('reports')
       .set({ deck_card_id: card.cardId, deck_card_url: card.link, updated_at: now.getTime() })
