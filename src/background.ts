@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
+import { telegramJobs } from './telegram/telegram-jobs.ts';
 import type { Config } from './config.ts';
 import { conversationSettings } from './conversation/settings.ts';
 import type { Db } from './db/database.ts';
 import { enqueue } from './queue/enqueue.ts';
 import { purgeSeenUpdates } from './dispatch/seen-updates.ts';
-import { decideFailure } from './queue/decide-failure.ts';
-import { conversationHandlers } from './queue/handlers/conversation-handlers.ts';
-import { type TelegramBot, telegramHandlers } from './queue/handlers/telegram-handlers.ts';
+import { conversationHandlers } from './dispatch/album-close-job.ts';
+import { decideFailure } from './job-failure.ts';
+import { type TelegramBot, telegramHandlers } from './telegram/telegram-handlers.ts';
 import { Worker } from './queue/worker.ts';
 import { assistantHandlers, enqueueAssistantSync, type SavAssistant } from './assistant/assistant-jobs.ts';
 import { AssistantStatus } from './assistant/assistant-status.ts';
@@ -71,11 +72,11 @@ export function createBackground(
         : {}),
       ...(bots.size > 0 ? telegramHandlers({ db, bots }) : {}),
     },
-    decide: (type, error) => {
+    decide: (error, job) => {
       if (error instanceof TelegramApiError && error.errorCode === 429)
         metrics?.telegramRateLimited(error.method);
-      const decision = decideFailure(type, error);
-      if (isAssistantJob(type) && decision.action !== 'postpone') assistantStatus.failed(decision.reason);
+      const decision = decideFailure(error);
+      if (isAssistantJob(job.type) && decision.action !== 'postpone') assistantStatus.failed(decision.reason);
       return decision;
     },
     onJobEnd: (job, outcome, durationMs) => {
@@ -149,8 +150,8 @@ export async function enqueueStartupJobs(config: Config, db: Db, now: Date): Pro
     if (!bot.token) continue;
     await enqueue(
       db,
+      telegramJobs['telegram.set-commands'],
       {
-        type: 'telegram.set-commands',
         idempotencyKey: `${bot.slug}:set-commands:${BOT_COMMANDS_VERSION}`,
         payload: { slug: bot.slug },
       },

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { allJobTypes } from './job-kinds.ts';
 import { type App, buildApp } from './app.ts';
 import { type Background, createBackground, enqueueStartupJobs } from './background.ts';
 import { type Config, redactedConfig } from './config.ts';
@@ -29,7 +30,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const logger = options.logger ?? createLogger(config.logLevel);
   const db = await openDatabase(config.databaseUrl);
   const clock = () => new Date();
-  const metrics = createMetrics({ db, clock });
+  const metrics = createMetrics({ db, clock, jobTypes: allJobTypes });
   const background = createBackground(config, db, logger, clock, metrics);
   const app = await buildApp(config, {
     db,

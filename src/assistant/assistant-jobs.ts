@@ -1,10 +1,11 @@
 import { texts } from '../conversation/texts.ts';
+import { assistantJobs } from './assistant-job-kinds.ts';
+import { telegramJobs } from '../telegram/telegram-jobs.ts';
 import { feedbackData, knownFixChoiceData } from '../conversation/transition.ts';
 import { enqueue } from '../queue/enqueue.ts';
 import { PostponeError } from '../queue/postpone.ts';
 import type { CardPort } from '../reports/report-deps.ts';
-import type { JobPayload } from '../queue/job-catalog.ts';
-import type { JobHandler } from '../queue/worker.ts';
+import { defineHandlers, type HandlerSet } from '../queue/job-handler.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { getReport } from '../reports/report-store.ts';
@@ -26,13 +27,12 @@ export interface AssistantJobDeps {
  * The assistant's jobs. They run after the report's own work and never block it: a broken or
  * missing Ollama only delays or drops these answers (retried, then dead and visible).
  */
-export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHandler> {
-  return {
+export function assistantHandlers(deps: AssistantJobDeps): HandlerSet {
+  return defineHandlers(assistantJobs, {
     'assistant.sync': async () => {
       await deps.assistant.sync();
     },
-    'assistant.answer-report': async (payload, { now }) => {
-      const { reportId } = payload as JobPayload<'assistant.answer-report'>;
+    'assistant.answer-report': async ({ reportId }, { now }) => {
       const report = await getReport(deps.db, reportId);
       if (!report?.text) return;
       const answer = await deps.assistant.answer(report.text);
@@ -41,8 +41,8 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
         if (deps.cards) {
           await enqueue(
             trx,
+            assistantJobs['assistant.deck-comment'],
             {
-              type: 'assistant.deck-comment',
               idempotencyKey: `report:${reportId}:assistant-comment`,
               payload: { reportId },
             },
@@ -52,8 +52,8 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
         if (!deps.hasBotApi(report.slug)) return;
         await enqueue(
           trx,
+          telegramJobs['telegram.send-message'],
           {
-            type: 'telegram.send-message',
             idempotencyKey: `report:${reportId}:assistant-answer`,
             // The consignation line stays first: the report id goes at the end.
             payload: {
@@ -67,16 +67,15 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
         );
       });
     },
-    'assistant.answer-question': async (payload, { now }) => {
-      const { slug, chatId, question, key, note } = payload as JobPayload<'assistant.answer-question'>;
+    'assistant.answer-question': async ({ slug, chatId, question, key, note }, { now }) => {
       const answer = await deps.assistant.answer(question, note === undefined ? {} : { note });
       await deps.db.transaction().execute(async (trx) => {
         const answerId = await recordAnswer<Database>(trx, key, question, answer, now);
         if (!deps.hasBotApi(slug)) return;
         await enqueue(
           trx,
+          telegramJobs['telegram.send-message'],
           {
-            type: 'telegram.send-message',
             idempotencyKey: `${slug}:${key}:answer`,
             payload: {
               slug,
@@ -93,8 +92,7 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
         );
       });
     },
-    'assistant.deck-comment': async (payload) => {
-      const { reportId } = payload as JobPayload<'assistant.deck-comment'>;
+    'assistant.deck-comment': async ({ reportId }) => {
       const report = await getReport(deps.db, reportId);
       if (!report || !deps.cards) return;
       if (report.deck_card_id === null) {
@@ -109,7 +107,7 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
         .executeTakeFirst();
       if (logged) await deps.cards.addComment(report.deck_card_id, deckComment(logged.text));
     },
-  };
+  });
 }
 
 const answerKey = (reportId: number) => `report:${reportId}`;
@@ -118,7 +116,8 @@ const answerKey = (reportId: number) => `report:${reportId}`;
 export async function enqueueAssistantSync(db: Db, now: Date, cause: string): Promise<void> {
   await enqueue(
     db,
-    { type: 'assistant.sync', idempotencyKey: `assistant.sync:${cause}:${now.toISOString()}`, payload: {} },
+    assistantJobs['assistant.sync'],
+    { idempotencyKey: `assistant.sync:${cause}:${now.toISOString()}`, payload: {} },
     now,
   );
 }

@@ -1,17 +1,16 @@
 import type { Kysely, Transaction } from 'kysely';
 import Value from 'typebox/value';
 import type { Database } from '../db/schema.ts';
-import { type JobPayload, type JobType, jobCatalog } from './job-catalog.ts';
+import type { JobKind, PayloadOf } from './job-kind.ts';
 
-export interface NewJob<T extends JobType = JobType> {
-  readonly type: T;
+export interface NewJob<K extends JobKind> {
   /** Unique per logical side effect: enqueuing the same key twice is a no-op. */
   readonly idempotencyKey: string;
-  readonly payload: JobPayload<T>;
+  readonly payload: PayloadOf<K>;
   readonly runAt?: Date;
 }
 
-/** A payload that does not match its job type's schema: a bug, so the whole transaction fails. */
+/** A payload that does not match its job kind's schema: a bug, so the whole transaction fails. */
 export class InvalidJobPayloadError extends Error {
   constructor(type: string, problems: string) {
     super(`invalid payload for job ${type}: ${problems}`);
@@ -19,31 +18,31 @@ export class InvalidJobPayloadError extends Error {
   }
 }
 
-/** Records a job inside the caller's transaction; false when its key was already enqueued. */
-export async function enqueue<T extends JobType>(
+/** Records a job of `kind` inside the caller's transaction; false when its key was already enqueued. */
+export async function enqueue<K extends JobKind>(
   trx: Transaction<Database> | Kysely<Database>,
-  job: NewJob<T>,
+  kind: K,
+  job: NewJob<K>,
   now: Date,
 ): Promise<boolean> {
-  const spec = jobCatalog[job.type];
-  if (!Value.Check(spec.schema, job.payload)) {
-    const problems = Value.Errors(spec.schema, job.payload)
+  if (!Value.Check(kind.schema, job.payload)) {
+    const problems = Value.Errors(kind.schema, job.payload)
       .map((e) => `${e.instancePath || '/'} ${e.message}`)
       .join('; ');
-    throw new InvalidJobPayloadError(job.type, problems);
+    throw new InvalidJobPayloadError(kind.type, problems);
   }
   const at = now.getTime();
   const result = await trx
     .insertInto('jobs')
     .values({
-      type: job.type,
+      type: kind.type,
       idempotency_key: job.idempotencyKey,
       payload: JSON.stringify(job.payload),
       state: 'pending',
-      priority: spec.priority,
+      priority: kind.priority,
       run_at: job.runAt?.getTime() ?? at,
       attempts: 0,
-      max_attempts: spec.maxAttempts,
+      max_attempts: kind.maxAttempts,
       created_at: at,
       updated_at: at,
     })

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.ts';
 import type { FailureDecision } from './failure.ts';
+import type { HandlerSet } from './job-handler.ts';
+import { PostponeError } from './postpone.ts';
 import {
   claimNextJob,
   completeJob,
@@ -12,21 +14,15 @@ import {
   releaseJob,
 } from './job-store.ts';
 
-/** What a handler gets besides its payload. */
-export interface JobContext {
-  readonly job: JobRow;
-  readonly now: Date;
-  readonly log: Logger;
-}
-
-export type JobHandler = (payload: unknown, context: JobContext) => Promise<void>;
-
 export interface WorkerOptions {
   readonly db: Db;
   /** Job type → handler. Types without a handler (remote not configured) are left waiting. */
-  readonly handlers: Readonly<Record<string, JobHandler>>;
-  /** The retry policy: each remote's classification of its own errors. */
-  readonly decide: (type: string, error: unknown) => FailureDecision;
+  readonly handlers: HandlerSet;
+  /**
+   * The retry policy, composed outside the engine (each remote's classification of its own
+   * errors). A `PostponeError` never reaches it: the engine postpones without using an attempt.
+   */
+  readonly decide: (error: unknown, job: JobRow) => FailureDecision;
   readonly clock: () => Date;
   readonly logger: Logger;
   readonly concurrency: number;
@@ -161,7 +157,7 @@ export class Worker {
     let outcome: JobOutcome;
     try {
       const handler = this.options.handlers[job.type]!;
-      await handler(JSON.parse(job.payload), { job, now: started, log });
+      await handler.run(JSON.parse(job.payload), { job, now: started, log });
       outcome = (await completeJob(db, job, this.id, clock())) ? 'done' : 'lost-lock';
     } catch (error) {
       outcome = await this.recordFailure(job, error, log);
@@ -172,7 +168,10 @@ export class Worker {
   }
 
   private async recordFailure(job: JobRow, error: unknown, log: Logger): Promise<JobOutcome> {
-    const decision = this.options.decide(job.type, error);
+    const decision =
+      error instanceof PostponeError
+        ? ({ action: 'postpone', reason: error.message, delayMs: error.delayMs } as const)
+        : this.options.decide(error, job);
     const recorded = await failJob(
       this.options.db,
       job,

@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
-import type { TelegramBot } from '../queue/handlers/telegram-handlers.ts';
+import type { TelegramBot } from '../telegram/telegram-handlers.ts';
 
 /**
  * The Nextcloud file operations a report needs (implemented by src/nextcloud/webdav-archive.ts).

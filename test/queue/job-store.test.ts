@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { telegramJobs } from '../../src/telegram/telegram-jobs.ts';
 import type { Db } from '../../src/db/database.ts';
 import { backoffDelayMs } from '../../src/queue/backoff.ts';
 import { enqueue, InvalidJobPayloadError } from '../../src/queue/enqueue.ts';
@@ -28,8 +29,8 @@ const claim = (workerId = 'w1', lockMs = 60_000) =>
 const message = (key: string, runAt?: Date) =>
   enqueue(
     db,
+    telegramJobs['telegram.send-message'],
     {
-      type: 'telegram.send-message',
       idempotencyKey: key,
       payload: { slug: 'etm', chatId: 1, text: key },
       runAt,
@@ -39,7 +40,8 @@ const message = (key: string, runAt?: Date) =>
 const answer = (key: string) =>
   enqueue(
     db,
-    { type: 'telegram.answer-callback', idempotencyKey: key, payload: { slug: 'etm', callbackQueryId: key } },
+    telegramJobs['telegram.answer-callback'],
+    { idempotencyKey: key, payload: { slug: 'etm', callbackQueryId: key } },
     clock.now(),
   );
 
@@ -54,8 +56,9 @@ describe('enqueue', () => {
     await expect(
       enqueue(
         db,
+        telegramJobs['telegram.send-message'],
         // @ts-expect-error: the payload is wrong on purpose
-        { type: 'telegram.send-message', idempotencyKey: 'x', payload: { slug: 'etm', text: '' } },
+        { idempotencyKey: 'x', payload: { slug: 'etm', text: '' } },
         clock.now(),
       ),
     ).rejects.toBeInstanceOf(InvalidJobPayloadError);
@@ -83,8 +86,8 @@ describe('claim', () => {
     await message('later', new Date(clock.now().getTime() + 10_000));
     await enqueue(
       db,
+      telegramJobs['telegram.edit-reply-markup'],
       {
-        type: 'telegram.edit-reply-markup',
         idempotencyKey: 'e',
         payload: { slug: 'etm', chatId: 1, messageId: 2 },
       },

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { telegramJobs } from '../../src/telegram/telegram-jobs.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
 import { claimNextJob, failJob } from '../../src/queue/job-store.ts';
 import { ADMIN_AUTH, ADMIN_TOKEN, seedReport } from '../support/admin.ts';
@@ -30,8 +31,8 @@ async function enqueueMessages(keys: readonly string[]): Promise<void> {
   for (const key of keys) {
     await enqueue(
       t.db,
+      telegramJobs['telegram.send-message'],
       {
-        type: 'telegram.send-message',
         idempotencyKey: key,
         payload: { slug: 'etm-terrain', chatId: 1, text: key },
       },

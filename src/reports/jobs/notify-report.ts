@@ -1,11 +1,12 @@
 import type { Transaction } from 'kysely';
+import { telegramJobs } from '../../telegram/telegram-jobs.ts';
 import { menuKeyboard } from '../../conversation/texts.ts';
 import type { Database } from '../../db/schema.ts';
 import { enqueue } from '../../queue/enqueue.ts';
-import type { JobPayload } from '../../queue/job-catalog.ts';
 import { PostponeError } from '../../queue/postpone.ts';
-import type { JobHandler } from '../../queue/worker.ts';
+import type { JobHandler } from '../../queue/job-handler.ts';
 import type { ReportDeps } from '../report-deps.ts';
+import type { ReportPayload } from '../report-jobs.ts';
 import { archivePlanOf, factsOf, problemsOf, reportKind } from '../report-facts.ts';
 import { confirmation, delayNotice, groupMessage } from '../report-messages.ts';
 import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
@@ -20,9 +21,9 @@ const WORK_TYPES = ['report.archive-photo', 'report.write-markdown', 'report.dec
  * office group and confirms to the technician, in one transaction, so each happens once.
  * While they run it checks back every few seconds, and says after a minute that it is retrying.
  */
-export function notifyReportHandler(deps: ReportDeps): JobHandler {
+export function notifyReportHandler(deps: ReportDeps): JobHandler<ReportPayload<'report.notify'>> {
   return async (payload, { now }) => {
-    const { reportId } = payload as JobPayload<'report.notify'>;
+    const { reportId } = payload;
     const report = await getReport(deps.db, reportId);
     if (report?.status !== 'received') return;
     const work = await deps.db
@@ -80,28 +81,30 @@ async function notify(
             .filter((m) => m.source !== 'video')
             .map((m) => m.fileId)
         : [];
-    await enqueue(
-      trx,
-      fileIds.length > 0
-        ? {
-            type: 'telegram.send-photos',
-            idempotencyKey: key('group'),
-            payload: { slug: report.slug, chatId: group, fileIds, caption: text },
-          }
-        : {
-            type: 'telegram.send-message',
-            idempotencyKey: key('group'),
-            payload: { slug: report.slug, chatId: group, text },
-          },
-      now,
-    );
+    const target = { slug: report.slug, chatId: group };
+    const idempotencyKey = key('group');
+    if (fileIds.length > 0) {
+      await enqueue(
+        trx,
+        telegramJobs['telegram.send-photos'],
+        { idempotencyKey, payload: { ...target, fileIds, caption: text } },
+        now,
+      );
+    } else {
+      await enqueue(
+        trx,
+        telegramJobs['telegram.send-message'],
+        { idempotencyKey, payload: { ...target, text } },
+        now,
+      );
+    }
   }
   if (canSend) {
     const text = confirmation({ ...facts, groupNotified: group !== undefined, problems });
     await enqueue(
       trx,
+      telegramJobs['telegram.send-message'],
       {
-        type: 'telegram.send-message',
         idempotencyKey: key('confirmation'),
         payload: {
           slug: report.slug,
@@ -137,8 +140,8 @@ async function sendDelayNotice(deps: ReportDeps, report: ReportRow, now: Date) {
     if (!deps.telegram.has(report.slug)) return;
     await enqueue(
       trx,
+      telegramJobs['telegram.send-message'],
       {
-        type: 'telegram.send-message',
         idempotencyKey: `report:${report.id}:delay`,
         payload: { slug: report.slug, chatId: report.chat_id, text: delayNotice(report.public_id) },
       },

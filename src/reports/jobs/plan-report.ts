@@ -1,11 +1,12 @@
 import type { Transaction } from 'kysely';
+import { assistantJobs } from '../../assistant/assistant-job-kinds.ts';
 import type { Database } from '../../db/schema.ts';
 import { clientFoldersParent } from '../../nextcloud/report-paths.ts';
 import { enqueue } from '../../queue/enqueue.ts';
-import type { JobPayload } from '../../queue/job-catalog.ts';
-import type { JobHandler } from '../../queue/worker.ts';
+import type { JobHandler } from '../../queue/job-handler.ts';
 import { type ArchivePlan, planArchive, planFolder } from '../archive-plan.ts';
 import type { ArchivePort, ReportDeps } from '../report-deps.ts';
+import { type ReportPayload, reportJobs } from '../report-jobs.ts';
 import { archivePlanOf, reportKind } from '../report-facts.ts';
 import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
 
@@ -16,9 +17,9 @@ import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
  * The folder is made here, once, before the uploads run in parallel: Nextcloud creates a PUT's
  * missing parents check-then-create, and parallel uploads into a new folder then fail.
  */
-export function planReportHandler(deps: ReportDeps): JobHandler {
+export function planReportHandler(deps: ReportDeps): JobHandler<ReportPayload<'report.process'>> {
   return async (payload, { now }) => {
-    const { reportId } = payload as JobPayload<'report.process'>;
+    const { reportId } = payload;
     const report = await getReport(deps.db, reportId);
     if (!report) return;
     // A retry after a crash reuses the recorded plan: the same photo keeps the same name.
@@ -74,8 +75,8 @@ async function enqueueWork(
     for (const file of plan.files) {
       await enqueue(
         trx,
+        reportJobs['report.archive-photo'],
         {
-          type: 'report.archive-photo',
           idempotencyKey: job(`photo:${file.messageId}`),
           payload: { reportId, messageId: file.messageId },
         },
@@ -85,19 +86,31 @@ async function enqueueWork(
     if (plan.markdown) {
       await enqueue(
         trx,
-        { type: 'report.write-markdown', idempotencyKey: job('markdown'), payload: { reportId } },
+        reportJobs['report.write-markdown'],
+        { idempotencyKey: job('markdown'), payload: { reportId } },
         now,
       );
     }
   }
   if (deps.cards) {
-    await enqueue(trx, { type: 'report.deck-card', idempotencyKey: job('deck'), payload: { reportId } }, now);
+    await enqueue(
+      trx,
+      reportJobs['report.deck-card'],
+      { idempotencyKey: job('deck'), payload: { reportId } },
+      now,
+    );
   }
-  await enqueue(trx, { type: 'report.notify', idempotencyKey: job('notify'), payload: { reportId } }, now);
+  await enqueue(
+    trx,
+    reportJobs['report.notify'],
+    { idempotencyKey: job('notify'), payload: { reportId } },
+    now,
+  );
   if (deps.assistant && reportKind(report) === 'sav') {
     await enqueue(
       trx,
-      { type: 'assistant.answer-report', idempotencyKey: job('assistant'), payload: { reportId } },
+      assistantJobs['assistant.answer-report'],
+      { idempotencyKey: job('assistant'), payload: { reportId } },
       now,
     );
   }

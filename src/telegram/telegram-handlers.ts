@@ -1,13 +1,16 @@
-import type { Db } from '../../db/database.ts';
-import type { BotApiClient } from '../../telegram/bot-api-client.ts';
-import { BOT_COMMANDS } from '../../telegram/bot-commands.ts';
-import { currentChatId, recordChatMigration } from '../../telegram/chat-migrations.ts';
-import type { OutgoingRateLimiter } from '../../telegram/rate-limiter.ts';
-import { CAPTION_MAX_LENGTH, splitText } from '../../telegram/split-text.ts';
-import { migratedChatId } from '../../telegram/telegram-failure.ts';
-import type { JobPayload } from '../job-catalog.ts';
-import { PostponeError } from '../postpone.ts';
-import type { JobContext, JobHandler } from '../worker.ts';
+import type { Db } from '../db/database.ts';
+import { defineHandlers, type HandlerSet, type JobContext } from '../queue/job-handler.ts';
+import type { PayloadOf } from '../queue/job-kind.ts';
+import { PostponeError } from '../queue/postpone.ts';
+import type { BotApiClient } from './bot-api-client.ts';
+import { BOT_COMMANDS } from './bot-commands.ts';
+import { currentChatId, recordChatMigration } from './chat-migrations.ts';
+import type { OutgoingRateLimiter } from './rate-limiter.ts';
+import { CAPTION_MAX_LENGTH, splitText } from './split-text.ts';
+import { migratedChatId } from './telegram-failure.ts';
+import { telegramJobs } from './telegram-jobs.ts';
+
+type Payload<T extends keyof typeof telegramJobs> = PayloadOf<(typeof telegramJobs)[T]>;
 
 export interface TelegramBot {
   readonly client: BotApiClient;
@@ -21,20 +24,18 @@ export interface TelegramHandlerDeps {
 }
 
 /** Handlers of the `telegram.*` jobs: each one Bot API call, rate-limited, errors classified elsewhere. */
-export function telegramHandlers(deps: TelegramHandlerDeps): Record<string, JobHandler> {
-  return {
+export function telegramHandlers(deps: TelegramHandlerDeps): HandlerSet {
+  return defineHandlers(telegramJobs, {
     'telegram.send-message': async (payload, ctx) => {
-      await sendMessage(deps, payload as JobPayload<'telegram.send-message'>, ctx);
+      await sendMessage(deps, payload, ctx);
     },
-    'telegram.answer-callback': async (payload) => {
-      const { slug, callbackQueryId, text } = payload as JobPayload<'telegram.answer-callback'>;
+    'telegram.answer-callback': async ({ slug, callbackQueryId, text }) => {
       await bot(deps, slug).client.answerCallbackQuery({
         callback_query_id: callbackQueryId,
         ...(text ? { text } : {}),
       });
     },
-    'telegram.edit-reply-markup': async (payload) => {
-      const { slug, chatId, messageId, keyboard } = payload as JobPayload<'telegram.edit-reply-markup'>;
+    'telegram.edit-reply-markup': async ({ slug, chatId, messageId, keyboard }) => {
       // Without reply_markup, Telegram removes the buttons.
       await bot(deps, slug).client.editMessageReplyMarkup({
         chat_id: chatId,
@@ -43,18 +44,17 @@ export function telegramHandlers(deps: TelegramHandlerDeps): Record<string, JobH
       });
     },
     'telegram.send-photos': async (payload, ctx) => {
-      await sendPhotos(deps, payload as JobPayload<'telegram.send-photos'>, ctx);
+      await sendPhotos(deps, payload, ctx);
     },
-    'telegram.set-commands': async (payload) => {
-      const { slug } = payload as JobPayload<'telegram.set-commands'>;
+    'telegram.set-commands': async ({ slug }) => {
       await bot(deps, slug).client.setMyCommands({ commands: [...BOT_COMMANDS] });
     },
-  };
+  });
 }
 
 async function sendMessage(
   deps: TelegramHandlerDeps,
-  payload: JobPayload<'telegram.send-message'>,
+  payload: Payload<'telegram.send-message'>,
   ctx: JobContext,
 ) {
   const parts = splitText(payload.text);
@@ -70,7 +70,7 @@ async function sendMessage(
  */
 async function sendPhotos(
   deps: TelegramHandlerDeps,
-  payload: JobPayload<'telegram.send-photos'>,
+  payload: Payload<'telegram.send-photos'>,
   ctx: JobContext,
 ) {
   const { fileIds, caption } = payload;

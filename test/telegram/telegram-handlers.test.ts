@@ -1,14 +1,14 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../../src/db/database.ts';
-import { type TelegramBot, telegramHandlers } from '../../../src/queue/handlers/telegram-handlers.ts';
-import { PostponeError } from '../../../src/queue/postpone.ts';
-import type { JobContext, JobHandler } from '../../../src/queue/worker.ts';
-import { createBotApiClient } from '../../../src/telegram/bot-api-client.ts';
-import { currentChatId } from '../../../src/telegram/chat-migrations.ts';
-import { OutgoingRateLimiter } from '../../../src/telegram/rate-limiter.ts';
-import { memoryDatabase, TestClock } from '../../support/database.ts';
-import { STAND_IN_TOKEN, TelegramStandIn } from '../../../stand-ins/telegram-stand-in.ts';
+import type { Db } from '../../src/db/database.ts';
+import { type TelegramBot, telegramHandlers } from '../../src/telegram/telegram-handlers.ts';
+import { PostponeError } from '../../src/queue/postpone.ts';
+import type { HandlerSet, JobContext } from '../../src/queue/job-handler.ts';
+import { createBotApiClient } from '../../src/telegram/bot-api-client.ts';
+import { currentChatId } from '../../src/telegram/chat-migrations.ts';
+import { OutgoingRateLimiter } from '../../src/telegram/rate-limiter.ts';
+import { memoryDatabase, TestClock } from '../support/database.ts';
+import { STAND_IN_TOKEN, TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
 
 const OLD_GROUP = -1001111111111;
 const NEW_GROUP = -1009876543210;
@@ -16,7 +16,7 @@ const NEW_GROUP = -1009876543210;
 let telegram: TelegramStandIn;
 let db: Db;
 let clock: TestClock;
-let handlers: Record<string, JobHandler>;
+let handlers: HandlerSet;
 beforeAll(async () => {
   telegram = await TelegramStandIn.start();
 });
@@ -31,7 +31,7 @@ beforeEach(async () => {
 afterEach(() => db.destroy());
 
 const run = (type: string, payload: unknown) =>
-  handlers[type]!(payload, { now: clock.now(), log: pino({ level: 'silent' }) } as unknown as JobContext);
+  handlers[type]!.run(payload, { now: clock.now(), log: pino({ level: 'silent' }) } as unknown as JobContext);
 const chatsOf = (method: string) => telegram.callsTo(method).map((call) => Number(call.params.chat_id));
 
 describe('Telegram job handlers', () => {
