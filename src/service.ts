@@ -14,8 +14,11 @@ export interface Service {
   readonly background: Background;
   readonly logger: Logger;
   /** Graceful stop: stop accepting, finish requests and jobs, close everything, then `exit`. */
-  readonly shutdown: (reason: string) => Promise<void>;
+  readonly shutdown: (reason: string, exitCode?: number) => Promise<void>;
 }
+
+/** Time after SHUTDOWN_GRACE_MS for aborted handlers to return and their jobs to be released. */
+export const SHUTDOWN_MARGIN_MS = 4_000;
 
 export interface ServiceOptions {
   readonly logger?: Logger;
@@ -32,6 +35,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const clock = () => new Date();
   const metrics = createMetrics({ db, clock, jobTypes: allJobTypes });
   const background = createBackground(config, db, logger, clock, metrics);
+  // The worker stops itself when it cannot record an outcome: the process goes with it (exit 1),
+  // so the orchestrator restarts it instead of leaving a service that no longer runs jobs.
+  background.worker.onHalt(() => void shutdown('the worker could not record a job outcome', 1));
   const app = await buildApp(config, {
     db,
     logger,
@@ -50,7 +56,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
       () => background.close(),
       () => db.destroy(),
     ],
-    graceMs: config.shutdownGraceMs,
+    // Longer than the worker's own stop (grace, then aborting handlers and releasing their
+    // jobs), so running jobs are handed back before the process exits.
+    graceMs: config.shutdownGraceMs + SHUTDOWN_MARGIN_MS,
     logger,
     exit: options.exit ?? (() => undefined),
   });

@@ -8,6 +8,11 @@ export interface NewJob<K extends JobKind> {
   readonly idempotencyKey: string;
   readonly payload: PayloadOf<K>;
   readonly runAt?: Date;
+  /**
+   * Idempotency keys of jobs this one waits for: it runs once each has ended, done or dead (its
+   * handler reads how with `dependencies()`). Keys of jobs that do not exist are not waited for.
+   */
+  readonly after?: readonly string[];
 }
 
 /** A payload that does not match its job kind's schema: a bug, so the whole transaction fails. */
@@ -47,6 +52,28 @@ export async function enqueue<K extends JobKind>(
       updated_at: at,
     })
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id')
     .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+  if (!result) return false;
+  if (job.after && job.after.length > 0) await waitFor(trx, result.id, job.after);
+  return true;
+}
+
+async function waitFor(
+  trx: Transaction<Database> | Kysely<Database>,
+  jobId: number,
+  keys: readonly string[],
+) {
+  const dependencies = await trx
+    .selectFrom('jobs')
+    .select(['id', 'state'])
+    .where('idempotency_key', 'in', keys)
+    .execute();
+  if (dependencies.length === 0) return;
+  await trx
+    .insertInto('job_dependencies')
+    .values(dependencies.map((dependency) => ({ job_id: jobId, depends_on: dependency.id })))
+    .execute();
+  const unfinished = dependencies.filter((d) => d.state === 'pending' || d.state === 'running').length;
+  await trx.updateTable('jobs').set({ waiting_for: unfinished }).where('id', '=', jobId).execute();
 }

@@ -64,7 +64,7 @@ describe('createMetrics', () => {
       lockMs: 1000,
       types: ['telegram.set-commands'],
     });
-    await failJob(db, job!, 'w', { action: 'fail', reason: 'x' }, clock.now());
+    await failJob(db, job!, { action: 'fail', reason: 'x' }, clock.now());
 
     const exposition = await scrape();
     expect(value(exposition, 'etm_jobs', { type: 'telegram.send-message', state: 'pending' })).toBe(2);

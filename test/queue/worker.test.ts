@@ -152,7 +152,8 @@ describe('Worker', () => {
     w.start();
     await called;
     const stopped = w.stop(5_000);
-    await vi.advanceTimersByTimeAsync(5_000);
+    // The grace period, then the time aborted handlers get to return (this one ignores its signal).
+    await vi.advanceTimersByTimeAsync(5_000 + 2_000);
     await stopped;
     expect((await listJobs(db))[0]).toMatchObject({ state: 'pending', attempts: 0, locked_by: null });
     g.release();
@@ -172,7 +173,7 @@ describe('Worker', () => {
     expect(g.calls).toEqual(['a', 'b']);
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const stopped = w.stop(1);
-    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(1 + 2_000);
     await stopped;
   });
 

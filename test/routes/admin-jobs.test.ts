@@ -62,7 +62,7 @@ async function killNextJob(reason: string): Promise<number> {
     types: ['telegram.send-message', 'telegram.set-commands'],
   });
   if (!job) throw new Error('no job to claim');
-  expect(await failJob(db, job, 'w1', { action: 'fail', reason }, clock.now())).toBe(true);
+  expect(await failJob(db, job, { action: 'fail', reason }, clock.now())).toBe(true);
   return job.id;
 }
 

@@ -59,7 +59,7 @@ describe('GET /admin/stats', () => {
       lockMs: 60_000,
       types: ['telegram.send-message'],
     });
-    await failJob(t.db, job!, 'w', { action: 'fail', reason: 'chat not found' }, t.clock.now);
+    await failJob(t.db, job!, { action: 'fail', reason: 'chat not found' }, t.clock.now);
     await claimNextJob(t.db, {
       workerId: 'w',
       now: t.clock.now,

@@ -3,6 +3,7 @@ import * as initial from './0001-initial.ts';
 import * as reports from './0002-reports.ts';
 import * as reportArchive from './0003-report-archive.ts';
 import * as assistant from './0004-assistant.ts';
+import * as jobEngine from './0005-job-engine.ts';
 
 /** Every migration, in order. Names sort; shipped ones are frozen. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002-reports': reports,
   '0003-report-archive': reportArchive,
   '0004-assistant': assistant,
+  '0005-job-engine': jobEngine,
 };
