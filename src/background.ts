@@ -8,6 +8,7 @@ import { purgeSeenUpdates } from './dispatch/seen-updates.ts';
 import { conversationHandlers } from './dispatch/album-close-job.ts';
 import { decideFailure } from './job-failure.ts';
 import { type TelegramBot, telegramHandlers } from './telegram/telegram-handlers.ts';
+import { purgeEndedHolds } from './queue/not-before.ts';
 import { Worker } from './queue/worker.ts';
 import { assistantHandlers, enqueueAssistantSync, type SavAssistant } from './assistant/assistant-jobs.ts';
 import { AssistantStatus } from './assistant/assistant-status.ts';
@@ -23,7 +24,6 @@ import { reportHandlers } from './reports/report-handlers.ts';
 import { createBotApiClient } from './telegram/bot-api-client.ts';
 import { BOT_COMMANDS_VERSION } from './telegram/bot-commands.ts';
 import { OutgoingRateLimiter } from './telegram/rate-limiter.ts';
-import { TelegramApiError } from './telegram/telegram-errors.ts';
 import type { Metrics } from './metrics/metrics.ts';
 
 export interface Background {
@@ -70,11 +70,11 @@ export function createBackground(
       ...(assistant
         ? assistantHandlers({ db, assistant, cards: nextcloud.cards, hasBotApi: (slug) => bots.has(slug) })
         : {}),
-      ...(bots.size > 0 ? telegramHandlers({ db, bots }) : {}),
+      ...(bots.size > 0
+        ? telegramHandlers({ db, bots, onRateLimited: (method) => metrics?.telegramRateLimited(method) })
+        : {}),
     },
     decide: (error, job) => {
-      if (error instanceof TelegramApiError && error.errorCode === 429)
-        metrics?.telegramRateLimited(error.method);
       const decision = decideFailure(error);
       if (isAssistantJob(job.type) && decision.action !== 'postpone') assistantStatus.failed(decision.reason);
       return decision;
@@ -90,6 +90,7 @@ export function createBackground(
     housekeeping: async (now) => {
       // Notes change in Nextcloud: index them again at start and then every hour.
       if (assistant) await enqueueAssistantSync(db, now, 'hourly');
+      await purgeEndedHolds(db, now);
       const forgotten = await purgeSeenUpdates(db, now);
       if (forgotten > 0) logger.info({ forgotten }, 'forgot old update ids');
     },

@@ -1,12 +1,14 @@
 import type { Db } from '../db/database.ts';
 import { defineHandlers, type HandlerSet, type JobContext } from '../queue/job-handler.ts';
 import type { PayloadOf } from '../queue/job-kind.ts';
+import { heldUntil, holdUntil } from '../queue/not-before.ts';
 import { PostponeError } from '../queue/postpone.ts';
 import type { BotApiClient } from './bot-api-client.ts';
 import { BOT_COMMANDS } from './bot-commands.ts';
 import { currentChatId, recordChatMigration } from './chat-migrations.ts';
 import type { OutgoingRateLimiter } from './rate-limiter.ts';
 import { CAPTION_MAX_LENGTH, splitText } from './split-text.ts';
+import { TelegramApiError } from './telegram-errors.ts';
 import { migratedChatId } from './telegram-failure.ts';
 import { telegramJobs } from './telegram-jobs.ts';
 
@@ -21,124 +23,205 @@ export interface TelegramHandlerDeps {
   readonly db: Db;
   /** Bots that can call the Bot API, by slug. */
   readonly bots: ReadonlyMap<string, TelegramBot>;
+  /** Told of each 429 Telegram answered (metrics). */
+  readonly onRateLimited?: (method: string) => void;
 }
 
-/** Handlers of the `telegram.*` jobs: each one Bot API call, rate-limited, errors classified elsewhere. */
+/**
+ * One Bot API call of a job: `messages` is how many messages it counts for the outgoing pace
+ * (an album counts each photo).
+ */
+interface Step {
+  readonly messages: number;
+  readonly send: (client: BotApiClient, chatId: number) => Promise<unknown>;
+}
+
+/**
+ * Handlers of the `telegram.*` jobs. A job that makes several calls (a long text in parts, an
+ * album then its text) records each delivered step, so a retry resumes after the last one. A 429
+ * holds the chat (or the bot) in the database until `retry_after`: every send checks it first
+ * and postpones, without using an attempt. Other errors are judged by src/telegram/telegram-failure.ts.
+ */
 export function telegramHandlers(deps: TelegramHandlerDeps): HandlerSet {
   return defineHandlers(telegramJobs, {
     'telegram.send-message': async (payload, ctx) => {
-      await sendMessage(deps, payload, ctx);
-    },
-    'telegram.answer-callback': async ({ slug, callbackQueryId, text }) => {
-      await bot(deps, slug).client.answerCallbackQuery({
-        callback_query_id: callbackQueryId,
-        ...(text ? { text } : {}),
-      });
-    },
-    'telegram.edit-reply-markup': async ({ slug, chatId, messageId, keyboard }) => {
-      // Without reply_markup, Telegram removes the buttons.
-      await bot(deps, slug).client.editMessageReplyMarkup({
-        chat_id: chatId,
-        message_id: messageId,
-        ...(keyboard ? { reply_markup: { inline_keyboard: keyboard } } : {}),
-      });
+      const parts = splitText(payload.text);
+      const keyboard = payload.keyboard ? { inline_keyboard: payload.keyboard } : undefined;
+      await deliver(deps, payload, textSteps(parts, keyboard), ctx);
     },
     'telegram.send-photos': async (payload, ctx) => {
-      await sendPhotos(deps, payload, ctx);
+      await deliver(deps, payload, photoSteps(payload), ctx);
     },
-    'telegram.set-commands': async ({ slug }) => {
-      await bot(deps, slug).client.setMyCommands({ commands: [...BOT_COMMANDS] });
+    // Not messages: they go out at once, outside the per-chat pace (a button press gets its
+    // answer without waiting for the message before it).
+    'telegram.answer-callback': async ({ slug, callbackQueryId, text }, ctx) => {
+      await callBot(deps, slug, [botScope(slug)], ctx, (client) =>
+        client.answerCallbackQuery({ callback_query_id: callbackQueryId, ...(text ? { text } : {}) }),
+      );
+    },
+    'telegram.edit-reply-markup': async ({ slug, chatId, messageId, keyboard }, ctx) => {
+      await callBot(deps, slug, [chatScope(slug, chatId), botScope(slug)], ctx, (client) =>
+        // Without reply_markup, Telegram removes the buttons.
+        client.editMessageReplyMarkup({
+          chat_id: chatId,
+          message_id: messageId,
+          ...(keyboard ? { reply_markup: { inline_keyboard: keyboard } } : {}),
+        }),
+      );
+    },
+    'telegram.set-commands': async ({ slug }, ctx) => {
+      await callBot(deps, slug, [botScope(slug)], ctx, (client) =>
+        client.setMyCommands({ commands: [...BOT_COMMANDS] }),
+      );
     },
   });
 }
 
-async function sendMessage(
-  deps: TelegramHandlerDeps,
-  payload: Payload<'telegram.send-message'>,
-  ctx: JobContext,
-) {
-  const parts = splitText(payload.text);
-  const keyboard = payload.keyboard ? { inline_keyboard: payload.keyboard } : undefined;
-  await sendToChat(deps, payload, parts.length, ctx, (client, chatId) =>
-    sendParts(client, chatId, parts, keyboard),
-  );
+/** Long texts go as several messages; the buttons ride on the last one. */
+function textSteps(
+  parts: readonly string[],
+  keyboard: { inline_keyboard: { text: string; callback_data: string }[][] } | undefined,
+): Step[] {
+  return parts.map((text, index) => ({
+    messages: 1,
+    send: (client, chatId) =>
+      client.sendMessage({
+        chat_id: chatId,
+        text,
+        ...(index === parts.length - 1 && keyboard ? { reply_markup: keyboard } : {}),
+      }),
+  }));
 }
 
 /**
  * Photos Telegram already holds, re-sent by file_id (no upload): one photo with the text as its
- * caption when it fits; otherwise albums of up to 10, then the text as its own message.
+ * caption when it fits; otherwise albums of up to 10, then the text as its own message(s).
  */
-async function sendPhotos(
-  deps: TelegramHandlerDeps,
-  payload: Payload<'telegram.send-photos'>,
-  ctx: JobContext,
-) {
-  const { fileIds, caption } = payload;
+function photoSteps({ fileIds, caption }: Payload<'telegram.send-photos'>): Step[] {
   if (fileIds.length === 1 && caption.length <= CAPTION_MAX_LENGTH) {
-    await sendToChat(deps, payload, 1, ctx, async (client, chatId) => {
-      await client.sendPhoto({ chat_id: chatId, photo: fileIds[0]!, caption });
-    });
-    return;
+    return [
+      {
+        messages: 1,
+        send: (client, chatId) => client.sendPhoto({ chat_id: chatId, photo: fileIds[0]!, caption }),
+      },
+    ];
   }
-  const parts = splitText(caption);
-  await sendToChat(deps, payload, fileIds.length + parts.length, ctx, async (client, chatId) => {
-    for (let start = 0; start < fileIds.length; start += 10) {
-      const batch = fileIds.slice(start, start + 10);
-      if (batch.length === 1) await client.sendPhoto({ chat_id: chatId, photo: batch[0]! });
-      else
-        await client.sendMediaGroup({
-          chat_id: chatId,
-          media: batch.map((id) => ({ type: 'photo' as const, media: id })),
-        });
-    }
-    await sendParts(client, chatId, parts, undefined);
-  });
+  const steps: Step[] = [];
+  for (let start = 0; start < fileIds.length; start += 10) {
+    const batch = fileIds.slice(start, start + 10);
+    steps.push({
+      messages: batch.length,
+      send: (client, chatId) =>
+        batch.length === 1
+          ? client.sendPhoto({ chat_id: chatId, photo: batch[0]! })
+          : client.sendMediaGroup({
+              chat_id: chatId,
+              media: batch.map((id) => ({ type: 'photo' as const, media: id })),
+            }),
+    });
+  }
+  return [...steps, ...textSteps(splitText(caption), undefined)];
 }
 
 /**
- * Every send to a chat: to where the group now lives, within the outgoing rate limits (else the
- * job is postponed without using an attempt), and again to the new id when Telegram answers that
- * the group became a supergroup (the new id is stored for every later send).
+ * Sends the steps not yet delivered, to where the group now lives, within the outgoing limits
+ * (else the job is postponed without using an attempt), recording each delivered step before
+ * the next.
  */
-async function sendToChat(
+async function deliver(
   deps: TelegramHandlerDeps,
   target: { slug: string; chatId: number },
-  messages: number,
+  steps: readonly Step[],
   ctx: JobContext,
-  send: (client: BotApiClient, chatId: number) => Promise<void>,
 ): Promise<void> {
-  const { client, limiter } = bot(deps, target.slug);
-  const chatId = await currentChatId(deps.db, target.slug, target.chatId);
+  const delivered = deliveredSteps(ctx);
+  if (delivered >= steps.length) return;
+  const { limiter } = bot(deps, target.slug);
+  let chatId = await currentChatId(deps.db, target.slug, target.chatId);
+  await postponeIfHeld(deps, [chatScope(target.slug, chatId), botScope(target.slug)], ctx);
+  const messages = steps.slice(delivered).reduce((sum, step) => sum + step.messages, 0);
   const delay = limiter.reserve(chatId, ctx.now.getTime(), messages);
   if (delay > 0)
     throw new PostponeError(delay, `outgoing rate limit for a ${chatId > 0 ? 'private' : 'group'} chat`);
+  for (let index = delivered; index < steps.length; index++) {
+    ctx.signal.throwIfAborted();
+    chatId = await sendStep(deps, target, chatId, steps[index]!, ctx);
+    await ctx.saveProgress({ delivered: index + 1 });
+  }
+}
+
+function deliveredSteps(ctx: JobContext): number {
+  const progress = ctx.progress();
+  if (typeof progress !== 'object' || progress === null || !('delivered' in progress)) return 0;
+  return typeof progress.delivered === 'number' ? progress.delivered : 0;
+}
+
+/** One step; again to the new id when the group became a supergroup (stored for later sends). */
+async function sendStep(
+  deps: TelegramHandlerDeps,
+  target: { slug: string; chatId: number },
+  chatId: number,
+  step: Step,
+  ctx: JobContext,
+): Promise<number> {
+  const { client } = bot(deps, target.slug);
   try {
-    await send(client, chatId);
+    await withHolds(deps, chatScope(target.slug, chatId), ctx, () => step.send(client, chatId));
+    return chatId;
   } catch (error) {
     const movedTo = migratedChatId(error);
     if (movedTo === undefined) throw error;
     await recordChatMigration(deps.db, target.slug, target.chatId, movedTo, ctx.now);
     ctx.log.warn({ slug: target.slug }, 'group moved to a supergroup; sending to its new id');
-    await send(client, movedTo);
+    await withHolds(deps, chatScope(target.slug, movedTo), ctx, () => step.send(client, movedTo));
+    return movedTo;
   }
 }
 
-/** Long texts go as several messages; the buttons ride on the last one. */
-async function sendParts(
-  client: BotApiClient,
-  chatId: number,
-  parts: string[],
-  keyboard: { inline_keyboard: { text: string; callback_data: string }[][] } | undefined,
+/** A call that is not a message: no pace, but the holds a 429 left still apply. */
+async function callBot(
+  deps: TelegramHandlerDeps,
+  slug: string,
+  scopes: readonly string[],
+  ctx: JobContext,
+  call: (client: BotApiClient) => Promise<unknown>,
 ): Promise<void> {
-  for (const [index, text] of parts.entries()) {
-    const last = index === parts.length - 1;
-    await client.sendMessage({
-      chat_id: chatId,
-      text,
-      ...(last && keyboard ? { reply_markup: keyboard } : {}),
-    });
+  const { client } = bot(deps, slug);
+  await postponeIfHeld(deps, scopes, ctx);
+  await withHolds(deps, scopes[0]!, ctx, () => call(client));
+}
+
+async function postponeIfHeld(deps: TelegramHandlerDeps, scopes: readonly string[], ctx: JobContext) {
+  const hold = await heldUntil(deps.db, scopes, ctx.now);
+  if (hold) throw new PostponeError(hold.until - ctx.now.getTime(), hold.reason);
+}
+
+/**
+ * Runs a call; on a 429 with `retry_after`, holds `scope` until then for every worker (it
+ * survives a restart) and postpones this job to that time without using an attempt.
+ */
+async function withHolds(
+  deps: TelegramHandlerDeps,
+  scope: string,
+  ctx: JobContext,
+  call: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!(error instanceof TelegramApiError) || error.errorCode !== 429) throw error;
+    deps.onRateLimited?.(error.method);
+    if (error.retryAfter === undefined) throw error;
+    const waitMs = error.retryAfter * 1000;
+    const reason = `Telegram asked to wait ${error.retryAfter} s (429 on ${error.method})`;
+    await holdUntil(deps.db, scope, new Date(ctx.now.getTime() + waitMs), reason);
+    throw new PostponeError(waitMs, reason);
   }
 }
+
+/** Hold scopes: Telegram limits each chat, and each bot as a whole. */
+const chatScope = (slug: string, chatId: number) => `telegram:${slug}:chat:${chatId}`;
+const botScope = (slug: string) => `telegram:${slug}:bot`;
 
 function bot(deps: TelegramHandlerDeps, slug: string): TelegramBot {
   const found = deps.bots.get(slug);
