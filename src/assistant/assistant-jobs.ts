@@ -3,9 +3,8 @@ import { assistantJobs } from './assistant-job-kinds.ts';
 import { telegramJobs } from '../telegram/telegram-jobs.ts';
 import { feedbackData, knownFixChoiceData } from '../conversation/transition.ts';
 import { enqueue } from '../queue/enqueue.ts';
-import { PostponeError } from '../queue/postpone.ts';
 import type { CardPort } from '../reports/report-deps.ts';
-import { defineHandlers, type HandlerSet } from '../queue/job-handler.ts';
+import { defineHandlers, type HandlerSet, type JobContext } from '../queue/job-handler.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { getReport } from '../reports/report-store.ts';
@@ -45,6 +44,8 @@ export function assistantHandlers(deps: AssistantJobDeps): HandlerSet {
             {
               idempotencyKey: `report:${reportId}:assistant-comment`,
               payload: { reportId },
+              // Once the card's job has ended: the comment needs its id.
+              after: [`report:${reportId}:deck`],
             },
             now,
           );
@@ -92,22 +93,32 @@ export function assistantHandlers(deps: AssistantJobDeps): HandlerSet {
         );
       });
     },
-    'assistant.deck-comment': async ({ reportId }) => {
+    'assistant.deck-comment': async ({ reportId }, ctx) => {
       const report = await getReport(deps.db, reportId);
-      if (!report || !deps.cards) return;
-      if (report.deck_card_id === null) {
-        // The card is still being made: wait. Once the report is notified, no card will come.
-        if (report.status === 'received') throw new PostponeError(5_000, 'Deck card not created yet');
-        return;
-      }
+      // It waited on the card's job: no card now means none will come (Deck failed or is off).
+      if (!report || !deps.cards || report.deck_card_id === null) return;
       const logged = await deps.db
         .selectFrom('assistant_answers')
         .select('text')
         .where('key', '=', answerKey(reportId))
         .executeTakeFirst();
-      if (logged) await deps.cards.addComment(report.deck_card_id, deckComment(logged.text));
+      if (logged)
+        await postOnce(deps.cards, report.deck_card_id, deckComment(logged.text, report.public_id), ctx);
     },
   });
+}
+
+/**
+ * A comment is not idempotent in Deck. Its id is recorded once posted; an earlier attempt that
+ * may have posted it without recording (a time-out, a crash after Deck stored it) is found again
+ * by the report id it carries before posting anew.
+ */
+async function postOnce(cards: CardPort, cardId: number, message: string, ctx: JobContext) {
+  if (ctx.progress() !== undefined) return;
+  const marker = message.slice(message.lastIndexOf('\n') + 1);
+  const earlier = await cards.findComment(cardId, marker);
+  const commentId = earlier ?? (await cards.addComment(cardId, message));
+  await ctx.saveProgress({ commentId });
 }
 
 const answerKey = (reportId: number) => `report:${reportId}`;
@@ -126,15 +137,17 @@ export async function enqueueAssistantSync(db: Db, now: Date, cause: string): Pr
  * The answer under the report's card: Deck keeps 1000 characters, so the leads are cut on a line
  * and the comment says the technician has the whole answer.
  */
-export function deckComment(answer: string): string {
+export function deckComment(answer: string, publicId: string): string {
   const header = '🤖 Pistes de l’assistant (réponse complète envoyée au technicien) :';
-  const room = 950 - header.length;
+  // The report id closes the comment: it finds an earlier attempt's comment again.
+  const footer = `🎫 ${publicId}`;
+  const room = 950 - header.length - footer.length;
   const lines: string[] = [];
   for (const line of answer.split('\n')) {
     if ([...lines, line].join('\n').length > room) break;
     lines.push(line);
   }
-  return [header, ...lines].join('\n');
+  return [header, ...lines, footer].join('\n');
 }
 
 /** One button per known fix when the assistant asks which fits; 👍 / 👎 under an answer. */

@@ -201,6 +201,24 @@ export async function dependencyOutcomes(
   return rows.map((row) => ({ type: row.type, state: row.state, idempotencyKey: row.idempotency_key }));
 }
 
+/**
+ * Ends a job that has not started, as done: its work is no longer needed (a reminder whose
+ * reason went away). False when it is not pending (running, ended, or unknown).
+ */
+export async function cancelPendingJob(
+  db: Transaction<Database> | Db,
+  idempotencyKey: string,
+  now: Date,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ state: 'done', finished_at: now.getTime(), updated_at: now.getTime(), last_error: 'cancelled' })
+    .where('idempotency_key', '=', idempotencyKey)
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
 /** Gives a dead job a fresh set of attempts (admin action). False when it is not dead. */
 export async function retryDeadJob(db: Db, id: number, now: Date): Promise<boolean> {
   const result = await db

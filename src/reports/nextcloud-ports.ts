@@ -25,6 +25,7 @@ export function nextcloudPorts(config: Pick<Config, 'nextcloud' | 'deckBoard'>):
       return { cardId: result.cardId, link: deck.cardLink(result.boardId, result.cardId) };
     },
     addComment: (cardId, message) => deck.addComment(cardId, message),
+    findComment: (cardId, marker) => deck.findComment(cardId, marker),
   };
   return {
     archive,

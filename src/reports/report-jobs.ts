@@ -14,6 +14,7 @@ export const reportJobs = defineJobs({
   'report.write-markdown': { schema: ReportId, priority: 20, maxAttempts: 12 },
   'report.deck-card': { schema: ReportId, priority: 30, maxAttempts: 12 },
   'report.notify': { schema: ReportId, priority: 40, maxAttempts: 12 },
+  'report.delay-notice': { schema: ReportId, priority: 40, maxAttempts: 12 },
   'report.add-media': {
     schema: Type.Object({
       reportId: Type.Integer(),

@@ -151,20 +151,24 @@ function unwrap(
 async function downloadFile(transport: Transport, filePath: string): Promise<DownloadedFile> {
   const method = 'downloadFile';
   const path = filePath.split('/').map(encodeURIComponent).join('/');
-  // The whole download, body included, is bounded: a slow trickle that never stalls long enough
-  // for undici's bodyTimeout must still end well before the job's lock would.
-  const deadline = startDeadline(transport.downloadDeadlineMs);
+  // The headers come within the usual time-out; the whole download, body included, within its
+  // own deadline: a slow trickle that never stalls long enough for undici's bodyTimeout must
+  // still end well before the job's lock would.
+  const headers = startDeadline(transport.timeoutMs);
+  const whole = startDeadline(transport.downloadDeadlineMs);
   let response: Dispatcher.ResponseData;
   try {
     response = await send(transport, method, `${transport.apiUrl}/file/bot${transport.token}/${path}`, {
       method: 'GET',
-      signal: deadline.signal,
+      signal: AbortSignal.any([headers.signal, whole.signal]),
     });
   } catch (error) {
-    deadline.clear();
+    whole.clear();
     throw error;
+  } finally {
+    headers.clear();
   }
-  response.body.once('close', deadline.clear);
+  response.body.once('close', whole.clear);
   if (response.statusCode < 200 || response.statusCode >= 300) {
     const envelope = parseEnvelope(await readBoundedText(response.body, MAX_ERROR_BODY_BYTES));
     if (envelope?.ok === false) throw apiErrorFromEnvelope(method, envelope, response.headers, transport);

@@ -6,7 +6,8 @@ import * as assistantMigration from '../../src/db/migrations/0004-assistant.ts';
 import { migrations } from '../../src/db/migrations/index.ts';
 
 const NAME = '0004-assistant';
-const shipped = Object.fromEntries(Object.entries(migrations).filter(([name]) => name !== NAME));
+// The migrations shipped before it (later ones run after it, in name order).
+const shipped = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < NAME));
 
 async function migrate(db: Kysely<unknown>, set: Record<string, Migration>): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => set } });

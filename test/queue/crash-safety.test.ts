@@ -11,9 +11,10 @@ import { type RecordedCall, STAND_IN_TOKEN, TelegramStandIn } from '../../stand-
 import { freshUpdateId } from '../support/updates.ts';
 
 /**
- * The real service, a child process, is killed with SIGKILL while jobs are in flight and
- * started again on the same SQLite file. No job is lost, and a Bot API call is made again only
- * when its job was still `running` at the kill (at-least-once); nothing else is sent twice.
+ * The real service, a child process, is killed with SIGKILL while jobs are in flight and started
+ * again on the same SQLite file. No job is lost, and a Bot API call is made again only when its
+ * job was still `running` at the kill and had not recorded that step as delivered; nothing else
+ * is sent twice.
  *
  * A killed worker's `running` jobs become claimable when their lock runs out (`lockMs`, 5 min).
  * Rather than wait that long, the test ages those locks in the database after the kill, which is
@@ -342,7 +343,7 @@ describe(
       }
     });
 
-    it('repeats a call Telegram had answered when its job was not yet recorded done (the at-least-once edge)', async () => {
+    it('resumes a multi-step send after its last delivered step: the album Telegram answered before the kill is not sent again', async () => {
       const david = technician(222000004, 'David');
       const photos = ['sav-photo-1', 'sav-photo-2'].map((fileId, index) => ({
         fileId,
@@ -379,7 +380,7 @@ describe(
 
       const atKill = await allJobs();
       const photosJob = jobOfType(atKill, 'telegram.send-photos');
-      // The job whose album Telegram had accepted is not recorded done: the crash came in between.
+      // The job whose album Telegram had accepted is not done: the crash came during its text.
       expect([...runningIds(atKill)]).toEqual([photosJob.id]);
       await expireLocksOfKilledWorker();
 
@@ -390,8 +391,8 @@ describe(
       const final = await allJobs();
       expectAtLeastOnceOnly(ledger, final, runningIds(atKill));
       const [albumKey, textKey] = callKeysOfJob(photosJob);
-      // At-least-once: the album went to the group twice, the one duplicate the design accepts…
-      expect(ledger.answered(albumKey!)).toBe(2);
+      // The job recorded the album as delivered before its text: the restart sends the text only…
+      expect(ledger.answered(albumKey!)).toBe(1);
       expect([ledger.hung(textKey!), ledger.answered(textKey!)]).toEqual([1, 1]);
       // …and the technician's confirmation, done before the kill, was not sent again.
       const confirmation = final.find(

@@ -3,7 +3,7 @@ import { telegramJobs } from '../../telegram/telegram-jobs.ts';
 import { menuKeyboard } from '../../conversation/texts.ts';
 import type { Database } from '../../db/schema.ts';
 import { enqueue } from '../../queue/enqueue.ts';
-import { PostponeError } from '../../queue/postpone.ts';
+import { cancelPendingJob } from '../../queue/job-store.ts';
 import type { JobHandler } from '../../queue/job-handler.ts';
 import type { ReportDeps } from '../report-deps.ts';
 import type { ReportPayload } from '../report-jobs.ts';
@@ -13,35 +13,31 @@ import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
 
 /** After this long still retrying, the technician is told honestly that archiving goes on. */
 export const DELAY_NOTICE_AFTER_MS = 60_000;
-const RECHECK_MS = 3_000;
-const WORK_TYPES = ['report.archive-photo', 'report.write-markdown', 'report.deck-card'];
 
 /**
- * `report.notify`: once the report's archive and card jobs have ended (done or dead), tells the
+ * `report.notify`: runs once the report's archive, Markdown and card jobs have ended (it waits on
+ * them: the engine makes it runnable in the transaction that ends the last one), then tells the
  * office group and confirms to the technician, in one transaction, so each happens once.
- * While they run it checks back every few seconds, and says after a minute that it is retrying.
  */
 export function notifyReportHandler(deps: ReportDeps): JobHandler<ReportPayload<'report.notify'>> {
-  return async (payload, { now }) => {
-    const { reportId } = payload;
+  return async ({ reportId }, ctx) => {
+    const { now } = ctx;
     const report = await getReport(deps.db, reportId);
     if (report?.status !== 'received') return;
-    const work = await deps.db
-      .selectFrom('jobs')
-      .select(['type', 'state'])
-      .where('idempotency_key', 'like', `report:${reportId}:%`)
-      .where('type', 'in', WORK_TYPES)
-      .execute();
-    if (work.some((job) => job.state === 'pending' || job.state === 'running')) {
-      if (now.getTime() - report.created_at >= DELAY_NOTICE_AFTER_MS && report.delay_notified_at === null) {
-        await sendDelayNotice(deps, report, now);
-      }
-      throw new PostponeError(RECHECK_MS, 'report work still running');
-    }
+    const work = await ctx.dependencies();
     const failed = failures(work.filter((job) => job.state === 'dead').map((job) => job.type));
     await deps.db.transaction().execute(async (trx) => {
       await notify(trx, deps, report, failed, now);
     });
+  };
+}
+
+/** `report.delay-notice`: a minute after the report came, if it is still not confirmed, says so. */
+export function delayNoticeHandler(deps: ReportDeps): JobHandler<ReportPayload<'report.delay-notice'>> {
+  return async ({ reportId }, { now }) => {
+    const report = await getReport(deps.db, reportId);
+    if (report?.status !== 'received' || report.delay_notified_at !== null) return;
+    await sendDelayNotice(deps, report, now);
   };
 }
 
@@ -116,6 +112,8 @@ async function notify(
       now,
     );
   }
+  // Confirmed now: the reminder that archiving goes on is no longer needed.
+  await cancelPendingJob(trx, key('delay-notice'), now);
   await trx
     .updateTable('reports')
     .set({

@@ -9,6 +9,7 @@ import type { ArchivePort, ReportDeps } from '../report-deps.ts';
 import { type ReportPayload, reportJobs } from '../report-jobs.ts';
 import { archivePlanOf, reportKind } from '../report-facts.ts';
 import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
+import { DELAY_NOTICE_AFTER_MS } from './notify-report.ts';
 
 /**
  * `report.process`: decides where the report's files go (reusing the client's folder, numbering
@@ -71,19 +72,20 @@ async function enqueueWork(
 ) {
   const reportId = report.id;
   const job = (suffix: string) => `report:${reportId}:${suffix}`;
+  const work: string[] = [];
   if (plan) {
     for (const file of plan.files) {
+      const idempotencyKey = job(`photo:${file.messageId}`);
+      work.push(idempotencyKey);
       await enqueue(
         trx,
         reportJobs['report.archive-photo'],
-        {
-          idempotencyKey: job(`photo:${file.messageId}`),
-          payload: { reportId, messageId: file.messageId },
-        },
+        { idempotencyKey, payload: { reportId, messageId: file.messageId } },
         now,
       );
     }
     if (plan.markdown) {
+      work.push(job('markdown'));
       await enqueue(
         trx,
         reportJobs['report.write-markdown'],
@@ -93,6 +95,7 @@ async function enqueueWork(
     }
   }
   if (deps.cards) {
+    work.push(job('deck'));
     await enqueue(
       trx,
       reportJobs['report.deck-card'],
@@ -100,10 +103,22 @@ async function enqueueWork(
       now,
     );
   }
+  // Runs in the transaction that ends the last of the work, done or dead: no polling.
   await enqueue(
     trx,
     reportJobs['report.notify'],
-    { idempotencyKey: job('notify'), payload: { reportId } },
+    { idempotencyKey: job('notify'), payload: { reportId }, after: work },
+    now,
+  );
+  // Says the archiving goes on if the report is still not confirmed a minute after it came.
+  await enqueue(
+    trx,
+    reportJobs['report.delay-notice'],
+    {
+      idempotencyKey: job('delay-notice'),
+      payload: { reportId },
+      runAt: new Date(report.created_at + DELAY_NOTICE_AFTER_MS),
+    },
     now,
   );
   if (deps.assistant && reportKind(report) === 'sav') {
