@@ -33,6 +33,7 @@ export async function claimNextJob(db: Db, options: ClaimOptions): Promise<JobRo
   const now = options.now.getTime();
   const exclude = options.exclude ?? [];
   return db.transaction().execute(async (trx) => {
+    await buryAbandonedLastAttempts(trx, options.types, now);
     let query = trx
       .selectFrom('jobs')
       .select('id')
@@ -65,6 +66,37 @@ export async function claimNextJob(db: Db, options: ClaimOptions): Promise<JobRo
         .executeTakeFirst()
     );
   });
+}
+
+/**
+ * A job whose holder died during its last attempt is dead, not claimed once more: the attempts
+ * stay within the maximum even when workers keep dying (the dependents then run).
+ */
+async function buryAbandonedLastAttempts(trx: Transaction<Database>, types: readonly string[], now: number) {
+  const abandoned = await trx
+    .selectFrom('jobs')
+    .select('id')
+    .where('type', 'in', types)
+    .where('state', '=', 'running')
+    .where('locked_until', '<', now)
+    .where((eb) => eb('attempts', '>=', eb.ref('max_attempts')))
+    .execute();
+  for (const { id } of abandoned) {
+    await trx
+      .updateTable('jobs')
+      .set({
+        state: 'dead',
+        finished_at: now,
+        updated_at: now,
+        locked_by: null,
+        locked_until: null,
+        lock_token: null,
+        last_error: 'its worker stopped during the last attempt (lock expired)',
+      })
+      .where('id', '=', id)
+      .execute();
+    await releaseDependents(trx, id, new Date(now));
+  }
 }
 
 /** Pending, or running under a lock whose holder died (expired). */

@@ -205,3 +205,17 @@ describe('backoff', () => {
     expect(backoffDelayMs(50, () => 1)).toBe(15 * 60_000);
   });
 });
+
+describe('workers that keep dying', () => {
+  it('never take a job past its maximum attempts: the last abandoned one is dead', async () => {
+    await message('a');
+    for (let attempt = 1; attempt <= 11; attempt++) {
+      // Each holder dies: its lock expires, and the next claim takes the job again.
+      await claim(`w${attempt}`, 1000);
+      clock.advance(1001);
+    }
+    const [row] = await listJobs(db);
+    expect(row).toMatchObject({ state: 'dead', attempts: row!.max_attempts });
+    expect(row!.last_error).toContain('last attempt');
+  });
+});
