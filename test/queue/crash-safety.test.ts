@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { menuKeyboard, texts } from '../../src/conversation/texts.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
@@ -9,6 +10,9 @@ import type { Update } from '../../src/telegram/update-schema.ts';
 import { type ServiceProcess, startServiceProcess, within } from '../support/service-process.ts';
 import { type RecordedCall, STAND_IN_TOKEN, TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
 import { freshUpdateId } from '../support/updates.ts';
+import { type DeckStandIn, startDeckStandIn } from '../../stand-ins/deck-stand-in.ts';
+import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
+import { startWebDavServer, type WebDavServer } from '../../stand-ins/webdav-server.ts';
 
 /**
  * The real service, a child process, is killed with SIGKILL while jobs are in flight and started
@@ -476,3 +480,60 @@ describe(
     });
   },
 );
+
+describe('a SIGKILL while a Deck comment is in flight', { timeout: 60_000 }, () => {
+  const NEXTCLOUD_USER = 'etm-bot';
+  const NEXTCLOUD_PASSWORD = 'fake-app-password-not-real';
+  let webdav: WebDavServer;
+  let deck: DeckStandIn;
+  let ollama: OllamaStandIn;
+  beforeEach(async () => {
+    webdav = await startWebDavServer({ user: NEXTCLOUD_USER, password: NEXTCLOUD_PASSWORD });
+    deck = await startDeckStandIn({ user: NEXTCLOUD_USER, password: NEXTCLOUD_PASSWORD });
+    ollama = await OllamaStandIn.start();
+  });
+  afterEach(async () => {
+    await Promise.all([webdav.close(), deck.close(), ollama.close()]);
+  });
+
+  const withNextcloud = () =>
+    startService({
+      NEXTCLOUD_URL: webdav.url,
+      DECK_URL: deck.url,
+      NEXTCLOUD_USER,
+      NEXTCLOUD_PASSWORD,
+      ASSISTANT_ENABLED: 'true',
+      OLLAMA_URL: ollama.url,
+      OLLAMA_MODEL: STAND_IN_CHAT_MODEL,
+      OLLAMA_EMBED_MODEL: STAND_IN_EMBED_MODEL,
+      ASSISTANT_KNOWLEDGE_DIR: 'knowledge/Wiki_SAV',
+    });
+
+  it('finds the comment Deck stored before the kill instead of posting it again', async () => {
+    const iris = technician(222000009, 'Iris');
+    const first = await withNextcloud();
+    const stored = deck.hangNextComment();
+    await postAll(first, [message(iris, '/sav'), message(iris, 'Müller / PAC en défaut E-12')]);
+    // Deck stores the assistant's comment; its answer never reaches the service, killed now.
+    const comment = await within(stored, WAIT_MS, 'the Deck comment stored');
+    await killHard(first);
+    const atKill = await allJobs();
+    expect(jobOfType(atKill, 'assistant.deck-comment').state).toBe('running');
+    await expireLocksOfKilledWorker();
+
+    const second = await withNextcloud();
+    const lookedUp = async () => {
+      while (!deck.calls.some((call) => call.method === 'GET' && call.path.endsWith('/comments'))) {
+        // The Deck stand-in has no call event: look again shortly (bounded by `within`).
+        await delay(20);
+      }
+    };
+    await within(lookedUp(), WAIT_MS, 'the comment looked up again');
+    await stopGracefully(second);
+
+    const comments = deck.store.allComments().filter((c) => c.message.startsWith('🤖'));
+    expect(comments.map((c) => c.id)).toEqual([Number(comment.id)]);
+    const final = await allJobs();
+    expect(jobOfType(final, 'assistant.deck-comment').state).toBe('done');
+  });
+});
