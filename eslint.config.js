@@ -32,6 +32,24 @@ export default tseslint.config(
     },
   },
   {
+    // The job engine knows no business: it may use the database layer, never a feature.
+    files: ['src/queue/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)test/', message: 'Only test/ may import from test/.' },
+            {
+              regex: '^\\.\\./(?!db/)',
+              message: 'src/queue/ is the engine: it imports nothing from the features.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests read JSON bodies (`any`) on purpose; their assertions are the type check.
     files: ['test/**/*.ts', 'stand-ins/**/*.test.ts'],
     rules: {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { formatAlbumLatency, measureAlbumLatency } from './album-latency.ts';
 import { type ChildServer, type ChildServerOptions, startChildServer } from './child-server.ts';
 import { freePort } from '../stand-ins/loopback.ts';
 import { type LoadOptions, measure } from './load.ts';
@@ -113,6 +114,9 @@ async function main(): Promise<number> {
     console.log('');
     console.log(formatReport(results, ratios(serviceResult, bareResult)));
     console.log(formatStartAndText(coldStartMs, timeTextFunctions()[0]!));
+
+    console.log('');
+    console.log(formatAlbumLatency(await measureAlbumLatency(serviceEntry, workDir, HOST)));
 
     const problems = failures(results);
     for (const problem of problems) console.error(`FAILED ${problem}`);

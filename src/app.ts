@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { allJobTypes } from './job-kinds.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
@@ -35,7 +36,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export async function buildApp(config: Config, deps: AppDeps) {
   const clock = deps.clock ?? (() => new Date());
   const wakeWorker = deps.wakeWorker ?? (() => undefined);
-  const metrics = deps.metrics ?? createMetrics({ db: deps.db, clock });
+  const metrics = deps.metrics ?? createMetrics({ db: deps.db, clock, jobTypes: allJobTypes });
   const breaker = nextcloudBreaker(config, deps.db, clock);
   const app = Fastify({
     loggerInstance: deps.logger,

@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
+import { telegramJobs } from './telegram/telegram-jobs.ts';
 import type { Config } from './config.ts';
 import { conversationSettings } from './conversation/settings.ts';
 import type { Db } from './db/database.ts';
 import { enqueue } from './queue/enqueue.ts';
 import { purgeSeenUpdates } from './dispatch/seen-updates.ts';
-import { decideFailure } from './queue/decide-failure.ts';
-import { conversationHandlers } from './queue/handlers/conversation-handlers.ts';
-import { type TelegramBot, telegramHandlers } from './queue/handlers/telegram-handlers.ts';
+import { conversationHandlers } from './dispatch/album-close-job.ts';
+import { decideFailure } from './job-failure.ts';
+import { type TelegramBot, telegramHandlers } from './telegram/telegram-handlers.ts';
+import { purgeEndedHolds } from './queue/not-before.ts';
 import { Worker } from './queue/worker.ts';
 import { assistantHandlers, enqueueAssistantSync, type SavAssistant } from './assistant/assistant-jobs.ts';
 import { AssistantStatus } from './assistant/assistant-status.ts';
@@ -23,7 +25,6 @@ import { reportHandlers } from './reports/report-handlers.ts';
 import { createBotApiClient } from './telegram/bot-api-client.ts';
 import { BOT_COMMANDS_VERSION } from './telegram/bot-commands.ts';
 import { OutgoingRateLimiter } from './telegram/rate-limiter.ts';
-import { TelegramApiError } from './telegram/telegram-errors.ts';
 import type { Metrics } from './metrics/metrics.ts';
 
 export interface Background {
@@ -72,13 +73,13 @@ export function createBackground(
       ...(assistant
         ? assistantHandlers({ db, assistant, cards: nextcloud.cards, hasBotApi: (slug) => bots.has(slug) })
         : {}),
-      ...(bots.size > 0 ? telegramHandlers({ db, bots }) : {}),
+      ...(bots.size > 0
+        ? telegramHandlers({ db, bots, onRateLimited: (method) => metrics?.telegramRateLimited(method) })
+        : {}),
     },
-    decide: (type, error) => {
-      if (error instanceof TelegramApiError && error.errorCode === 429)
-        metrics?.telegramRateLimited(error.method);
-      const decision = decideFailure(type, error);
-      if (isAssistantJob(type) && decision.action !== 'postpone') assistantStatus.failed(decision.reason);
+    decide: (error, job) => {
+      const decision = decideFailure(error);
+      if (isAssistantJob(job.type) && decision.action !== 'postpone') assistantStatus.failed(decision.reason);
       return decision;
     },
     onJobEnd: (job, outcome, durationMs) => {
@@ -94,6 +95,7 @@ export function createBackground(
     housekeeping: async (now) => {
       // Notes change in Nextcloud: index them again at start and then every hour.
       if (assistant) await enqueueAssistantSync(db, now, 'hourly');
+      await purgeEndedHolds(db, now);
       const forgotten = await purgeSeenUpdates(db, now);
       if (forgotten > 0) logger.info({ forgotten }, 'forgot old update ids');
     },
@@ -156,8 +158,8 @@ export async function enqueueStartupJobs(config: Config, db: Db, now: Date): Pro
     if (!bot.token) continue;
     await enqueue(
       db,
+      telegramJobs['telegram.set-commands'],
       {
-        type: 'telegram.set-commands',
         idempotencyKey: `${bot.slug}:set-commands:${BOT_COMMANDS_VERSION}`,
         payload: { slug: bot.slug },
       },

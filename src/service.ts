@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { allJobTypes } from './job-kinds.ts';
 import { type App, buildApp } from './app.ts';
 import type { Background } from './background.ts';
 import { type Config, redactedConfig } from './config.ts';
@@ -15,8 +16,11 @@ export interface Service {
   readonly background: Background;
   readonly logger: Logger;
   /** Graceful stop: stop accepting, finish requests and jobs, close everything, then `exit`. */
-  readonly shutdown: (reason: string) => Promise<void>;
+  readonly shutdown: (reason: string, exitCode?: number) => Promise<void>;
 }
+
+/** Time after SHUTDOWN_GRACE_MS for aborted handlers to return and their jobs to be released. */
+export const SHUTDOWN_MARGIN_MS = 4_000;
 
 export interface ServiceOptions {
   readonly logger?: Logger;
@@ -41,7 +45,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     },
   });
   const clock = () => new Date();
-  const metrics = createMetrics({ db, clock });
+  const metrics = createMetrics({ db, clock, jobTypes: allJobTypes });
   // Set once the server listens (see above); until then there is no worker to wake.
   const started: { background?: Background; listener?: JobListener | undefined } = {};
   const app = await buildApp(config, {
@@ -63,13 +67,18 @@ export async function startService(config: Config, options: ServiceOptions = {})
       async () => started.background?.close(),
       () => db.destroy(),
     ],
-    graceMs: config.shutdownGraceMs,
+    // Longer than the worker's own stop (grace, then aborting handlers and releasing their
+    // jobs), so running jobs are handed back before the process exits.
+    graceMs: config.shutdownGraceMs + SHUTDOWN_MARGIN_MS,
     logger,
     exit: options.exit ?? (() => undefined),
   });
   await app.listen({ port: config.port, host: config.host });
   const background = await startBackground(config, db, logger, clock, metrics);
   started.background = background;
+  // The worker stops itself when it cannot record an outcome: the process goes with it (exit 1),
+  // so the orchestrator restarts it instead of leaving a service that no longer runs jobs.
+  background.worker.onHalt(() => void shutdown('the worker could not record a job outcome', 1));
   if (config.worker.enabled) started.listener = await listenToOtherReplicas(config, background, logger);
   logger.info({ config: redactedConfig(config) }, 'etm-terrain started');
   warnAboutDisabledParts(config, logger);

@@ -14,15 +14,16 @@ export interface ShutdownParts {
  * Stops accepting connections, lets in-flight requests finish, closes what the server used,
  * and exits; exits with 1 if that takes longer than the grace period. Idempotent.
  */
-export function createShutdown(parts: ShutdownParts): (reason: string) => Promise<void> {
+export function createShutdown(parts: ShutdownParts): (reason: string, exitCode?: number) => Promise<void> {
   let running: Promise<void> | undefined;
-  return (reason) => {
-    running ??= run(parts, reason);
+  return (reason, exitCode = 0) => {
+    running ??= run(parts, reason, exitCode);
     return running;
   };
 }
 
-async function run(parts: ShutdownParts, reason: string): Promise<void> {
+/** `exitCode` is the code of a clean stop: 1 when something forced it (the worker halted). */
+async function run(parts: ShutdownParts, reason: string, exitCode: number): Promise<void> {
   parts.logger.info({ reason, graceMs: parts.graceMs }, 'shutting down');
   const deadline = setTimeout(() => {
     parts.logger.error({ graceMs: parts.graceMs }, 'shutdown exceeded its grace period; exiting now');
@@ -33,7 +34,7 @@ async function run(parts: ShutdownParts, reason: string): Promise<void> {
     await parts.app.close();
     for (const close of parts.closeAfterServer) await close();
     parts.logger.info('stopped');
-    parts.exit(0);
+    parts.exit(exitCode);
   } catch (error) {
     parts.logger.error({ err: error }, 'shutdown failed');
     parts.exit(1);

@@ -55,6 +55,11 @@ export interface DeckStandIn {
    * close()): "created, but the response timed out". Resolves with the card once it exists.
    */
   hangNextCardCreation(): Promise<Json>;
+  /**
+   * The next comment posted is stored, then never answered: "posted, but the response was lost"
+   * (a time-out, or the client killed). Resolves with the comment once it exists.
+   */
+  hangNextComment(): Promise<Json>;
   close(): Promise<void>;
 }
 
@@ -72,6 +77,7 @@ interface Route {
   readonly pattern: RegExp;
   readonly handle: (ids: number[], body: Body, query: URLSearchParams) => RouteResult;
   readonly createsCard?: true;
+  readonly createsComment?: true;
 }
 
 function restRoutes(store: DeckStore): Route[] {
@@ -127,7 +133,12 @@ function ocsRoutes(store: DeckStore): Route[] {
         body: store.listComments(c!, Number(query.get('limit') ?? 20), Number(query.get('offset') ?? 0)),
       }),
     },
-    { method: 'POST', pattern, handle: ([c], body) => ({ body: store.createComment(c!, body) }) },
+    {
+      method: 'POST',
+      pattern,
+      handle: ([c], body) => ({ body: store.createComment(c!, body) }),
+      createsComment: true,
+    },
   ];
 }
 
@@ -138,6 +149,7 @@ interface StandInState {
   readonly calls: DeckCall[];
   readonly failures: { status: number; remaining: number; method?: string; path?: string }[];
   readonly hangs: ((card: Json) => void)[];
+  readonly commentHangs: ((comment: Json) => void)[];
 }
 
 export async function startDeckStandIn(options: DeckStandInOptions): Promise<DeckStandIn> {
@@ -153,6 +165,7 @@ export async function startDeckStandIn(options: DeckStandInOptions): Promise<Dec
     calls: [],
     failures: [],
     hangs: [],
+    commentHangs: [],
   };
   const server = createServer((request, response) => {
     void readBody(request).then((raw) => {
@@ -177,6 +190,11 @@ export async function startDeckStandIn(options: DeckStandInOptions): Promise<Dec
     hangNextCardCreation() {
       return new Promise((resolve) => {
         state.hangs.push(resolve);
+      });
+    },
+    hangNextComment() {
+      return new Promise((resolve) => {
+        state.commentHangs.push(resolve);
       });
     },
     close: () => loopback.close(),
@@ -211,7 +229,11 @@ function serve(state: StandInState, request: IncomingMessage, response: ServerRe
   }
   try {
     const result = match.route.handle(match.ids, (call.body ?? {}) as Body, url.searchParams);
-    const hang = match.route.createsCard ? state.hangs.shift() : undefined;
+    const hang = match.route.createsCard
+      ? state.hangs.shift()
+      : match.route.createsComment
+        ? state.commentHangs.shift()
+        : undefined;
     if (hang) {
       hang(result.body as Json); // created; the response is deliberately never sent
       return;

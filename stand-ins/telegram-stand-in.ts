@@ -130,7 +130,8 @@ export class TelegramStandIn {
   private readonly now: () => number;
   private readonly maxDownloadBytes: number;
   private readonly events = new EventEmitter();
-  private readonly scripts = new Map<string, ScriptedFailure[]>();
+  /** Per method, what the next calls get: a failure, or undefined to let one through. */
+  private readonly scripts = new Map<string, (ScriptedFailure | undefined)[]>();
   private readonly files = new Map<string, StoredFile>();
   private readonly filesByPath = new Map<string, StoredFile>();
   private readonly messages = new Map<string, SentMessage>();
@@ -185,9 +186,13 @@ export class TelegramStandIn {
     return this.callsTo(method);
   }
 
-  /** Answers the next `times` calls to `method` with `failure` (in order, after earlier scripts). */
-  failNext(method: string, failure: ScriptedFailure, times = 1): void {
+  /**
+   * Answers the next `times` calls to `method` with `failure` (in order, after earlier scripts),
+   * after letting `after` calls through normally (a failure in the middle of a sequence).
+   */
+  failNext(method: string, failure: ScriptedFailure, times = 1, after = 0): void {
     const queue = this.scripts.get(method) ?? [];
+    for (let i = 0; i < after; i += 1) queue.push(undefined);
     for (let i = 0; i < times; i += 1) queue.push(failure);
     this.scripts.set(method, queue);
   }

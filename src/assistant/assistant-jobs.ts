@@ -1,11 +1,11 @@
 import { texts } from '../conversation/texts.ts';
+import { assistantJobs } from './assistant-job-kinds.ts';
+import { telegramJobs } from '../telegram/telegram-jobs.ts';
 import { feedbackData, knownFixChoiceData } from '../conversation/transition.ts';
 import { withClusterLock } from '../db/cluster-lock.ts';
 import { enqueue } from '../queue/enqueue.ts';
-import { PostponeError } from '../queue/postpone.ts';
 import type { CardPort } from '../reports/report-deps.ts';
-import type { JobPayload } from '../queue/job-catalog.ts';
-import type { JobHandler } from '../queue/worker.ts';
+import { defineHandlers, type HandlerSet, type JobContext } from '../queue/job-handler.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { getReport } from '../reports/report-store.ts';
@@ -27,14 +27,13 @@ export interface AssistantJobDeps {
  * The assistant's jobs. They run after the report's own work and never block it: a broken or
  * missing Ollama only delays or drops these answers (retried, then dead and visible).
  */
-export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHandler> {
-  return {
+export function assistantHandlers(deps: AssistantJobDeps): HandlerSet {
+  return defineHandlers(assistantJobs, {
     'assistant.sync': async () => {
       // Each replica queues its own hourly sync: they run one at a time across the cluster.
       await withClusterLock(deps.db, 'assistant.sync', () => deps.assistant.sync());
     },
-    'assistant.answer-report': async (payload, { now }) => {
-      const { reportId } = payload as JobPayload<'assistant.answer-report'>;
+    'assistant.answer-report': async ({ reportId }, { now }) => {
       const report = await getReport(deps.db, reportId);
       if (!report?.text) return;
       const answer = await deps.assistant.answer(report.text);
@@ -43,10 +42,12 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
         if (deps.cards) {
           await enqueue(
             trx,
+            assistantJobs['assistant.deck-comment'],
             {
-              type: 'assistant.deck-comment',
               idempotencyKey: `report:${reportId}:assistant-comment`,
               payload: { reportId },
+              // Once the card's job has ended: the comment needs its id.
+              after: [`report:${reportId}:deck`],
             },
             now,
           );
@@ -54,8 +55,8 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
         if (!deps.hasBotApi(report.slug)) return;
         await enqueue(
           trx,
+          telegramJobs['telegram.send-message'],
           {
-            type: 'telegram.send-message',
             idempotencyKey: `report:${reportId}:assistant-answer`,
             // The consignation line stays first: the report id goes at the end.
             payload: {
@@ -69,16 +70,15 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
         );
       });
     },
-    'assistant.answer-question': async (payload, { now }) => {
-      const { slug, chatId, question, key, note } = payload as JobPayload<'assistant.answer-question'>;
+    'assistant.answer-question': async ({ slug, chatId, question, key, note }, { now }) => {
       const answer = await deps.assistant.answer(question, note === undefined ? {} : { note });
       await deps.db.transaction().execute(async (trx) => {
         const answerId = await recordAnswer<Database>(trx, key, question, answer, now);
         if (!deps.hasBotApi(slug)) return;
         await enqueue(
           trx,
+          telegramJobs['telegram.send-message'],
           {
-            type: 'telegram.send-message',
             idempotencyKey: `${slug}:${key}:answer`,
             payload: {
               slug,
@@ -95,23 +95,32 @@ export function assistantHandlers(deps: AssistantJobDeps): Record<string, JobHan
         );
       });
     },
-    'assistant.deck-comment': async (payload) => {
-      const { reportId } = payload as JobPayload<'assistant.deck-comment'>;
+    'assistant.deck-comment': async ({ reportId }, ctx) => {
       const report = await getReport(deps.db, reportId);
-      if (!report || !deps.cards) return;
-      if (report.deck_card_id === null) {
-        // The card is still being made: wait. Once the report is notified, no card will come.
-        if (report.status === 'received') throw new PostponeError(5_000, 'Deck card not created yet');
-        return;
-      }
+      // It waited on the card's job: no card now means none will come (Deck failed or is off).
+      if (!report || !deps.cards || report.deck_card_id === null) return;
       const logged = await deps.db
         .selectFrom('assistant_answers')
         .select('text')
         .where('key', '=', answerKey(reportId))
         .executeTakeFirst();
-      if (logged) await deps.cards.addComment(report.deck_card_id, deckComment(logged.text));
+      if (logged)
+        await postOnce(deps.cards, report.deck_card_id, deckComment(logged.text, report.public_id), ctx);
     },
-  };
+  });
+}
+
+/**
+ * A comment is not idempotent in Deck. Its id is recorded once posted; an earlier attempt that
+ * may have posted it without recording (a time-out, a crash after Deck stored it) is found again
+ * by the report id it carries before posting anew.
+ */
+async function postOnce(cards: CardPort, cardId: number, message: string, ctx: JobContext) {
+  if (ctx.progress() !== undefined) return;
+  const marker = message.slice(message.lastIndexOf('\n') + 1);
+  const earlier = await cards.findComment(cardId, marker);
+  const commentId = earlier ?? (await cards.addComment(cardId, message));
+  await ctx.saveProgress({ commentId });
 }
 
 const answerKey = (reportId: number) => `report:${reportId}`;
@@ -120,7 +129,8 @@ const answerKey = (reportId: number) => `report:${reportId}`;
 export async function enqueueAssistantSync(db: Db, now: Date, cause: string): Promise<void> {
   await enqueue(
     db,
-    { type: 'assistant.sync', idempotencyKey: `assistant.sync:${cause}:${now.toISOString()}`, payload: {} },
+    assistantJobs['assistant.sync'],
+    { idempotencyKey: `assistant.sync:${cause}:${now.toISOString()}`, payload: {} },
     now,
   );
 }
@@ -129,15 +139,17 @@ export async function enqueueAssistantSync(db: Db, now: Date, cause: string): Pr
  * The answer under the report's card: Deck keeps 1000 characters, so the leads are cut on a line
  * and the comment says the technician has the whole answer.
  */
-export function deckComment(answer: string): string {
+export function deckComment(answer: string, publicId: string): string {
   const header = '🤖 Pistes de l’assistant (réponse complète envoyée au technicien) :';
-  const room = 950 - header.length;
+  // The report id closes the comment: it finds an earlier attempt's comment again.
+  const footer = `🎫 ${publicId}`;
+  const room = 950 - header.length - footer.length;
   const lines: string[] = [];
   for (const line of answer.split('\n')) {
     if ([...lines, line].join('\n').length > room) break;
     lines.push(line);
   }
-  return [header, ...lines].join('\n');
+  return [header, ...lines, footer].join('\n');
 }
 
 /** One button per known fix when the assistant asks which fits; 👍 / 👎 under an answer. */

@@ -1,4 +1,4 @@
-import type { JobPayload, JobType } from '../queue/job-catalog.ts';
+import type { EffectJobPayload, EffectJobType } from './effect-jobs.ts';
 import type { ConversationState, Draft, DraftMedia, ReportKind } from './state.ts';
 import type { Keyboard } from './texts.ts';
 
@@ -14,15 +14,15 @@ export interface Say {
  * the conversation, for work that must exist once whatever update asks (an album's close).
  */
 export type JobEffect = {
-  [T in JobType]: {
+  [T in EffectJobType]: {
     readonly kind: 'job';
     readonly job: T;
     readonly key: string;
     readonly scope: 'update' | 'conversation';
-    readonly payload: JobPayload<T>;
+    readonly payload: EffectJobPayload<T>;
     readonly runAt?: number;
   };
-}[JobType];
+}[EffectJobType];
 
 /** A complete report: the dispatcher records it and enqueues its processing. */
 export interface ReportEffect {

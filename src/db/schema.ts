@@ -12,6 +12,8 @@ export interface Database {
   chat_migrations: ChatMigrationsTable;
   assistant_units: AssistantUnitsTable;
   assistant_answers: AssistantAnswersTable;
+  job_dependencies: JobDependenciesTable;
+  send_limits: SendLimitsTable;
   nextcloud_breaker: NextcloudBreakerTable;
   known_chantiers: KnownChantiersTable;
 }
@@ -51,6 +53,25 @@ export interface JobsTable {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  /** Unique per claim: only that run may renew, record progress or finish the job. */
+  lock_token: string | null;
+  /** JSON: the steps this job already delivered (a retry resumes after them). */
+  progress: string | null;
+  /** How many of the jobs it depends on have not ended yet; claimable at 0. */
+  waiting_for: Generated<number>;
+}
+
+/** `job_id` runs only once `depends_on` has ended (done or dead). */
+export interface JobDependenciesTable {
+  job_id: number;
+  depends_on: number;
+}
+
+/** A remote said "not before": e.g. Telegram's 429 `retry_after`, per chat or per bot. */
+export interface SendLimitsTable {
+  scope: string;
+  not_before: number;
+  reason: string;
 }
 
 export interface ReadinessProbeTable {

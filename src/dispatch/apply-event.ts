@@ -3,7 +3,9 @@ import type { Effect, Outcome } from '../conversation/outcome.ts';
 import { type ConversationEvent, type TransitionContext, transition } from '../conversation/transition.ts';
 import { recordFeedback } from '../assistant/answer-log.ts';
 import type { Database } from '../db/schema.ts';
+import { effectJobs } from '../conversation/effect-jobs.ts';
 import { enqueue } from '../queue/enqueue.ts';
+import { reportJobs } from '../reports/report-jobs.ts';
 import { addReportMedia, insertReport } from '../reports/report-store.ts';
 import { type ConversationKey, loadConversation, saveConversation } from './conversation-store.ts';
 import { loadKnownChantiers } from './known-chantiers.ts';
@@ -56,8 +58,8 @@ async function recordEffect(
       const scope = effect.scope === 'update' ? sourceKey : `c${chatId}:${userId}`;
       await enqueue(
         trx,
+        effectJobs[effect.job],
         {
-          type: effect.job,
           idempotencyKey: `${slug}:${scope}:${effect.key}`,
           payload: effect.payload,
           ...(effect.runAt === undefined ? {} : { runAt: new Date(effect.runAt) }),
@@ -71,8 +73,8 @@ async function recordEffect(
       if (!report) return;
       await enqueue(
         trx,
+        reportJobs['report.process'],
         {
-          type: 'report.process',
           idempotencyKey: `report:${report.id}:process`,
           payload: { reportId: report.id },
         },
@@ -81,11 +83,8 @@ async function recordEffect(
       // Announced from the report itself: a plan that fails for good is still told.
       await enqueue(
         trx,
-        {
-          type: 'report.notify',
-          idempotencyKey: `report:${report.id}:notify`,
-          payload: { reportId: report.id },
-        },
+        reportJobs['report.notify'],
+        { idempotencyKey: `report:${report.id}:notify`, payload: { reportId: report.id } },
         now,
       );
       return;
@@ -96,8 +95,8 @@ async function recordEffect(
       const messageIds = result.added.map((m) => m.messageId);
       await enqueue(
         trx,
+        reportJobs['report.add-media'],
         {
-          type: 'report.add-media',
           idempotencyKey: `report:${result.report.id}:add:${messageIds.join(',')}`,
           payload: { reportId: result.report.id, messageIds },
         },

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Say } from '../conversation/outcome.ts';
 import type { Database } from '../db/schema.ts';
 import { enqueue } from '../queue/enqueue.ts';
+import { telegramJobs } from '../telegram/telegram-jobs.ts';
 import type { ConversationKey } from './conversation-store.ts';
 
 export interface DeliveryMode {
@@ -34,8 +35,8 @@ export async function deliverSays(
   if (mode.syncReply && !answer.keyboard) return answer.text;
   await enqueue(
     trx,
+    telegramJobs['telegram.send-message'],
     {
-      type: 'telegram.send-message',
       idempotencyKey: `${conversation.slug}:${sourceKey}:say:0`,
       payload: {
         slug: conversation.slug,

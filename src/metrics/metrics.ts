@@ -2,7 +2,6 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Db } from '../db/database.ts';
 import type { JobState } from '../db/schema.ts';
 import type { DispatchOutcome } from '../dispatch/dispatch-update.ts';
-import { jobCatalog } from '../queue/job-catalog.ts';
 import type { JobOutcome } from '../queue/worker.ts';
 
 /** SQLite counts in numbers; PostgreSQL's drivers give bigint or text. */
@@ -39,6 +38,8 @@ export interface Metrics {
 export interface MetricsOptions {
   readonly db: Db;
   readonly clock: () => Date;
+  /** Job types shown at zero before any job of theirs exists. */
+  readonly jobTypes?: readonly string[];
 }
 
 const JOB_STATES: readonly JobState[] = ['pending', 'running', 'done', 'dead'];
@@ -117,7 +118,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     try {
       const now = options.clock().getTime();
       const [counts, oldestDue] = await Promise.all([jobCounts(options.db), oldestDueRunAt(options.db, now)]);
-      for (const type of Object.keys(jobCatalog)) {
+      for (const type of options.jobTypes ?? []) {
         for (const state of JOB_STATES) jobs.set({ type, state }, 0);
       }
       for (const row of counts) jobs.set({ type: row.type, state: row.state }, row.count);

@@ -45,8 +45,13 @@ export interface DeckClient {
     stackId: number,
     card: { title: string; description: string; duedate?: string },
   ): Promise<{ id: number }>;
-  /** A Deck comment via OCS, cut to Deck's 1000 characters (code points) with a final `…`. */
-  addComment(cardId: number, message: string): Promise<void>;
+  /**
+   * A Deck comment via OCS, cut to Deck's 1000 characters (code points) with a final `…`; returns
+   * its id. Not idempotent: after an uncertain failure, look for it with `findComment` first.
+   */
+  addComment(cardId: number, message: string): Promise<number>;
+  /** The newest of the card's last 50 comments whose text contains `marker`, if any. */
+  findComment(cardId: number, marker: string): Promise<number | undefined>;
   /** `<url>/index.php/apps/deck/board/<b>/card/<c>`: Deck's server route `page#indexCard`. */
   cardLink(boardId: number, cardId: number): string;
   /** Closes the connection pool the client owns. */
@@ -115,7 +120,15 @@ export function createDeckClient(options: DeckClientOptions): DeckClient {
     },
     async addComment(cardId, message) {
       const body = { message: cutComment(message), parentId: null };
-      await call('addComment', ocs('POST', `/cards/${cardId}/comments`), body, Type.Unknown());
+      // Deck's POST answers the id as a string where its list has a number: take both.
+      const created = await call('addComment', ocs('POST', `/cards/${cardId}/comments`), body, Comment);
+      return Number(created.id);
+    },
+    async findComment(cardId, marker) {
+      const target = ocs('GET', `/cards/${cardId}/comments?limit=50`);
+      const comments = await call('listComments', target, undefined, Type.Array(Comment));
+      const found = comments.find((comment) => comment.message.includes(marker));
+      return found && Number(found.id);
     },
     cardLink(boardId, cardId) {
       return `${transport.baseUrl}/index.php/apps/deck/board/${boardId}/card/${cardId}`;
@@ -304,6 +317,7 @@ export function cutComment(message: string): string {
 
 // ---- Deck's JSON, checked where it enters ----
 
+const Comment = Type.Object({ id: Type.Union([Type.Integer(), Type.String()]), message: Type.String() });
 const Entity = Type.Object({ id: Type.Integer() });
 const BoardList = Type.Array(
   Type.Object({

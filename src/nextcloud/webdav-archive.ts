@@ -1,4 +1,5 @@
 import { readBoundedText } from '../http/bounded-body.ts';
+import { startDeadline } from '../http/deadline.ts';
 import { retryAfterSeconds } from '../http/retry-after.ts';
 /**
  * The Nextcloud files of the service account, over WebDAV, as the reports need them: list a
@@ -91,6 +92,8 @@ export interface NextcloudArchiveOptions {
   readonly timeoutMs?: number;
   /** A shared undici dispatcher; by default the archive owns an Agent with the timeouts above. */
   readonly dispatcher?: Dispatcher;
+  /** Longest whole request, upload or download included. Default 2 min: under the job lock (5 min). */
+  readonly deadlineMs?: number;
   /**
    * The pause before trying again a request answered 423 Locked (another request holds the path
    * for a moment, e.g. while creating its folder). Default 1 s, tried LOCKED_TRIES times in all.
@@ -99,6 +102,7 @@ export interface NextcloudArchiveOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_DEADLINE_MS = 120_000;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const PHOTO_CONTENT_TYPE = 'application/octet-stream';
 const TEXT_CONTENT_TYPE = 'text/markdown; charset=utf-8';
@@ -123,6 +127,7 @@ export function createNextcloudArchive(options: NextcloudArchiveOptions): Nextcl
     dispatcher: options.dispatcher ?? ownAgent!,
     timeoutMs,
     lockedPauseMs: options.lockedPauseMs ?? DEFAULT_LOCKED_PAUSE_MS,
+    deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
     foldersInProgress: new Map(),
   };
   return {
@@ -145,6 +150,7 @@ interface Dav {
   readonly dispatcher: Dispatcher;
   readonly timeoutMs: number;
   readonly lockedPauseMs: number;
+  readonly deadlineMs: number;
   /** Folder creations under way in this process, by path: concurrent callers share one. */
   readonly foldersInProgress: Map<string, Promise<void>>;
 }
@@ -525,11 +531,15 @@ async function exchange(
   init: { headers?: Record<string, string>; body?: Buffer | Readable; accept: readonly number[] },
 ): Promise<Answer> {
   const path = segments.join('/');
+  // Bounds the whole exchange, body included: a slow upload that keeps trickling never stalls
+  // long enough for the idle timeouts, yet must end well before the job's lock would.
+  const deadline = startDeadline(dav.deadlineMs);
   try {
     const response = await request(urlOf(dav, segments), {
       method,
       headers: { authorization: dav.authorization, ...init.headers },
       ...(init.body === undefined ? {} : { body: init.body }),
+      signal: deadline.signal,
       dispatcher: dav.dispatcher,
       // Also per request, so that a shared dispatcher without timeouts cannot hang us for minutes.
       headersTimeout: dav.timeoutMs,
@@ -549,6 +559,8 @@ async function exchange(
   } catch (error) {
     if (error instanceof NextcloudError) throw error;
     throw nextcloudTransportError(method, path, error, dav.secrets);
+  } finally {
+    deadline.clear();
   }
 }
 

@@ -1,18 +1,22 @@
 import type { Kysely, Transaction } from 'kysely';
 import Value from 'typebox/value';
 import type { Database } from '../db/schema.ts';
-import { type JobPayload, type JobType, jobCatalog } from './job-catalog.ts';
+import type { JobKind, PayloadOf } from './job-kind.ts';
 import { notifyEnqueued } from './job-notifications.ts';
 
-export interface NewJob<T extends JobType = JobType> {
-  readonly type: T;
+export interface NewJob<K extends JobKind> {
   /** Unique per logical side effect: enqueuing the same key twice is a no-op. */
   readonly idempotencyKey: string;
-  readonly payload: JobPayload<T>;
+  readonly payload: PayloadOf<K>;
   readonly runAt?: Date;
+  /**
+   * Idempotency keys of jobs this one waits for: it runs once each has ended, done or dead (its
+   * handler reads how with `dependencies()`). Keys of jobs that do not exist are not waited for.
+   */
+  readonly after?: readonly string[];
 }
 
-/** A payload that does not match its job type's schema: a bug, so the whole transaction fails. */
+/** A payload that does not match its job kind's schema: a bug, so the whole transaction fails. */
 export class InvalidJobPayloadError extends Error {
   constructor(type: string, problems: string) {
     super(`invalid payload for job ${type}: ${problems}`);
@@ -20,37 +24,58 @@ export class InvalidJobPayloadError extends Error {
   }
 }
 
-/** Records a job inside the caller's transaction; false when its key was already enqueued. */
-export async function enqueue<T extends JobType>(
+/** Records a job of `kind` inside the caller's transaction; false when its key was already enqueued. */
+export async function enqueue<K extends JobKind>(
   trx: Transaction<Database> | Kysely<Database>,
-  job: NewJob<T>,
+  kind: K,
+  job: NewJob<K>,
   now: Date,
 ): Promise<boolean> {
-  const spec = jobCatalog[job.type];
-  if (!Value.Check(spec.schema, job.payload)) {
-    const problems = Value.Errors(spec.schema, job.payload)
+  if (!Value.Check(kind.schema, job.payload)) {
+    const problems = Value.Errors(kind.schema, job.payload)
       .map((e) => `${e.instancePath || '/'} ${e.message}`)
       .join('; ');
-    throw new InvalidJobPayloadError(job.type, problems);
+    throw new InvalidJobPayloadError(kind.type, problems);
   }
   const at = now.getTime();
   const result = await trx
     .insertInto('jobs')
     .values({
-      type: job.type,
+      type: kind.type,
       idempotency_key: job.idempotencyKey,
       payload: JSON.stringify(job.payload),
       state: 'pending',
-      priority: spec.priority,
+      priority: kind.priority,
       run_at: job.runAt?.getTime() ?? at,
       attempts: 0,
-      max_attempts: spec.maxAttempts,
+      max_attempts: kind.maxAttempts,
       created_at: at,
       updated_at: at,
     })
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id')
     .executeTakeFirst();
-  const inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
-  if (inserted) await notifyEnqueued(trx);
-  return inserted;
+  if (!result) return false;
+  if (job.after && job.after.length > 0) await waitFor(trx, result.id, job.after);
+  await notifyEnqueued(trx);
+  return true;
+}
+
+async function waitFor(
+  trx: Transaction<Database> | Kysely<Database>,
+  jobId: number,
+  keys: readonly string[],
+) {
+  const dependencies = await trx
+    .selectFrom('jobs')
+    .select(['id', 'state'])
+    .where('idempotency_key', 'in', keys)
+    .execute();
+  if (dependencies.length === 0) return;
+  await trx
+    .insertInto('job_dependencies')
+    .values(dependencies.map((dependency) => ({ job_id: jobId, depends_on: dependency.id })))
+    .execute();
+  const unfinished = dependencies.filter((d) => d.state === 'pending' || d.state === 'running').length;
+  await trx.updateTable('jobs').set({ waiting_for: unfinished }).where('id', '=', jobId).execute();
 }

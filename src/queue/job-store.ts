@@ -1,14 +1,19 @@
-import type { Selectable } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import type { ExpressionBuilder, Selectable, Transaction, UpdateQueryBuilder, UpdateResult } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { isPostgres } from '../db/dialect.ts';
-import type { JobsTable, JobState } from '../db/schema.ts';
+import type { Database, JobsTable, JobState } from '../db/schema.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { FailureDecision } from './failure.ts';
 
 /**
  * The durable job table's life cycle: pending → running (claimed, attempt counted) → done | dead,
- * or back to pending for a retry. Only the worker holding a job's lock may finish it; a lock
- * whose holder died expires and the job is claimed again. Times are Unix ms from the caller's clock.
+ * or back to pending for a retry. Each claim gets its own token: only the run holding it may renew
+ * the lock, record progress or finish the job, so a run whose lock expired (and was claimed again)
+ * can no longer touch the row. A job may wait on others: it becomes claimable in the transaction
+ * that ends (done or dead) the last of them. Times are Unix ms from the caller's clock.
+ *
+ * All of the engine's SQL lives in this file, in Kysely, the same for SQLite and PostgreSQL.
  */
 
 export type JobRow = Selectable<JobsTable>;
@@ -19,57 +24,118 @@ export interface ClaimOptions {
   readonly lockMs: number;
   /** Only these types are claimed: jobs of a remote that is not configured wait, untouched. */
   readonly types: readonly string[];
+  /** Jobs this worker is running: never claimed a second time, even if their lock expired. */
+  readonly exclude?: readonly number[];
 }
 
-/** Takes the most urgent runnable job (priority, then run_at) and locks it for this worker. */
+/** Takes the most urgent runnable job (priority, then run_at) and locks it under a new token. */
 export async function claimNextJob(db: Db, options: ClaimOptions): Promise<JobRow | undefined> {
   if (options.types.length === 0) return undefined;
   const now = options.now.getTime();
-  const candidates = db
+  const exclude = options.exclude ?? [];
+  return db.transaction().execute(async (trx) => {
+    await buryAbandonedLastAttempts(trx, options.types, now);
+    let query = trx
+      .selectFrom('jobs')
+      .select('id')
+      .where('type', 'in', options.types)
+      .where('run_at', '<=', now)
+      .where('waiting_for', '=', 0)
+      .where(claimable(now))
+      .orderBy('priority', 'desc')
+      .orderBy('run_at')
+      .orderBy('id')
+      .limit(1);
+    if (exclude.length > 0) query = query.where('id', 'not in', exclude);
+    // On PostgreSQL, replicas claim at the same moment: FOR UPDATE SKIP LOCKED makes each take a
+    // different row instead of waiting for, then repeating, another's claim
+    // (https://www.postgresql.org/docs/15/sql-select.html#SQL-FOR-UPDATE-SHARE). SQLite has no row
+    // locks and needs none: its one writer runs the transaction alone.
+    if (isPostgres(db)) query = query.forUpdate().skipLocked();
+    const candidate = await query.executeTakeFirst();
+    if (!candidate) return undefined;
+    return (
+      trx
+        .updateTable('jobs')
+        .set((eb) => ({
+          state: 'running',
+          attempts: eb('attempts', '+', 1),
+          locked_by: options.workerId,
+          locked_until: now + options.lockMs,
+          lock_token: randomUUID(),
+          updated_at: now,
+        }))
+        .where('id', '=', candidate.id)
+        // Checked again in the update: another process may have taken it since the select.
+        .where(claimable(now))
+        .returningAll()
+        .executeTakeFirst()
+    );
+  });
+}
+
+/**
+ * A job whose holder died during its last attempt is dead, not claimed once more: the attempts
+ * stay within the maximum even when workers keep dying (the dependents then run).
+ */
+async function buryAbandonedLastAttempts(trx: Transaction<Database>, types: readonly string[], now: number) {
+  const abandoned = await trx
     .selectFrom('jobs')
     .select('id')
-    .where('type', 'in', options.types)
-    .where('run_at', '<=', now)
-    .where((eb) =>
-      eb.or([
-        eb('state', '=', 'pending'),
-        // The holder died (its lock expired): the job is claimable again.
-        eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)]),
-      ]),
-    )
-    .orderBy('priority', 'desc')
-    .orderBy('run_at')
-    .orderBy('id')
-    .limit(1);
-  // One statement on both engines. On PostgreSQL, replicas claim at the same moment: FOR UPDATE
-  // SKIP LOCKED makes each take a different row instead of waiting for, then repeating, another's
-  // claim (https://www.postgresql.org/docs/15/sql-select.html#SQL-FOR-UPDATE-SHARE). SQLite has
-  // no row locks and needs none: its one writer runs the statement alone.
-  const candidate = isPostgres(db) ? candidates.forUpdate().skipLocked() : candidates;
-  return db
-    .updateTable('jobs')
-    .set((eb) => ({
-      state: 'running',
-      attempts: eb('attempts', '+', 1),
-      locked_by: options.workerId,
-      locked_until: now + options.lockMs,
-      updated_at: now,
-    }))
-    .where('id', '=', candidate)
-    .returningAll()
+    .where('type', 'in', types)
+    .where('state', '=', 'running')
+    .where('locked_until', '<', now)
+    .where((eb) => eb('attempts', '>=', eb.ref('max_attempts')))
+    .execute();
+  for (const { id } of abandoned) {
+    await trx
+      .updateTable('jobs')
+      .set({
+        state: 'dead',
+        finished_at: now,
+        updated_at: now,
+        locked_by: null,
+        locked_until: null,
+        lock_token: null,
+        last_error: 'its worker stopped during the last attempt (lock expired)',
+      })
+      .where('id', '=', id)
+      .execute();
+    await releaseDependents(trx, id, new Date(now));
+  }
+}
+
+/** Pending, or running under a lock whose holder died (expired). */
+function claimable(now: number) {
+  return (eb: ExpressionBuilder<Database, 'jobs'>) =>
+    eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)])]);
+}
+
+/** Extends the lock of a job this run holds (heartbeat); false when the run lost it. */
+export async function renewLock(db: Db, job: JobRow, now: Date, lockMs: number): Promise<boolean> {
+  const result = await heldBy(db.updateTable('jobs'), job)
+    .set({ locked_until: now.getTime() + lockMs })
     .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
 }
 
-/** Marks the job done; false when this worker no longer holds it (its lock expired and was taken). */
-export async function completeJob(db: Db, job: JobRow, workerId: string, now: Date): Promise<boolean> {
-  return finish(db, job, workerId, now, { state: 'done', finished_at: now.getTime(), last_error: null });
+/** Records the steps delivered so far, before the next one; false when the run lost its lock. */
+export async function recordProgress(db: Db, job: JobRow, progress: unknown, now: Date): Promise<boolean> {
+  const result = await heldBy(db.updateTable('jobs'), job)
+    .set({ progress: JSON.stringify(progress), updated_at: now.getTime() })
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
 }
 
-/** Applies the failure decision for a job this worker holds. */
+/** Marks the job done; false when this run no longer holds it (its lock expired and was taken). */
+export async function completeJob(db: Db, job: JobRow, now: Date): Promise<boolean> {
+  return finish(db, job, now, { state: 'done', finished_at: now.getTime(), last_error: null });
+}
+
+/** Applies the failure decision for a job this run holds. */
 export async function failJob(
   db: Db,
   job: JobRow,
-  workerId: string,
   decision: FailureDecision,
   now: Date,
   random: () => number = Math.random,
@@ -77,12 +143,12 @@ export async function failJob(
   const at = now.getTime();
   switch (decision.action) {
     case 'done':
-      return finish(db, job, workerId, now, { state: 'done', finished_at: at, last_error: null });
+      return finish(db, job, now, { state: 'done', finished_at: at, last_error: null });
     case 'fail':
-      return finish(db, job, workerId, now, { state: 'dead', finished_at: at, last_error: decision.reason });
+      return finish(db, job, now, { state: 'dead', finished_at: at, last_error: decision.reason });
     case 'postpone':
-      // Waiting for a rate limit is not a failure: give the attempt back.
-      return finish(db, job, workerId, now, {
+      // Not ready (a rate limit, an album still filling): give the attempt back.
+      return finish(db, job, now, {
         state: 'pending',
         run_at: at + decision.delayMs,
         attempts: job.attempts - 1,
@@ -90,13 +156,13 @@ export async function failJob(
       });
     case 'retry':
       if (job.attempts >= job.max_attempts) {
-        return finish(db, job, workerId, now, {
+        return finish(db, job, now, {
           state: 'dead',
           finished_at: at,
           last_error: `${decision.reason} (after ${job.attempts} attempts)`,
         });
       }
-      return finish(db, job, workerId, now, {
+      return finish(db, job, now, {
         state: 'pending',
         run_at: at + (decision.delayMs ?? backoffDelayMs(job.attempts, random)),
         last_error: decision.reason,
@@ -105,8 +171,8 @@ export async function failJob(
 }
 
 /** Hands a job back untried (graceful stop): it runs again at once elsewhere or after restart. */
-export async function releaseJob(db: Db, job: JobRow, workerId: string, now: Date): Promise<boolean> {
-  return finish(db, job, workerId, now, {
+export async function releaseJob(db: Db, job: JobRow, now: Date): Promise<boolean> {
+  return finish(db, job, now, {
     state: 'pending',
     run_at: now.getTime(),
     attempts: job.attempts - 1,
@@ -122,13 +188,71 @@ interface Finish {
   last_error: string | null;
 }
 
-async function finish(db: Db, job: JobRow, workerId: string, now: Date, values: Finish): Promise<boolean> {
-  const result = await db
+/**
+ * Writes the outcome if this run still holds the job. When the job ended (done or dead), the jobs
+ * waiting on it count one less in the same transaction: the last to end makes them runnable.
+ */
+async function finish(db: Db, job: JobRow, now: Date, values: Finish): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const result = await heldBy(trx.updateTable('jobs'), job)
+      .set({ ...values, locked_by: null, locked_until: null, lock_token: null, updated_at: now.getTime() })
+      .executeTakeFirst();
+    if (result.numUpdatedRows !== 1n) return false;
+    if (values.state === 'done' || values.state === 'dead') await releaseDependents(trx, job.id, now);
+    return true;
+  });
+}
+
+async function releaseDependents(trx: Transaction<Database>, jobId: number, now: Date): Promise<void> {
+  await trx
     .updateTable('jobs')
-    .set({ ...values, locked_by: null, locked_until: null, updated_at: now.getTime() })
+    .set((eb) => ({ waiting_for: eb('waiting_for', '-', 1), updated_at: now.getTime() }))
+    .where('waiting_for', '>', 0)
+    .where('id', 'in', (eb) =>
+      eb.selectFrom('job_dependencies').select('job_id').where('depends_on', '=', jobId),
+    )
+    .execute();
+}
+
+function heldBy<Q extends UpdateQueryBuilder<Database, 'jobs', 'jobs', UpdateResult>>(
+  query: Q,
+  job: JobRow,
+): Q {
+  return query
     .where('id', '=', job.id)
     .where('state', '=', 'running')
-    .where('locked_by', '=', workerId)
+    .where('lock_token', '=', job.lock_token ?? '') as Q;
+}
+
+/** How each job this one waited on ended (its handler decides what a dead one means). */
+export async function dependencyOutcomes(
+  db: Db,
+  jobId: number,
+): Promise<{ type: string; state: JobState; idempotencyKey: string }[]> {
+  const rows = await db
+    .selectFrom('job_dependencies')
+    .innerJoin('jobs', 'jobs.id', 'job_dependencies.depends_on')
+    .select(['jobs.type', 'jobs.state', 'jobs.idempotency_key'])
+    .where('job_dependencies.job_id', '=', jobId)
+    .orderBy('jobs.id')
+    .execute();
+  return rows.map((row) => ({ type: row.type, state: row.state, idempotencyKey: row.idempotency_key }));
+}
+
+/**
+ * Ends a job that has not started, as done: its work is no longer needed (a reminder whose
+ * reason went away). False when it is not pending (running, ended, or unknown).
+ */
+export async function cancelPendingJob(
+  db: Transaction<Database> | Db,
+  idempotencyKey: string,
+  now: Date,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ state: 'done', finished_at: now.getTime(), updated_at: now.getTime(), last_error: 'cancelled' })
+    .where('idempotency_key', '=', idempotencyKey)
+    .where('state', '=', 'pending')
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
@@ -156,12 +280,17 @@ export async function retryDeadJob(db: Db, id: number, now: Date): Promise<boole
  */
 export async function purgeFinishedJobs(db: Db, now: Date, retentionDays: number): Promise<number> {
   const before = now.getTime() - retentionDays * 24 * 60 * 60 * 1000;
-  const result = await db
-    .deleteFrom('jobs')
-    .where('state', '=', 'done')
-    .where('finished_at', '<', before)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return db.transaction().execute(async (trx) => {
+    const purged = (eb: ExpressionBuilder<Database, 'job_dependencies'>) =>
+      eb.selectFrom('jobs').select('id').where('state', '=', 'done').where('finished_at', '<', before);
+    await trx.deleteFrom('job_dependencies').where('job_id', 'in', purged).execute();
+    const result = await trx
+      .deleteFrom('jobs')
+      .where('state', '=', 'done')
+      .where('finished_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  });
 }
 
 /**
@@ -175,6 +304,7 @@ export async function nextRunAt(db: Db, types: readonly string[]): Promise<numbe
     .select((eb) => eb.fn.min(eb.fn.coalesce('locked_until', 'run_at')).as('next'))
     .where('type', 'in', types)
     .where('state', 'in', ['pending', 'running'])
+    .where('waiting_for', '=', 0)
     .executeTakeFirst();
   return row?.next ?? undefined;
 }

@@ -1,3 +1,4 @@
+import { telegramJobs } from '../telegram/telegram-jobs.ts';
 import type { Transaction } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
@@ -37,8 +38,8 @@ async function alertOffice(
     if (!bot.token || chatId === undefined) continue;
     await enqueue(
       trx,
+      telegramJobs['telegram.send-message'],
       {
-        type: 'telegram.send-message',
         idempotencyKey: `nextcloud:breaker-opened:${now.getTime()}`,
         payload: { slug: bot.slug, chatId, text: breakerAlert(user) },
       },

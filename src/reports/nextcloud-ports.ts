@@ -47,6 +47,7 @@ export function nextcloudPorts(
         return { cardId: result.cardId, link: deck.cardLink(result.boardId, result.cardId) };
       }),
     addComment: async (cardId, message) => guard(async () => deck.addComment(cardId, message)),
+    findComment: async (cardId, marker) => guard(async () => deck.findComment(cardId, marker)),
   };
   return {
     archive,

@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
-import type { TelegramBot } from '../queue/handlers/telegram-handlers.ts';
+import type { TelegramBot } from '../telegram/telegram-handlers.ts';
 
 /**
  * The Nextcloud file operations a report needs (implemented by src/nextcloud/webdav-archive.ts).
@@ -24,8 +24,10 @@ export interface CardPort {
     description: string;
     duedate?: string;
   }): Promise<{ cardId: number; link: string }>;
-  /** A comment under a card (Deck cuts comments at 1000 characters). */
-  addComment(cardId: number, message: string): Promise<void>;
+  /** A comment under a card (Deck cuts comments at 1000 characters); returns its id. */
+  addComment(cardId: number, message: string): Promise<number>;
+  /** A comment of the card containing `marker` (an earlier attempt's), if any. */
+  findComment(cardId: number, marker: string): Promise<number | undefined>;
 }
 
 export interface ReportDeps {

@@ -1,20 +1,22 @@
-import type { JobHandler } from '../queue/worker.ts';
+import { defineHandlers, type HandlerSet } from '../queue/job-handler.ts';
 import { addMediaHandler } from './jobs/add-media.ts';
 import { archivePhotoHandler } from './jobs/archive-photo.ts';
 import { deckCardHandler } from './jobs/deck-card.ts';
-import { notifyReportHandler } from './jobs/notify-report.ts';
+import { delayNoticeHandler, notifyReportHandler } from './jobs/notify-report.ts';
 import { planReportHandler } from './jobs/plan-report.ts';
 import { writeMarkdownHandler } from './jobs/write-markdown.ts';
 import type { ReportDeps } from './report-deps.ts';
+import { reportJobs } from './report-jobs.ts';
 
 /** Handlers of a report's background work, from its plan to the technician's confirmation. */
-export function reportHandlers(deps: ReportDeps): Record<string, JobHandler> {
-  return {
+export function reportHandlers(deps: ReportDeps): HandlerSet {
+  return defineHandlers(reportJobs, {
     'report.process': planReportHandler(deps),
     'report.archive-photo': archivePhotoHandler(deps),
     'report.write-markdown': writeMarkdownHandler(deps),
     'report.deck-card': deckCardHandler(deps),
     'report.notify': notifyReportHandler(deps),
+    'report.delay-notice': delayNoticeHandler(deps),
     'report.add-media': addMediaHandler(deps),
-  };
+  });
 }

@@ -57,9 +57,12 @@ export interface BotApiClientOptions {
   readonly timeoutMs?: number;
   /** A shared undici dispatcher; by default the client owns an Agent with the timeouts above. */
   readonly dispatcher?: Dispatcher;
+  /** Longest whole file download, body included. Default 2 min: under the job lock (5 min). */
+  readonly downloadDeadlineMs?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_DOWNLOAD_DEADLINE_MS = 120_000;
 /** Error bodies are small JSON; anything bigger is not Telegram talking. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** The shape BAS checks before even looking a token up (ClientManager.cpp). */
@@ -80,6 +83,7 @@ export function createBotApiClient(options: BotApiClientOptions): BotApiClient {
     secrets: [options.token],
     dispatcher: options.dispatcher ?? ownAgent!,
     timeoutMs,
+    downloadDeadlineMs: options.downloadDeadlineMs ?? DEFAULT_DOWNLOAD_DEADLINE_MS,
   };
   const call =
     <M extends CalledMethod>(method: M) =>
@@ -106,6 +110,7 @@ interface Transport {
   readonly secrets: readonly string[];
   readonly dispatcher: Dispatcher;
   readonly timeoutMs: number;
+  readonly downloadDeadlineMs: number;
 }
 
 async function callMethod<M extends CalledMethod>(
@@ -150,18 +155,24 @@ function unwrap(
 async function downloadFile(transport: Transport, filePath: string): Promise<DownloadedFile> {
   const method = 'downloadFile';
   const path = filePath.split('/').map(encodeURIComponent).join('/');
-  // Bounded until the headers only: a big file may take longer; undici's bodyTimeout still
-  // catches a download that stalls.
-  const deadline = startDeadline(transport.timeoutMs);
+  // The headers come within the usual time-out; the whole download, body included, within its
+  // own deadline: a slow trickle that never stalls long enough for undici's bodyTimeout must
+  // still end well before the job's lock would.
+  const headers = startDeadline(transport.timeoutMs);
+  const whole = startDeadline(transport.downloadDeadlineMs);
   let response: Dispatcher.ResponseData;
   try {
     response = await send(transport, method, `${transport.apiUrl}/file/bot${transport.token}/${path}`, {
       method: 'GET',
-      signal: deadline.signal,
+      signal: AbortSignal.any([headers.signal, whole.signal]),
     });
+  } catch (error) {
+    whole.clear();
+    throw error;
   } finally {
-    deadline.clear();
+    headers.clear();
   }
+  response.body.once('close', whole.clear);
   if (response.statusCode < 200 || response.statusCode >= 300) {
     const envelope = parseEnvelope(await readBoundedText(response.body, MAX_ERROR_BODY_BYTES));
     if (envelope?.ok === false) throw apiErrorFromEnvelope(method, envelope, response.headers, transport);

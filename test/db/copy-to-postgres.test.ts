@@ -1,3 +1,4 @@
+import { assistantJobs } from '../../src/assistant/assistant-job-kinds.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,7 @@ describe.runIf(testDialect === 'postgres')('copying a SQLite service into Postgr
   async function fillSqlite(): Promise<void> {
     const db = await openDatabase(`sqlite:${sqliteFile}`);
     for (let i = 1; i <= 3; i++) {
-      await enqueue(db, { type: 'assistant.sync', idempotencyKey: `sync-${i}`, payload: {} }, NOW);
+      await enqueue(db, assistantJobs['assistant.sync'], { idempotencyKey: `sync-${i}`, payload: {} }, NOW);
       await db
         .insertInto('processed_updates')
         .values({ slug: 'etm-terrain', update_id: 1000 + i, received_at: NOW.getTime() })
@@ -90,7 +91,12 @@ describe.runIf(testDialect === 'postgres')('copying a SQLite service into Postgr
     });
 
     // The ids 2 and 3 came from SQLite (1 was deleted there): the next job is numbered 4.
-    await enqueue(target, { type: 'assistant.sync', idempotencyKey: 'after-move', payload: {} }, NOW);
+    await enqueue(
+      target,
+      assistantJobs['assistant.sync'],
+      { idempotencyKey: 'after-move', payload: {} },
+      NOW,
+    );
     const added = await target
       .selectFrom('jobs')
       .select('id')

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { telegramJobs } from '../../src/telegram/telegram-jobs.ts';
 import type { Db } from '../../src/db/database.ts';
+import { allJobTypes } from '../../src/job-kinds.ts';
 import { createMetrics, type Metrics, updateKind } from '../../src/metrics/metrics.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
 import { claimNextJob, failJob } from '../../src/queue/job-store.ts';
@@ -12,7 +14,7 @@ let metrics: Metrics;
 beforeEach(async () => {
   db = await memoryDatabase();
   clock = new TestClock('2026-03-25T14:30:00Z');
-  metrics = createMetrics({ db, clock: clock.now });
+  metrics = createMetrics({ db, clock: clock.now, jobTypes: allJobTypes });
 });
 afterEach(() => db.destroy());
 
@@ -20,8 +22,8 @@ const scrape = async () => parseExposition(await metrics.exposition());
 const message = (key: string, runAt?: Date) =>
   enqueue(
     db,
+    telegramJobs['telegram.send-message'],
     {
-      type: 'telegram.send-message',
       idempotencyKey: key,
       payload: { slug: 'etm', chatId: 1, text: key },
       runAt,
@@ -52,7 +54,8 @@ describe('createMetrics', () => {
     await message('b');
     await enqueue(
       db,
-      { type: 'telegram.set-commands', idempotencyKey: 'c', payload: { slug: 'etm' } },
+      telegramJobs['telegram.set-commands'],
+      { idempotencyKey: 'c', payload: { slug: 'etm' } },
       clock.now(),
     );
     const job = await claimNextJob(db, {
@@ -61,7 +64,7 @@ describe('createMetrics', () => {
       lockMs: 1000,
       types: ['telegram.set-commands'],
     });
-    await failJob(db, job!, 'w', { action: 'fail', reason: 'x' }, clock.now());
+    await failJob(db, job!, { action: 'fail', reason: 'x' }, clock.now());
 
     const exposition = await scrape();
     expect(value(exposition, 'etm_jobs', { type: 'telegram.send-message', state: 'pending' })).toBe(2);

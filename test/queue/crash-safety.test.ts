@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { menuKeyboard, texts } from '../../src/conversation/texts.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
@@ -9,11 +10,15 @@ import type { Update } from '../../src/telegram/update-schema.ts';
 import { type ServiceProcess, startServiceProcess, within } from '../support/service-process.ts';
 import { type RecordedCall, STAND_IN_TOKEN, TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
 import { freshUpdateId } from '../support/updates.ts';
+import { type DeckStandIn, startDeckStandIn } from '../../stand-ins/deck-stand-in.ts';
+import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
+import { startWebDavServer, type WebDavServer } from '../../stand-ins/webdav-server.ts';
 
 /**
- * The real service, a child process, is killed with SIGKILL while jobs are in flight and
- * started again on the same SQLite file. No job is lost, and a Bot API call is made again only
- * when its job was still `running` at the kill (at-least-once); nothing else is sent twice.
+ * The real service, a child process, is killed with SIGKILL while jobs are in flight and started
+ * again on the same SQLite file. No job is lost, and a Bot API call is made again only when its
+ * job was still `running` at the kill and had not recorded that step as delivered; nothing else
+ * is sent twice.
  *
  * A killed worker's `running` jobs become claimable when their lock runs out (`lockMs`, 5 min).
  * Rather than wait that long, the test ages those locks in the database after the kill, which is
@@ -342,7 +347,7 @@ describe(
       }
     });
 
-    it('repeats a call Telegram had answered when its job was not yet recorded done (the at-least-once edge)', async () => {
+    it('resumes a multi-step send after its last delivered step: the album Telegram answered before the kill is not sent again', async () => {
       const david = technician(222000004, 'David');
       const photos = ['sav-photo-1', 'sav-photo-2'].map((fileId, index) => ({
         fileId,
@@ -380,7 +385,7 @@ describe(
 
       const atKill = await allJobs();
       const photosJob = jobOfType(atKill, 'telegram.send-photos');
-      // The job whose album Telegram had accepted is not recorded done: the crash came in between.
+      // The job whose album Telegram had accepted is not done: the crash came during its text.
       expect([...runningIds(atKill)]).toEqual([photosJob.id]);
       await expireLocksOfKilledWorker();
 
@@ -395,8 +400,8 @@ describe(
       const final = await allJobs();
       expectAtLeastOnceOnly(ledger, final, runningIds(atKill));
       const [albumKey, textKey] = callKeysOfJob(photosJob);
-      // At-least-once: the album went to the group twice, the one duplicate the design accepts…
-      expect(ledger.answered(albumKey!)).toBe(2);
+      // The job recorded the album as delivered before its text: the restart sends the text only…
+      expect(ledger.answered(albumKey!)).toBe(1);
       expect([ledger.hung(textKey!), ledger.answered(textKey!)]).toEqual([1, 1]);
       // …and the technician's confirmation, made once the album was taken, was sent once.
       const confirmation = final.find(
@@ -480,3 +485,60 @@ describe(
     });
   },
 );
+
+describe('a SIGKILL while a Deck comment is in flight', { timeout: 60_000 }, () => {
+  const NEXTCLOUD_USER = 'etm-bot';
+  const NEXTCLOUD_PASSWORD = 'fake-app-password-not-real';
+  let webdav: WebDavServer;
+  let deck: DeckStandIn;
+  let ollama: OllamaStandIn;
+  beforeEach(async () => {
+    webdav = await startWebDavServer({ user: NEXTCLOUD_USER, password: NEXTCLOUD_PASSWORD });
+    deck = await startDeckStandIn({ user: NEXTCLOUD_USER, password: NEXTCLOUD_PASSWORD });
+    ollama = await OllamaStandIn.start();
+  });
+  afterEach(async () => {
+    await Promise.all([webdav.close(), deck.close(), ollama.close()]);
+  });
+
+  const withNextcloud = () =>
+    startService({
+      NEXTCLOUD_URL: webdav.url,
+      DECK_URL: deck.url,
+      NEXTCLOUD_USER,
+      NEXTCLOUD_PASSWORD,
+      ASSISTANT_ENABLED: 'true',
+      OLLAMA_URL: ollama.url,
+      OLLAMA_MODEL: STAND_IN_CHAT_MODEL,
+      OLLAMA_EMBED_MODEL: STAND_IN_EMBED_MODEL,
+      ASSISTANT_KNOWLEDGE_DIR: 'knowledge/Wiki_SAV',
+    });
+
+  it('finds the comment Deck stored before the kill instead of posting it again', async () => {
+    const iris = technician(222000009, 'Iris');
+    const first = await withNextcloud();
+    const stored = deck.hangNextComment();
+    await postAll(first, [message(iris, '/sav'), message(iris, 'Müller / PAC en défaut E-12')]);
+    // Deck stores the assistant's comment; its answer never reaches the service, killed now.
+    const comment = await within(stored, WAIT_MS, 'the Deck comment stored');
+    await killHard(first);
+    const atKill = await allJobs();
+    expect(jobOfType(atKill, 'assistant.deck-comment').state).toBe('running');
+    await expireLocksOfKilledWorker();
+
+    const second = await withNextcloud();
+    const lookedUp = async () => {
+      while (!deck.calls.some((call) => call.method === 'GET' && call.path.endsWith('/comments'))) {
+        // The Deck stand-in has no call event: look again shortly (bounded by `within`).
+        await delay(20);
+      }
+    };
+    await within(lookedUp(), WAIT_MS, 'the comment looked up again');
+    await stopGracefully(second);
+
+    const comments = deck.store.allComments().filter((c) => c.message.startsWith('🤖'));
+    expect(comments.map((c) => c.id)).toEqual([Number(comment.id)]);
+    const final = await allJobs();
+    expect(jobOfType(final, 'assistant.deck-comment').state).toBe('done');
+  });
+});

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { telegramJobs } from '../../src/telegram/telegram-jobs.ts';
 import type { Db } from '../../src/db/database.ts';
 import { backoffDelayMs } from '../../src/queue/backoff.ts';
 import { enqueue, InvalidJobPayloadError } from '../../src/queue/enqueue.ts';
@@ -28,8 +29,8 @@ const claim = (workerId = 'w1', lockMs = 60_000) =>
 const message = (key: string, runAt?: Date) =>
   enqueue(
     db,
+    telegramJobs['telegram.send-message'],
     {
-      type: 'telegram.send-message',
       idempotencyKey: key,
       payload: { slug: 'etm', chatId: 1, text: key },
       runAt,
@@ -39,7 +40,8 @@ const message = (key: string, runAt?: Date) =>
 const answer = (key: string) =>
   enqueue(
     db,
-    { type: 'telegram.answer-callback', idempotencyKey: key, payload: { slug: 'etm', callbackQueryId: key } },
+    telegramJobs['telegram.answer-callback'],
+    { idempotencyKey: key, payload: { slug: 'etm', callbackQueryId: key } },
     clock.now(),
   );
 
@@ -54,8 +56,9 @@ describe('enqueue', () => {
     await expect(
       enqueue(
         db,
+        telegramJobs['telegram.send-message'],
         // @ts-expect-error: the payload is wrong on purpose
-        { type: 'telegram.send-message', idempotencyKey: 'x', payload: { slug: 'etm', text: '' } },
+        { idempotencyKey: 'x', payload: { slug: 'etm', text: '' } },
         clock.now(),
       ),
     ).rejects.toBeInstanceOf(InvalidJobPayloadError);
@@ -83,8 +86,8 @@ describe('claim', () => {
     await message('later', new Date(clock.now().getTime() + 10_000));
     await enqueue(
       db,
+      telegramJobs['telegram.edit-reply-markup'],
       {
-        type: 'telegram.edit-reply-markup',
         idempotencyKey: 'e',
         payload: { slug: 'etm', chatId: 1, messageId: 2 },
       },
@@ -97,23 +100,23 @@ describe('claim', () => {
 
   it('reclaims a job whose holder died once its lock has expired', async () => {
     await message('a');
-    await claim('dead-worker', 1000);
+    const first = (await claim('dead-worker', 1000))!;
     expect(await claim('w2')).toBeUndefined();
     clock.advance(1001);
     const again = (await claim('w2'))!;
     expect(again).toMatchObject({ locked_by: 'w2', attempts: 2 });
-    expect(await completeJob(db, { ...again, locked_by: 'dead-worker' }, 'dead-worker', clock.now())).toBe(
-      false,
-    );
+    // The first claim's token no longer holds the job: only the second run may finish it.
+    expect(await completeJob(db, first, clock.now())).toBe(false);
+    expect(await completeJob(db, again, clock.now())).toBe(true);
   });
 });
 
 describe('complete and fail', () => {
-  it('only the lock holder completes a job', async () => {
+  it('only the run holding the claim token completes a job', async () => {
     await message('a');
     const job = (await claim('w1'))!;
-    expect(await completeJob(db, job, 'w2', clock.now())).toBe(false);
-    expect(await completeJob(db, job, 'w1', clock.now())).toBe(true);
+    expect(await completeJob(db, { ...job, lock_token: 'another-claim' }, clock.now())).toBe(false);
+    expect(await completeJob(db, job, clock.now())).toBe(true);
     expect((await listJobs(db))[0]).toMatchObject({ state: 'done', locked_by: null });
   });
 
@@ -123,14 +126,7 @@ describe('complete and fail', () => {
     for (let attempt = 1; ; attempt++) {
       const job = (await claim())!;
       expect(job.attempts).toBe(attempt);
-      await failJob(
-        db,
-        job,
-        'w1',
-        { action: 'retry', reason: `HTTP 502 #${attempt}` },
-        clock.now(),
-        () => 0.5,
-      );
+      await failJob(db, job, { action: 'retry', reason: `HTTP 502 #${attempt}` }, clock.now(), () => 0.5);
       const [row] = await listJobs(db);
       if (row!.state === 'dead') {
         expect(attempt).toBe(row!.max_attempts);
@@ -145,38 +141,32 @@ describe('complete and fail', () => {
 
   it('waits exactly what the remote asked for', async () => {
     await message('a');
-    await failJob(db, (await claim())!, 'w1', { action: 'retry', reason: '429', delayMs: 7000 }, clock.now());
+    await failJob(db, (await claim())!, { action: 'retry', reason: '429', delayMs: 7000 }, clock.now());
     expect((await listJobs(db))[0]!.run_at).toBe(clock.now().getTime() + 7000);
   });
 
   it('a permanent failure is dead at once; a "done" decision completes', async () => {
     await message('a');
     await message('b');
-    await failJob(db, (await claim())!, 'w1', { action: 'fail', reason: '403 blocked' }, clock.now());
-    await failJob(db, (await claim())!, 'w1', { action: 'done', reason: 'not modified' }, clock.now());
+    await failJob(db, (await claim())!, { action: 'fail', reason: '403 blocked' }, clock.now());
+    await failJob(db, (await claim())!, { action: 'done', reason: 'not modified' }, clock.now());
     const states = Object.fromEntries((await listJobs(db)).map((j) => [j.idempotency_key, j.state]));
     expect(states).toEqual({ a: 'dead', b: 'done' });
   });
 
   it('postponing or releasing gives the attempt back', async () => {
     await message('a');
-    await failJob(
-      db,
-      (await claim())!,
-      'w1',
-      { action: 'postpone', reason: 'rate', delayMs: 3000 },
-      clock.now(),
-    );
+    await failJob(db, (await claim())!, { action: 'postpone', reason: 'rate', delayMs: 3000 }, clock.now());
     expect((await listJobs(db))[0]).toMatchObject({ state: 'pending', attempts: 0 });
     clock.advance(3000);
-    await releaseJob(db, (await claim())!, 'w1', clock.now());
+    await releaseJob(db, (await claim())!, clock.now());
     expect((await listJobs(db))[0]).toMatchObject({ state: 'pending', attempts: 0 });
   });
 
   it('a dead job can be retried with fresh attempts', async () => {
     await message('a');
     const job = (await claim())!;
-    await failJob(db, job, 'w1', { action: 'fail', reason: 'x' }, clock.now());
+    await failJob(db, job, { action: 'fail', reason: 'x' }, clock.now());
     expect(await retryDeadJob(db, job.id, clock.now())).toBe(true);
     expect(await retryDeadJob(db, job.id, clock.now())).toBe(false);
     expect((await claim())?.attempts).toBe(1);
@@ -198,8 +188,8 @@ describe('purge', () => {
   it('deletes done jobs past retention and keeps dead ones', async () => {
     await message('done');
     await message('dead');
-    await completeJob(db, (await claim())!, 'w1', clock.now());
-    await failJob(db, (await claim())!, 'w1', { action: 'fail', reason: 'x' }, clock.now());
+    await completeJob(db, (await claim())!, clock.now());
+    await failJob(db, (await claim())!, { action: 'fail', reason: 'x' }, clock.now());
     expect(await purgeFinishedJobs(db, clock.now(), 7)).toBe(0);
     clock.advance(7 * 24 * 3600 * 1000 + 1);
     expect(await purgeFinishedJobs(db, clock.now(), 7)).toBe(1);
@@ -213,5 +203,19 @@ describe('backoff', () => {
     expect(low).toEqual([1000, 2000, 4000, 8000]);
     expect(backoffDelayMs(3, () => 1)).toBe(8000);
     expect(backoffDelayMs(50, () => 1)).toBe(15 * 60_000);
+  });
+});
+
+describe('workers that keep dying', () => {
+  it('never take a job past its maximum attempts: the last abandoned one is dead', async () => {
+    await message('a');
+    for (let attempt = 1; attempt <= 11; attempt++) {
+      // Each holder dies: its lock expires, and the next claim takes the job again.
+      await claim(`w${attempt}`, 1000);
+      clock.advance(1001);
+    }
+    const [row] = await listJobs(db);
+    expect(row).toMatchObject({ state: 'dead', attempts: row!.max_attempts });
+    expect(row!.last_error).toContain('last attempt');
   });
 });

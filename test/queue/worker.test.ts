@@ -1,10 +1,13 @@
 import { pino } from 'pino';
+import { telegramJobs } from '../../src/telegram/telegram-jobs.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
 import type { FailureDecision } from '../../src/queue/failure.ts';
 import { listJobs } from '../../src/queue/job-store.ts';
-import { type JobHandler, Worker } from '../../src/queue/worker.ts';
+import { defineHandlers, type JobHandler } from '../../src/queue/job-handler.ts';
+import type { PayloadOf } from '../../src/queue/job-kind.ts';
+import { Worker } from '../../src/queue/worker.ts';
 import { memoryDatabase, TestClock } from '../support/database.ts';
 
 let db: Db;
@@ -21,13 +24,17 @@ afterEach(async () => {
 const logger = pino({ level: 'silent' });
 const retry: () => FailureDecision = () => ({ action: 'retry', reason: 'boom' });
 
+type SendMessage = (typeof telegramJobs)['telegram.send-message'];
+const sendKind = { 'telegram.send-message': telegramJobs['telegram.send-message'] };
+
 function worker(
-  handlers: Record<string, JobHandler>,
+  handlers: { 'telegram.send-message'?: JobHandler<PayloadOf<SendMessage>> },
   options: { concurrency?: number; idleCheckMs?: number } = {},
 ) {
+  const run = handlers['telegram.send-message'];
   return new Worker({
     db,
-    handlers,
+    handlers: run ? defineHandlers(sendKind, { 'telegram.send-message': run }) : {},
     decide: retry,
     clock: clock.now,
     logger,
@@ -39,7 +46,8 @@ function worker(
 const send = (key: string) =>
   enqueue(
     db,
-    { type: 'telegram.send-message', idempotencyKey: key, payload: { slug: 'etm', chatId: 1, text: key } },
+    telegramJobs['telegram.send-message'],
+    { idempotencyKey: key, payload: { slug: 'etm', chatId: 1, text: key } },
     clock.now(),
   );
 
@@ -49,8 +57,7 @@ function gate() {
   let release: () => void = () => undefined;
   let called: (key: string) => void = () => undefined;
   let nextCall = new Promise<string>((resolve) => (called = resolve));
-  const handler: JobHandler = async (payload) => {
-    const { text } = payload as { text: string };
+  const handler: JobHandler<PayloadOf<SendMessage>> = async ({ text }) => {
     calls.push(text);
     const finished = new Promise<void>((resolve) => (release = resolve));
     called(text);
@@ -70,13 +77,13 @@ function gate() {
 describe('Worker', () => {
   it('runOnce drains every runnable job and leaves the rest', async () => {
     const seen: string[] = [];
-    const w = worker({ 'telegram.send-message': async (p) => void seen.push((p as { text: string }).text) });
+    const w = worker({ 'telegram.send-message': async (p) => void seen.push(p.text) });
     await send('a');
     await send('b');
     await enqueue(
       db,
+      telegramJobs['telegram.send-message'],
       {
-        type: 'telegram.send-message',
         idempotencyKey: 'later',
         payload: { slug: 'etm', chatId: 1, text: 'later' },
         runAt: new Date(clock.now().getTime() + 60_000),
@@ -145,7 +152,8 @@ describe('Worker', () => {
     w.start();
     await called;
     const stopped = w.stop(5_000);
-    await vi.advanceTimersByTimeAsync(5_000);
+    // The grace period, then the time aborted handlers get to return (this one ignores its signal).
+    await vi.advanceTimersByTimeAsync(5_000 + 2_000);
     await stopped;
     expect((await listJobs(db))[0]).toMatchObject({ state: 'pending', attempts: 0, locked_by: null });
     g.release();
@@ -165,7 +173,7 @@ describe('Worker', () => {
     expect(g.calls).toEqual(['a', 'b']);
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const stopped = w.stop(1);
-    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(1 + 2_000);
     await stopped;
   });
 

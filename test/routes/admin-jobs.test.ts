@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { telegramJobs } from '../../src/telegram/telegram-jobs.ts';
 import { type App, buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/database.ts';
@@ -40,13 +41,15 @@ const retry = (id: number | string) =>
 const sendMessage = (key: string, text = key) =>
   enqueue(
     db,
-    { type: 'telegram.send-message', idempotencyKey: key, payload: { slug: 'etm-terrain', chatId: 1, text } },
+    telegramJobs['telegram.send-message'],
+    { idempotencyKey: key, payload: { slug: 'etm-terrain', chatId: 1, text } },
     clock.now(),
   );
 const setCommands = (key: string) =>
   enqueue(
     db,
-    { type: 'telegram.set-commands', idempotencyKey: key, payload: { slug: 'etm-terrain' } },
+    telegramJobs['telegram.set-commands'],
+    { idempotencyKey: key, payload: { slug: 'etm-terrain' } },
     clock.now(),
   );
 
@@ -59,7 +62,7 @@ async function killNextJob(reason: string): Promise<number> {
     types: ['telegram.send-message', 'telegram.set-commands'],
   });
   if (!job) throw new Error('no job to claim');
-  expect(await failJob(db, job, 'w1', { action: 'fail', reason }, clock.now())).toBe(true);
+  expect(await failJob(db, job, { action: 'fail', reason }, clock.now())).toBe(true);
   return job.id;
 }
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { telegramJobs } from '../../src/telegram/telegram-jobs.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
 import { claimNextJob, failJob } from '../../src/queue/job-store.ts';
 import { ADMIN_AUTH, ADMIN_TOKEN, seedReport } from '../support/admin.ts';
@@ -30,8 +31,8 @@ async function enqueueMessages(keys: readonly string[]): Promise<void> {
   for (const key of keys) {
     await enqueue(
       t.db,
+      telegramJobs['telegram.send-message'],
       {
-        type: 'telegram.send-message',
         idempotencyKey: key,
         payload: { slug: 'etm-terrain', chatId: 1, text: key },
       },
@@ -58,7 +59,7 @@ describe('GET /admin/stats', () => {
       lockMs: 60_000,
       types: ['telegram.send-message'],
     });
-    await failJob(t.db, job!, 'w', { action: 'fail', reason: 'chat not found' }, t.clock.now);
+    await failJob(t.db, job!, { action: 'fail', reason: 'chat not found' }, t.clock.now);
     await claimNextJob(t.db, {
       workerId: 'w',
       now: t.clock.now,

@@ -3,6 +3,7 @@ import * as initial from './0001-initial.ts';
 import * as reports from './0002-reports.ts';
 import * as reportArchive from './0003-report-archive.ts';
 import * as assistant from './0004-assistant.ts';
+import * as jobEngine from './0005-job-engine.ts';
 import * as nextcloudBreaker from './0006-nextcloud-breaker.ts';
 import * as knownChantiers from './0007-known-chantiers.ts';
 
@@ -12,7 +13,7 @@ export const migrations: Record<string, Migration> = {
   '0002-reports': reports,
   '0003-report-archive': reportArchive,
   '0004-assistant': assistant,
-  // 0005 is kept for the job engine's tables, written in parallel.
+  '0005-job-engine': jobEngine,
   '0006-nextcloud-breaker': nextcloudBreaker,
   '0007-known-chantiers': knownChantiers,
 };

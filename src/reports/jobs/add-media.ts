@@ -1,9 +1,10 @@
 import { enqueue } from '../../queue/enqueue.ts';
-import type { JobPayload } from '../../queue/job-catalog.ts';
+import { telegramJobs } from '../../telegram/telegram-jobs.ts';
 import { PostponeError } from '../../queue/postpone.ts';
-import type { JobHandler } from '../../queue/worker.ts';
+import type { JobHandler } from '../../queue/job-handler.ts';
 import { type ArchivePlan, planPhotos } from '../archive-plan.ts';
 import type { ReportDeps } from '../report-deps.ts';
+import { type ReportPayload, reportJobs } from '../report-jobs.ts';
 import { archivePlanOf, reportKind } from '../report-facts.ts';
 import { lateItemsNote } from '../report-messages.ts';
 import { getReport, reportMedia } from '../report-store.ts';
@@ -12,9 +13,9 @@ import { getReport, reportMedia } from '../report-store.ts';
  * `report.add-media`: photos of an album that arrived after its report was made join it: filed in
  * the same folder after what it holds, one short note to the technician, no second group message.
  */
-export function addMediaHandler(deps: ReportDeps): JobHandler {
+export function addMediaHandler(deps: ReportDeps): JobHandler<ReportPayload<'report.add-media'>> {
   return async (payload, { now }) => {
-    const { reportId, messageIds } = payload as JobPayload<'report.add-media'>;
+    const { reportId, messageIds } = payload;
     const report = await getReport(deps.db, reportId);
     if (!report) return;
     const plan = archivePlanOf(report);
@@ -36,8 +37,8 @@ export function addMediaHandler(deps: ReportDeps): JobHandler {
         for (const file of files) {
           await enqueue(
             trx,
+            reportJobs['report.archive-photo'],
             {
-              type: 'report.archive-photo',
               idempotencyKey: `report:${reportId}:photo:${file.messageId}`,
               payload: { reportId, messageId: file.messageId },
             },
@@ -48,8 +49,8 @@ export function addMediaHandler(deps: ReportDeps): JobHandler {
       if (!deps.telegram.has(report.slug)) return;
       await enqueue(
         trx,
+        telegramJobs['telegram.send-message'],
         {
-          type: 'telegram.send-message',
           idempotencyKey: `report:${reportId}:added:${messageIds.join(',')}`,
           payload: {
             slug: report.slug,

@@ -1,9 +1,9 @@
 import type { DraftMedia, ReportKind } from '../../conversation/state.ts';
 import { sniffPhotoExtension } from '../../nextcloud/report-paths.ts';
-import type { JobPayload } from '../../queue/job-catalog.ts';
-import type { JobHandler } from '../../queue/worker.ts';
+import type { JobHandler } from '../../queue/job-handler.ts';
 import { type ArchivePlan, planPhotos } from '../archive-plan.ts';
 import type { ArchivePort, ReportDeps } from '../report-deps.ts';
+import type { ReportPayload } from '../report-jobs.ts';
 import { archivePlanOf, mediaOf, reportKind } from '../report-facts.ts';
 import { archiveTexts as texts } from '../report-messages.ts';
 import { addReportProblem } from '../report-problems.ts';
@@ -17,9 +17,9 @@ import { downloadTelegramFile, FileTooLargeError } from '../telegram-download.ts
  * the photo takes the next free one, recorded before the upload, so that a retry after a crash
  * checks that name again rather than starting over from the first one.
  */
-export function archivePhotoHandler(deps: ReportDeps): JobHandler {
+export function archivePhotoHandler(deps: ReportDeps): JobHandler<ReportPayload<'report.archive-photo'>> {
   return async (payload, { now, log }) => {
-    const { reportId, messageId } = payload as JobPayload<'report.archive-photo'>;
+    const { reportId, messageId } = payload;
     const report = await getReport(deps.db, reportId);
     const plan = report && archivePlanOf(report);
     const media = report && mediaOf(report, messageId);

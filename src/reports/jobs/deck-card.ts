@@ -1,15 +1,15 @@
 import { withClusterLock } from '../../db/cluster-lock.ts';
 import { reportCard } from '../../nextcloud/report-card.ts';
-import type { JobPayload } from '../../queue/job-catalog.ts';
-import type { JobHandler } from '../../queue/worker.ts';
+import type { JobHandler } from '../../queue/job-handler.ts';
 import type { ReportDeps } from '../report-deps.ts';
+import type { ReportPayload } from '../report-jobs.ts';
 import { factsOf, reportDate } from '../report-facts.ts';
 import { getReport, reportMedia } from '../report-store.ts';
 
 /** `report.deck-card`: one card per report, found again by its id before being created. */
-export function deckCardHandler(deps: ReportDeps): JobHandler {
+export function deckCardHandler(deps: ReportDeps): JobHandler<ReportPayload<'report.deck-card'>> {
   return async (payload, { now }) => {
-    const { reportId } = payload as JobPayload<'report.deck-card'>;
+    const { reportId } = payload;
     const report = await getReport(deps.db, reportId);
     if (!report || !deps.cards || report.deck_card_id !== null) return;
     const facts = factsOf(report, reportMedia(report).length);

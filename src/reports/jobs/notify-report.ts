@@ -1,11 +1,13 @@
 import type { Transaction } from 'kysely';
+import { telegramJobs } from '../../telegram/telegram-jobs.ts';
 import { menuKeyboard } from '../../conversation/texts.ts';
 import type { Database } from '../../db/schema.ts';
 import { enqueue } from '../../queue/enqueue.ts';
-import type { JobPayload } from '../../queue/job-catalog.ts';
+import { cancelPendingJob } from '../../queue/job-store.ts';
 import { PostponeError } from '../../queue/postpone.ts';
-import type { JobHandler } from '../../queue/worker.ts';
+import type { JobHandler } from '../../queue/job-handler.ts';
 import type { ReportDeps } from '../report-deps.ts';
+import { type ReportPayload, reportJobs } from '../report-jobs.ts';
 import { archivePlanOf, factsOf, problemsOf, reportKind } from '../report-facts.ts';
 import { MANAGE_RIGHT_MISSING } from '../../nextcloud/deck-errors.ts';
 import { archiveOnHold, confirmation, delayNotice, groupMessage } from '../report-messages.ts';
@@ -26,9 +28,9 @@ const WORK_TYPES = ['report.process', 'report.archive-photo', 'report.write-mark
  * says after a minute that it is retrying; while Nextcloud refuses the service's password (the
  * credentials breaker is open) it announces the report at once, the archive on hold.
  */
-export function notifyReportHandler(deps: ReportDeps): JobHandler {
-  return async (payload, { now }) => {
-    const { reportId } = payload as JobPayload<'report.notify'>;
+export function notifyReportHandler(deps: ReportDeps): JobHandler<ReportPayload<'report.notify'>> {
+  return async ({ reportId }, ctx) => {
+    const { now } = ctx;
     const report = await getReport(deps.db, reportId);
     if (!report) return;
     if (report.status !== 'received') return confirmOnceGroupTold(deps, report, now);
@@ -45,12 +47,8 @@ export function notifyReportHandler(deps: ReportDeps): JobHandler {
       });
       throw new PostponeError(GROUP_RECHECK_MS, 'confirming once the group message is sent');
     }
-    if (waiting) {
-      if (now.getTime() - report.created_at >= DELAY_NOTICE_AFTER_MS && report.delay_notified_at === null) {
-        await sendDelayNotice(deps, report, now);
-      }
-      throw new PostponeError(RECHECK_MS, 'report work still running');
-    }
+    // The report.delay-notice job says after a minute that archiving goes on.
+    if (waiting) throw new PostponeError(RECHECK_MS, 'report work still running');
     const deadJobs = work.filter((job) => job.state === 'dead');
     const dead = deadJobs.map((job) => job.type);
     const failed = failures(dead, deadJobs.find((job) => job.type === 'report.deck-card')?.last_error ?? '');
@@ -87,20 +85,24 @@ async function confirmOnceGroupTold(deps: ReportDeps, report: ReportRow, now: Da
   // On hold, the problem line says where the photos stand: no photo line beside it.
   const facts = onHold ? { ...factsOf(report, 0), folder: undefined } : factsOf(report, stored);
   const text = confirmation({ ...facts, groupNotified: told, problems });
-  await enqueue(
-    deps.db,
-    {
-      type: 'telegram.send-message',
-      idempotencyKey: confirmationKey(report.id),
-      payload: {
-        slug: report.slug,
-        chatId: report.chat_id,
-        text,
-        keyboard: menuKeyboard.map((row) => [...row]),
+  await deps.db.transaction().execute(async (trx) => {
+    await enqueue(
+      trx,
+      telegramJobs['telegram.send-message'],
+      {
+        idempotencyKey: confirmationKey(report.id),
+        payload: {
+          slug: report.slug,
+          chatId: report.chat_id,
+          text,
+          keyboard: menuKeyboard.map((row) => [...row]),
+        },
       },
-    },
-    now,
-  );
+      now,
+    );
+    // Confirmed now: the reminder that archiving goes on is no longer needed.
+    await cancelPendingJob(trx, `report:${report.id}:delay-notice`, now);
+  });
 }
 
 const groupKey = (reportId: number) => `report:${reportId}:group`;
@@ -145,21 +147,23 @@ async function notify(
     const media = reportKind(report) === 'sav' ? reportMedia(report) : [];
     const idsOf = (source: string) => media.filter((m) => m.source === source).map((m) => m.fileId);
     const [fileIds, documentIds] = [idsOf('photo'), idsOf('document')];
-    await enqueue(
-      trx,
-      fileIds.length + documentIds.length > 0
-        ? {
-            type: 'telegram.send-photos',
-            idempotencyKey: groupKey(report.id),
-            payload: { slug: report.slug, chatId: group, fileIds, documentIds, caption: text },
-          }
-        : {
-            type: 'telegram.send-message',
-            idempotencyKey: groupKey(report.id),
-            payload: { slug: report.slug, chatId: group, text },
-          },
-      now,
-    );
+    const target = { slug: report.slug, chatId: group };
+    const idempotencyKey = groupKey(report.id);
+    if (fileIds.length + documentIds.length > 0) {
+      await enqueue(
+        trx,
+        telegramJobs['telegram.send-photos'],
+        { idempotencyKey, payload: { ...target, fileIds, documentIds, caption: text } },
+        now,
+      );
+    } else {
+      await enqueue(
+        trx,
+        telegramJobs['telegram.send-message'],
+        { idempotencyKey, payload: { ...target, text } },
+        now,
+      );
+    }
   }
   await trx
     .updateTable('reports')
@@ -185,7 +189,8 @@ async function enqueueCard(trx: Transaction<Database>, deps: ReportDeps, reportI
   if (!deps.cards) return;
   await enqueue(
     trx,
-    { type: 'report.deck-card', idempotencyKey: `report:${reportId}:deck`, payload: { reportId } },
+    reportJobs['report.deck-card'],
+    { idempotencyKey: `report:${reportId}:deck`, payload: { reportId } },
     now,
   );
 }
@@ -200,12 +205,21 @@ async function sendDelayNotice(deps: ReportDeps, report: ReportRow, now: Date) {
     if (!deps.telegram.has(report.slug)) return;
     await enqueue(
       trx,
+      telegramJobs['telegram.send-message'],
       {
-        type: 'telegram.send-message',
         idempotencyKey: `report:${report.id}:delay`,
         payload: { slug: report.slug, chatId: report.chat_id, text: delayNotice(report.public_id) },
       },
       now,
     );
   });
+}
+
+/** `report.delay-notice`: a minute after the report came, if it is still not confirmed, says so. */
+export function delayNoticeHandler(deps: ReportDeps): JobHandler<ReportPayload<'report.delay-notice'>> {
+  return async ({ reportId }, { now }) => {
+    const report = await getReport(deps.db, reportId);
+    if (report?.status !== 'received' || report.delay_notified_at !== null) return;
+    await sendDelayNotice(deps, report, now);
+  };
 }

@@ -1,14 +1,16 @@
 import type { Transaction } from 'kysely';
+import { assistantJobs } from '../../assistant/assistant-job-kinds.ts';
 import type { Database } from '../../db/schema.ts';
 import { clientFoldersParent } from '../../nextcloud/report-paths.ts';
 import { enqueue } from '../../queue/enqueue.ts';
-import type { JobPayload } from '../../queue/job-catalog.ts';
-import type { JobHandler } from '../../queue/worker.ts';
+import type { JobHandler } from '../../queue/job-handler.ts';
 import { chantierOfFolder, rememberChantiers } from '../../dispatch/known-chantiers.ts';
 import { type ArchivePlan, planArchive, planFolder } from '../archive-plan.ts';
 import type { ArchivePort, ReportDeps } from '../report-deps.ts';
+import { type ReportPayload, reportJobs } from '../report-jobs.ts';
 import { archivePlanOf, reportDate, reportKind } from '../report-facts.ts';
 import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
+import { DELAY_NOTICE_AFTER_MS } from './notify-report.ts';
 
 /**
  * `report.process`: decides where the report's files go (reusing the client's folder, numbering
@@ -17,9 +19,9 @@ import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
  * The folder is made here, once, before the uploads run in parallel: Nextcloud creates a PUT's
  * missing parents check-then-create, and parallel uploads into a new folder then fail.
  */
-export function planReportHandler(deps: ReportDeps): JobHandler {
+export function planReportHandler(deps: ReportDeps): JobHandler<ReportPayload<'report.process'>> {
   return async (payload, { now }) => {
-    const { reportId } = payload as JobPayload<'report.process'>;
+    const { reportId } = payload;
     const report = await getReport(deps.db, reportId);
     if (!report) return;
     // A retry after a crash reuses the recorded plan: the same photo keeps the same name.
@@ -80,32 +82,47 @@ async function enqueueWork(
   const job = (suffix: string) => `report:${reportId}:${suffix}`;
   if (plan) {
     for (const file of plan.files) {
+      const idempotencyKey = job(`photo:${file.messageId}`);
       await enqueue(
         trx,
-        {
-          type: 'report.archive-photo',
-          idempotencyKey: job(`photo:${file.messageId}`),
-          payload: { reportId, messageId: file.messageId },
-        },
+        reportJobs['report.archive-photo'],
+        { idempotencyKey, payload: { reportId, messageId: file.messageId } },
         now,
       );
     }
     if (plan.markdown) {
       await enqueue(
         trx,
-        { type: 'report.write-markdown', idempotencyKey: job('markdown'), payload: { reportId } },
+        reportJobs['report.write-markdown'],
+        { idempotencyKey: job('markdown'), payload: { reportId } },
         now,
       );
     }
   }
   if (deps.cards) {
-    await enqueue(trx, { type: 'report.deck-card', idempotencyKey: job('deck'), payload: { reportId } }, now);
+    await enqueue(
+      trx,
+      reportJobs['report.deck-card'],
+      { idempotencyKey: job('deck'), payload: { reportId } },
+      now,
+    );
   }
-  await enqueue(trx, { type: 'report.notify', idempotencyKey: job('notify'), payload: { reportId } }, now);
+  // Says the archiving goes on if the report is still not confirmed a minute after it came.
+  await enqueue(
+    trx,
+    reportJobs['report.delay-notice'],
+    {
+      idempotencyKey: job('delay-notice'),
+      payload: { reportId },
+      runAt: new Date(report.created_at + DELAY_NOTICE_AFTER_MS),
+    },
+    now,
+  );
   if (deps.assistant && reportKind(report) === 'sav') {
     await enqueue(
       trx,
-      { type: 'assistant.answer-report', idempotencyKey: job('assistant'), payload: { reportId } },
+      assistantJobs['assistant.answer-report'],
+      { idempotencyKey: job('assistant'), payload: { reportId } },
       now,
     );
   }

@@ -1,14 +1,14 @@
-import type { JobPayload } from '../../queue/job-catalog.ts';
-import type { JobHandler } from '../../queue/worker.ts';
+import type { JobHandler } from '../../queue/job-handler.ts';
 import type { ReportDeps } from '../report-deps.ts';
+import type { ReportPayload } from '../report-jobs.ts';
 import { archivePlanOf, factsOf, reportDate } from '../report-facts.ts';
 import { markdownReport } from '../report-messages.ts';
 import { getReport, reportMedia } from '../report-store.ts';
 
 /** `report.write-markdown`: the SAV / material report as a small Markdown file beside its photos. */
-export function writeMarkdownHandler(deps: ReportDeps): JobHandler {
+export function writeMarkdownHandler(deps: ReportDeps): JobHandler<ReportPayload<'report.write-markdown'>> {
   return async (payload) => {
-    const { reportId } = payload as JobPayload<'report.write-markdown'>;
+    const { reportId } = payload;
     const report = await getReport(deps.db, reportId);
     const plan = report && archivePlanOf(report);
     if (!report || !plan?.markdown || !deps.archive) return;

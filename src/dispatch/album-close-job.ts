@@ -1,12 +1,12 @@
-import { albumCloseDelay } from '../../conversation/album-timing.ts';
-import type { ConversationSettings } from '../../conversation/settings.ts';
-import type { Db } from '../../db/database.ts';
-import { applyEvent } from '../../dispatch/apply-event.ts';
-import { loadConversation } from '../../dispatch/conversation-store.ts';
-import { deliverSays } from '../../dispatch/deliver-says.ts';
-import type { JobPayload } from '../job-catalog.ts';
-import { PostponeError } from '../postpone.ts';
-import type { JobHandler } from '../worker.ts';
+import { albumCloseDelay } from '../conversation/album-timing.ts';
+import { conversationJobs } from '../conversation/conversation-jobs.ts';
+import type { ConversationSettings } from '../conversation/settings.ts';
+import type { Db } from '../db/database.ts';
+import { defineHandlers, type HandlerSet } from '../queue/job-handler.ts';
+import { PostponeError } from '../queue/postpone.ts';
+import { applyEvent } from './apply-event.ts';
+import { loadConversation } from './conversation-store.ts';
+import { deliverSays } from './deliver-says.ts';
 
 export interface ConversationHandlerDeps {
   readonly db: Db;
@@ -22,10 +22,9 @@ export interface ConversationHandlerDeps {
  * timer in one process: whichever replica claims it closes the album, through the same versioned
  * conversation row the updates use.
  */
-export function conversationHandlers(deps: ConversationHandlerDeps): Record<string, JobHandler> {
-  return {
-    'conversation.album-close': async (payload, { now }) => {
-      const { slug, chatId, userId, mediaGroupId } = payload as JobPayload<'conversation.album-close'>;
+export function conversationHandlers(deps: ConversationHandlerDeps): HandlerSet {
+  return defineHandlers(conversationJobs, {
+    'conversation.album-close': async ({ slug, chatId, userId, mediaGroupId }, { now }) => {
       const conversation = { slug, chatId, userId };
       const closedItems = await deps.db.transaction().execute(async (trx) => {
         const stored = await loadConversation(trx, conversation);
@@ -56,5 +55,5 @@ export function conversationHandlers(deps: ConversationHandlerDeps): Record<stri
       });
       if (closedItems !== undefined) deps.onAlbumClosed?.(closedItems);
     },
-  };
+  });
 }

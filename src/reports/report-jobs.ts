@@ -1,0 +1,28 @@
+import Type from 'typebox';
+import { defineJobs, type PayloadOf } from '../queue/job-kind.ts';
+
+const ReportId = Type.Object({ reportId: Type.Integer() });
+
+/** A report's background work, from its plan to the office's message (handlers in ./jobs/). */
+export const reportJobs = defineJobs({
+  'report.process': { schema: ReportId, priority: 50, maxAttempts: 12 },
+  'report.archive-photo': {
+    schema: Type.Object({ reportId: Type.Integer(), messageId: Type.Integer() }),
+    priority: 20,
+    maxAttempts: 12,
+  },
+  'report.write-markdown': { schema: ReportId, priority: 20, maxAttempts: 12 },
+  'report.deck-card': { schema: ReportId, priority: 30, maxAttempts: 12 },
+  'report.notify': { schema: ReportId, priority: 40, maxAttempts: 12 },
+  'report.delay-notice': { schema: ReportId, priority: 40, maxAttempts: 12 },
+  'report.add-media': {
+    schema: Type.Object({
+      reportId: Type.Integer(),
+      messageIds: Type.Array(Type.Integer(), { minItems: 1 }),
+    }),
+    priority: 50,
+    maxAttempts: 12,
+  },
+});
+
+export type ReportPayload<T extends keyof typeof reportJobs> = PayloadOf<(typeof reportJobs)[T]>;
