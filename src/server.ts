@@ -14,9 +14,13 @@ const { startService } = await import('./service.ts');
 /** Entry point: environment (+ optional .env) → config → service; signals stop it gracefully. */
 async function main(): Promise<void> {
   const config = configOrExit();
-  const service = await startService(config, { exit: (code) => process.exit(code) });
-  process.once('SIGTERM', () => void service.shutdown('SIGTERM'));
-  process.once('SIGINT', () => void service.shutdown('SIGINT'));
+  await startService(config, {
+    exit: (code) => process.exit(code),
+    onStoppable: (shutdown) => {
+      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+      process.once('SIGINT', () => void shutdown('SIGINT'));
+    },
+  });
 }
 
 /** The real environment wins over `.env`, as in every dotenv setup. */

@@ -26,6 +26,11 @@ export interface ServiceOptions {
   readonly logger?: Logger;
   /** Called with the exit code once stopped (the entry point exits the process). */
   readonly exit?: (code: number) => void;
+  /**
+   * Called with the graceful stop as soon as it exists, before the server listens: a SIGTERM that
+   * comes while the worker is still loading must stop the service gracefully too.
+   */
+  readonly onStoppable?: (shutdown: Service['shutdown']) => void;
   /** Registers more routes before listening (the sandbox's pages). */
   readonly extend?: (app: App, service: Pick<Service, 'app' | 'db' | 'logger'>) => Promise<void>;
 }
@@ -73,6 +78,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     logger,
     exit: options.exit ?? (() => undefined),
   });
+  options.onStoppable?.(shutdown);
   await app.listen({ port: config.port, host: config.host });
   const background = await startBackground(config, db, logger, clock, metrics);
   started.background = background;
