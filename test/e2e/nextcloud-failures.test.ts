@@ -151,7 +151,7 @@ describe('the office reads the problems too', () => {
       mimeType: 'application/pdf',
     });
     await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 2301, { album: 'pb', caption: 'Jung / pose' }));
-    await h.post(documentUpdate(pdf, 2302, 'plan', 'pb'));
+    await h.post(documentUpdate(pdf, 2302, 'plan', { album: 'pb' }));
     h.clock.advance(3_000);
     await h.drain();
 
@@ -161,11 +161,12 @@ describe('the office reads the problems too', () => {
   });
 });
 
+/** A file sent "as a file": a picture (image/jpeg) or anything else. */
 function documentUpdate(
   file: { file_id: string; file_unique_id: string },
   messageId: number,
   name: string,
-  album?: string,
+  extra: { album?: string; caption?: string; mimeType?: string } = {},
 ): Update {
   return {
     update_id: freshUpdateId(),
@@ -174,8 +175,9 @@ function documentUpdate(
       date: PHOTO_DATE,
       chat: PRIVATE_CHAT,
       from: TECHNICIAN,
-      ...(album ? { media_group_id: album } : {}),
-      document: { ...file, file_name: name, mime_type: 'application/octet-stream' },
+      ...(extra.album ? { media_group_id: extra.album } : {}),
+      ...(extra.caption ? { caption: extra.caption } : {}),
+      document: { ...file, file_name: name, mime_type: extra.mimeType ?? 'application/octet-stream' },
     },
   };
 }
@@ -359,28 +361,15 @@ describe('Deck boards the service does not own, and boards it creates', () => {
 });
 
 describe('documents stay documents', () => {
-  function savDocumentUpdate(
-    file: { file_id: string; file_unique_id: string },
-    messageId: number,
-    caption: string,
-  ) {
-    return {
-      update_id: freshUpdateId(),
-      message: {
-        message_id: messageId,
-        date: PHOTO_DATE,
-        chat: PRIVATE_CHAT,
-        from: TECHNICIAN,
-        caption,
-        document: { ...file, file_name: 'IMG_0042.jpg', mime_type: 'image/jpeg' },
-      },
-    };
-  }
-
   it('a SAV picture sent "as a file" reaches the SAV group with sendDocument, and is archived', async () => {
     await h.post(buttonUpdate('sav', 8));
     const file = remotes.telegram.addFile(fakeJpeg(270), { mimeType: 'image/jpeg', kind: 'document' });
-    await h.post(savDocumentUpdate(file, 2701, 'Ludwig / chaudière en sécurité'));
+    await h.post(
+      documentUpdate(file, 2701, 'IMG_0042.jpg', {
+        caption: 'Ludwig / chaudière en sécurité',
+        mimeType: 'image/jpeg',
+      }),
+    );
     await h.drain();
 
     const toGroup = remotes.telegram.calls.filter(
@@ -411,17 +400,9 @@ describe('documents stay documents', () => {
     );
     await h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 2802, { album: 'mix' }));
     for (const [index, file] of documents.entries()) {
-      await h.post({
-        update_id: freshUpdateId(),
-        message: {
-          message_id: 2803 + index,
-          date: PHOTO_DATE,
-          chat: PRIVATE_CHAT,
-          from: TECHNICIAN,
-          media_group_id: 'mix',
-          document: { ...file, file_name: `IMG_${index}.jpg`, mime_type: 'image/jpeg' },
-        },
-      });
+      await h.post(
+        documentUpdate(file, 2803 + index, `IMG_${index}.jpg`, { album: 'mix', mimeType: 'image/jpeg' }),
+      );
     }
     h.clock.advance(3_000);
     await h.drain();
