@@ -49,7 +49,8 @@ const JOB_POLL_MS = 400;
 const PhotosBody = Type.Object({
   photos: Type.Array(Type.Object({ jpegBase64: Type.String({ minLength: 4 }) }), {
     minItems: 1,
-    maxItems: 10,
+    // What a phone lets one pick at once; more than 10 leave as several albums.
+    maxItems: 30,
   }),
 });
 

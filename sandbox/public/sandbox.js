@@ -107,16 +107,28 @@ function buttonUpdate(message, data) {
   };
 }
 
-/** One Update per photo, as Telegram delivers an album; the caption rides on the first one. */
+/** Telegram albums hold at most 10 items: a phone sends more as several albums, back to back. */
+const ALBUM_MAX_ITEMS = 10;
+
+/**
+ * One Update per photo, as Telegram delivers an album; the caption rides on the first one. More
+ * than 10 photos leave as albums of 10 (and the rest), each with its own media_group_id.
+ */
 function albumUpdates(photos, caption) {
-  const mediaGroupId = photos.length > 1 ? `${nextId()}${Math.floor(Math.random() * 1000)}` : undefined;
-  return photos.map((photo, index) =>
-    technicianUpdate({
-      ...(mediaGroupId ? { media_group_id: mediaGroupId } : {}),
-      photo: [photo],
-      ...(index === 0 && caption ? { caption } : {}),
-    }),
-  );
+  const albums = [];
+  for (let start = 0; start < photos.length; start += ALBUM_MAX_ITEMS) {
+    albums.push(photos.slice(start, start + ALBUM_MAX_ITEMS));
+  }
+  return albums.flatMap((album, albumIndex) => {
+    const mediaGroupId = album.length > 1 ? `${nextId()}${Math.floor(Math.random() * 1000)}` : undefined;
+    return album.map((photo, index) =>
+      technicianUpdate({
+        ...(mediaGroupId ? { media_group_id: mediaGroupId } : {}),
+        photo: [photo],
+        ...(albumIndex === 0 && index === 0 && caption ? { caption } : {}),
+      }),
+    );
+  });
 }
 
 async function sendAlbum(files, caption) {
@@ -423,8 +435,8 @@ function renderTray() {
 
 function addToTray(files) {
   const images = [...files].filter((file) => file.type.startsWith('image/'));
-  // Telegram albums hold at most 10 items.
-  page.tray.push(...images.slice(0, Math.max(0, 10 - page.tray.length)));
+  // A phone lets one pick more than 10 photos; they leave as several albums (albumUpdates).
+  page.tray.push(...images.slice(0, Math.max(0, 3 * ALBUM_MAX_ITEMS - page.tray.length)));
   renderTray();
 }
 

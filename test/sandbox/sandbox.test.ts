@@ -87,7 +87,7 @@ function postedPhotoMessages(): Record<string, unknown>[] {
   return sandbox.feed
     .entries()
     .filter((entry): entry is UpdateEntry & { seq: number } => entry.kind === 'update')
-    .map((entry) => (entry.update as { message?: Record<string, unknown> }).message)
+    .map((entry) => (entry.update as { message?: Record<string, unknown> } | undefined)?.message)
     .filter((message): message is Record<string, unknown> => message?.photo !== undefined);
 }
 
@@ -270,4 +270,67 @@ describe('the sandbox web chat', () => {
     await type('/inconnue');
     await unknown.waitFor();
   }, 60_000);
+});
+
+describe('the sandbox web chat, in the disorder of a real day', () => {
+  it('a tap on an older menu acts on the report in progress and shows back what joins it', async () => {
+    await type('/start');
+    await type('Koch');
+    await chat()
+      .getByText(/C’est pour quel rapport/)
+      .last()
+      .waitFor();
+    // The very first menu of the session, long used.
+    await page.getByRole('button', { name: '📸 Fin de Chantier' }).first().click();
+    await chat()
+      .getByText(/J’ajoute à ce rapport « Koch »/)
+      .waitFor();
+    await sendAlbum(FIXTURES.slice(0, 2), 'Müller / onduleur remplacé');
+    const group = groupPanel(SANDBOX_GROUPS.chantier.title);
+    await group.getByText(/onduleur remplacé/).waitFor();
+  }, 60_000);
+
+  it('an answer that is not a known chantier is not taken as one: the bot asks to confirm it', async () => {
+    await page.getByRole('button', { name: '⚠️ Alerte SAV' }).last().click();
+    await type('PAC ne démarre plus');
+    await chat()
+      .getByText(/Pour quel chantier/)
+      .last()
+      .waitFor();
+    await type('cuivre 28mm et 2 coudes');
+    await chat()
+      .getByText(/Je ne connais pas de chantier « cuivre 28mm et 2 coudes »/)
+      .waitFor();
+    await page.getByRole('button', { name: '✅ Nouveau : cuivre 28mm et 2 coudes' }).waitFor();
+    // The right name instead: a chantier the office has, taken at once in its spelling.
+    await type('muller');
+    const group = groupPanel(SANDBOX_GROUPS.sav.title);
+    await group.getByText(/PAC ne démarre plus/).waitFor();
+    const names = await readdir(join(sandbox.nextcloudFolder, 'SAV_Urgent'));
+    expect(names.filter((name) => name.includes('cuivre'))).toEqual([]);
+  }, 60_000);
+
+  it('15 photos, which a phone sends as two albums (10 + 5): one report, one answer', async () => {
+    await type('/menu');
+    await page.getByRole('button', { name: '📸 Fin de Chantier' }).last().click();
+    await chat()
+      .getByText(/Fin de chantier : envoie les photos/)
+      .last()
+      .waitFor();
+    const received = chat().getByText(/Bien reçu/);
+    const before = await received.count();
+    const fifteen = Array.from({ length: 15 }, (_, index) => FIXTURES[index % FIXTURES.length]!);
+    await page.locator('#photo-input').setInputFiles(fifteen);
+    await composer().fill('Weber / 15 photos du toit');
+    await page.getByRole('button', { name: 'Envoyer 15 photos' }).click();
+    await received.nth(before).waitFor({ timeout: 4 * WAIT_MS });
+    const albums = new Set(
+      postedPhotoMessages()
+        .slice(-15)
+        .map((message) => message.media_group_id),
+    );
+    expect(albums.size).toBe(2);
+    // One report for both albums: answered once.
+    expect(await received.count()).toBe(before + 1);
+  }, 120_000);
 });
