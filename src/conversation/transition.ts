@@ -274,7 +274,8 @@ function askForChosenFix(
       chatId: event.origin.chatId,
       question: texts.chosenKnownFix,
       note,
-      key: `fix:${event.origin.chatId}:${event.origin.messageId}`,
+      // One answer per fix picked: another of the same message (tapped on a second phone) is sent too.
+      key: `fix:${event.origin.chatId}:${event.origin.messageId}:${note}`,
     },
   });
 }

@@ -921,7 +921,7 @@ describe('buttons', () => {
         payload: {
           question: texts.chosenKnownFix,
           note: '0123456789ab',
-          key: `fix:${CHAT_ID}:78`,
+          key: `fix:${CHAT_ID}:78:0123456789ab`,
         },
       });
       expect(outcome.state.draft).toEqual(draftBefore);
