@@ -16,6 +16,7 @@ export interface Database {
   send_limits: SendLimitsTable;
   nextcloud_breaker: NextcloudBreakerTable;
   known_chantiers: KnownChantiersTable;
+  send_pace: SendPaceTable;
 }
 
 /** One row per (slug, update_id) handled: Telegram re-sends on any non-2xx. */
@@ -72,6 +73,13 @@ export interface SendLimitsTable {
   scope: string;
   not_before: number;
   reason: string;
+}
+
+/** The outgoing pace of one scope (a Telegram chat, a bot): see src/telegram/send-pace.ts. */
+export interface SendPaceTable {
+  scope: string;
+  /** Unix ms until which the messages already sent count against the pace. */
+  busy_until: number;
 }
 
 export interface ReadinessProbeTable {

@@ -4,7 +4,9 @@
  * to a private chat, at most 20 per minute to a group, about 30 per second in total. Telegram
  * does not publish exact values and still answers 429 at times: this only keeps us below them.
  *
- * Pure: the caller passes the time, nothing here sets a timer.
+ * Pure: the paces that keep each limit, and the terms of one reservation. The reservation runs as
+ * one SQL statement per scope in src/telegram/send-pace.ts, so that every worker of every replica
+ * shares the pace.
  */
 
 export interface RateWindow {
@@ -13,116 +15,65 @@ export interface RateWindow {
   readonly windowMs: number;
 }
 
-export interface OutgoingRateLimits {
-  readonly privateChat: RateWindow;
-  readonly group: RateWindow;
-  readonly total: RateWindow;
-}
-
-export const TELEGRAM_RATE_LIMITS: OutgoingRateLimits = {
+export const TELEGRAM_RATE_LIMITS = {
   privateChat: { limit: 1, windowMs: 1_000 },
   group: { limit: 20, windowMs: 60_000 },
   total: { limit: 30, windowMs: 1_000 },
-};
+} as const satisfies Record<string, RateWindow>;
 
-/** One limiter per bot token: Telegram counts per bot. */
-export class OutgoingRateLimiter {
-  private readonly limits: OutgoingRateLimits;
-  private readonly total: SendLog;
-  private readonly chats = new Map<number, SendLog>();
-  private readonly sweepEveryMs: number;
-  private lastSweep = Number.NEGATIVE_INFINITY;
-
-  constructor(limits: Partial<OutgoingRateLimits> = {}) {
-    this.limits = { ...TELEGRAM_RATE_LIMITS, ...limits };
-    for (const window of [this.limits.privateChat, this.limits.group, this.limits.total])
-      assertValidWindow(window);
-    this.total = new SendLog(this.limits.total);
-    this.sweepEveryMs = Math.max(this.limits.privateChat.windowMs, this.limits.group.windowMs);
-  }
-
-  /**
-   * Asks to send `weight` messages (an album counts each item) to `chatId` at `now` (ms).
-   * Returns 0 and records the send when it may go now; otherwise returns how many ms to wait
-   * and records nothing. A send heavier than a limit goes alone once its window is empty.
-   */
-  reserve(chatId: number, now: number, weight = 1): number {
-    if (!Number.isSafeInteger(weight) || weight < 1)
-      throw new RangeError('weight must be a positive integer');
-    this.sweep(now);
-    const chat = this.chats.get(chatId) ?? new SendLog(this.chatWindow(chatId));
-    const delay = Math.max(chat.delayFor(weight, now), this.total.delayFor(weight, now));
-    if (delay > 0) return delay;
-    chat.record(weight, now);
-    this.total.record(weight, now);
-    this.chats.set(chatId, chat);
-    return 0;
-  }
-
-  /** How many chats are remembered: those with a send still inside their window (roughly). */
-  get trackedChats(): number {
-    return this.chats.size;
-  }
-
-  /** Group and supergroup ids are negative, private chats positive (Bot API ids). */
-  private chatWindow(chatId: number): RateWindow {
-    return chatId < 0 ? this.limits.group : this.limits.privateChat;
-  }
-
-  /** Forgets chats whose sends all left their window; at most once per longest window. */
-  private sweep(now: number): void {
-    if (now - this.lastSweep < this.sweepEveryMs) return;
-    this.lastSweep = now;
-    for (const [chatId, log] of this.chats) {
-      if (log.isEmptyAt(now)) this.chats.delete(chatId);
-    }
-  }
+/**
+ * A leaky bucket (the generic cell rate algorithm, https://en.wikipedia.org/wiki/Generic_cell_rate_algorithm):
+ * up to `burst` messages at once, then one every `intervalMs`. Its whole state is one time, "busy
+ * until": each message sent pushes it `intervalMs` further, from now if it had passed.
+ */
+export interface Pace {
+  readonly intervalMs: number;
+  readonly burst: number;
 }
 
-/** Send times inside one sliding window, oldest first; never more than the limit or one heavy send. */
-class SendLog {
-  private readonly window: RateWindow;
-  private readonly sentAt: number[] = [];
-
-  constructor(window: RateWindow) {
-    this.window = window;
-  }
-
-  delayFor(weight: number, now: number): number {
-    this.forgetBefore(now);
-    const excess = this.sentAt.length + weight - this.window.limit;
-    const mustExpire = Math.min(excess, this.sentAt.length);
-    if (mustExpire <= 0) return 0;
-    return this.sentAt[mustExpire - 1]! + this.window.windowMs - now;
-  }
-
-  record(weight: number, now: number): void {
-    for (let i = 0; i < weight; i += 1) this.sentAt.push(now);
-    // A clock that stepped back must not break the oldest-first order the delay relies on.
-    if (this.sentAt.length > weight && this.sentAt[this.sentAt.length - weight - 1]! > now) {
-      this.sentAt.sort((a, b) => a - b);
-    }
-  }
-
-  isEmptyAt(now: number): boolean {
-    this.forgetBefore(now);
-    return this.sentAt.length === 0;
-  }
-
-  /** A send at t counts during [t, t + windowMs). */
-  private forgetBefore(now: number): void {
-    const horizon = now - this.window.windowMs;
-    let expired = 0;
-    while (expired < this.sentAt.length && this.sentAt[expired]! <= horizon) expired += 1;
-    if (expired > 0) this.sentAt.splice(0, expired);
-  }
-}
-
-function assertValidWindow(window: RateWindow): void {
-  if (!Number.isSafeInteger(window.limit) || window.limit < 1) {
+/**
+ * The fastest pace that allows `burst` messages at once and never more than `window.limit` in any
+ * window of `window.windowMs`: a bucket lets through at most `burst + ⌈windowMs / intervalMs⌉ − 1`
+ * messages in such a window (its burst, then one per interval after the first).
+ */
+export function paceWithin(window: RateWindow, burst: number): Pace {
+  if (!Number.isSafeInteger(window.limit) || window.limit < 1)
     throw new RangeError('a rate limit must allow at least one message');
-  }
-  if (!Number.isFinite(window.windowMs) || window.windowMs <= 0) {
+  if (!Number.isFinite(window.windowMs) || window.windowMs <= 0)
     throw new RangeError('a rate window must be a positive number of ms');
-  }
+  if (!Number.isSafeInteger(burst) || burst < 1 || burst > window.limit)
+    throw new RangeError('a burst must be between 1 and the limit');
+  return { intervalMs: Math.ceil(window.windowMs / (window.limit - burst + 1)), burst };
+}
+
+/**
+ * The paces we keep. A private chat gets one message a second. A group gets a report at once (an
+ * album of up to 9 photos and its text), then about one message every 5.5 s: never more than 20
+ * in a minute, as Telegram asks (a burst of 20 would have to leave the rest of the minute empty).
+ * The bot as a whole: 15 at once, then 16 a second.
+ */
+export const TELEGRAM_PACES = {
+  privateChat: paceWithin(TELEGRAM_RATE_LIMITS.privateChat, 1),
+  group: paceWithin(TELEGRAM_RATE_LIMITS.group, 10),
+  bot: paceWithin(TELEGRAM_RATE_LIMITS.total, 15),
+} as const satisfies Record<string, Pace>;
+
+/** Group and supergroup ids are negative, private chats positive (Bot API ids). */
+export function chatPace(chatId: number): Pace {
+  return chatId < 0 ? TELEGRAM_PACES.group : TELEGRAM_PACES.privateChat;
+}
+
+/**
+ * Reserving `messages` (an album counts each item) succeeds while the bucket has room for them,
+ * i.e. while "busy until" is at most `now + roomMs`; a send as heavy as the burst or heavier
+ * needs an empty bucket, and one heavier goes alone. A success moves "busy until" to
+ * `max(busyUntil, now) + costMs`.
+ */
+export function reservationTerms(pace: Pace, messages: number): { costMs: number; roomMs: number } {
+  if (!Number.isSafeInteger(messages) || messages < 1)
+    throw new RangeError('messages must be a positive integer');
+  return {
+    costMs: messages * pace.intervalMs,
+    roomMs: Math.max(pace.burst - messages, 0) * pace.intervalMs,
+  };
 }

@@ -6,7 +6,8 @@ import { PostponeError } from '../queue/postpone.ts';
 import type { BotApiClient } from './bot-api-client.ts';
 import { BOT_COMMANDS } from './bot-commands.ts';
 import { currentChatId, recordChatMigration } from './chat-migrations.ts';
-import type { OutgoingRateLimiter } from './rate-limiter.ts';
+import { chatPace, TELEGRAM_PACES } from './rate-limiter.ts';
+import { reserveSend } from './send-pace.ts';
 import { CAPTION_MAX_LENGTH, splitText } from './split-text.ts';
 import { TelegramApiError } from './telegram-errors.ts';
 import { migratedChatId } from './telegram-failure.ts';
@@ -16,7 +17,6 @@ type Payload<T extends keyof typeof telegramJobs> = PayloadOf<(typeof telegramJo
 
 export interface TelegramBot {
   readonly client: BotApiClient;
-  readonly limiter: OutgoingRateLimiter;
 }
 
 export interface TelegramHandlerDeps {
@@ -38,9 +38,11 @@ interface Step {
 
 /**
  * Handlers of the `telegram.*` jobs. A job that makes several calls (a long text in parts, an
- * album then its text) records each delivered step, so a retry resumes after the last one. A 429
- * holds the chat (or the bot) in the database until `retry_after`: every send checks it first
- * and postpones, without using an attempt. Other errors are judged by src/telegram/telegram-failure.ts.
+ * album then its text) records each delivered step, so a retry resumes after the last one.
+ * Messages keep the outgoing pace of their chat and of the bot, reserved in the database for every
+ * replica (src/telegram/send-pace.ts). A 429 holds the chat (or the bot) in the database until
+ * `retry_after`: every send checks it first. Either way the job postpones itself without using an
+ * attempt. Other errors are judged by src/telegram/telegram-failure.ts.
  */
 export function telegramHandlers(deps: TelegramHandlerDeps): HandlerSet {
   return defineHandlers(telegramJobs, {
@@ -139,9 +141,9 @@ async function sendBatch(client: BotApiClient, chatId: number, type: 'photo' | '
 }
 
 /**
- * Sends the steps not yet delivered, to where the group now lives, within the outgoing limits
- * (else the job is postponed without using an attempt), recording each delivered step before
- * the next.
+ * Sends the steps not yet delivered, to where the group now lives, once no 429 holds the chat or
+ * the bot and the pace has room for all of them (else the job is postponed without using an
+ * attempt), recording each delivered step before the next.
  */
 async function deliver(
   deps: TelegramHandlerDeps,
@@ -151,13 +153,17 @@ async function deliver(
 ): Promise<void> {
   const delivered = deliveredSteps(ctx);
   if (delivered >= steps.length) return;
-  const { limiter } = bot(deps, target.slug);
   let chatId = await currentChatId(deps.db, target.slug, target.chatId);
-  await postponeIfHeld(deps, [chatScope(target.slug, chatId), botScope(target.slug)], ctx);
+  const scopes = [chatScope(target.slug, chatId), botScope(target.slug)] as const;
+  await postponeIfHeld(deps, scopes, ctx);
   const messages = steps.slice(delivered).reduce((sum, step) => sum + step.messages, 0);
-  const delay = limiter.reserve(chatId, ctx.now.getTime(), messages);
+  const paced = [
+    { scope: scopes[0], pace: chatPace(chatId) },
+    { scope: scopes[1], pace: TELEGRAM_PACES.bot },
+  ];
+  const delay = await reserveSend(deps.db, paced, ctx.now, messages);
   if (delay > 0)
-    throw new PostponeError(delay, `outgoing rate limit for a ${chatId > 0 ? 'private' : 'group'} chat`);
+    throw new PostponeError(delay, `outgoing pace of a ${chatId > 0 ? 'private' : 'group'} chat`);
   for (let index = delivered; index < steps.length; index++) {
     ctx.signal.throwIfAborted();
     chatId = await sendStep(deps, target, chatId, steps[index]!, ctx);

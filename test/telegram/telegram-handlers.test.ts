@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/database.ts';
+import { type Db, openDatabase } from '../../src/db/database.ts';
 import { decideFailure } from '../../src/job-failure.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
 import type { JobKind, PayloadOf } from '../../src/queue/job-kind.ts';
@@ -8,11 +8,11 @@ import { listJobs } from '../../src/queue/job-store.ts';
 import { Worker } from '../../src/queue/worker.ts';
 import { createBotApiClient } from '../../src/telegram/bot-api-client.ts';
 import { currentChatId } from '../../src/telegram/chat-migrations.ts';
-import { OutgoingRateLimiter } from '../../src/telegram/rate-limiter.ts';
 import { type TelegramBot, telegramHandlers } from '../../src/telegram/telegram-handlers.ts';
 import { telegramJobs } from '../../src/telegram/telegram-jobs.ts';
 import { STAND_IN_TOKEN, TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
 import { memoryDatabase, TestClock } from '../support/database.ts';
+import { freshDatabaseUrl, testDialect } from '../support/test-database.ts';
 
 const OLD_GROUP = -1001111111111;
 const NEW_GROUP = -1009876543210;
@@ -31,13 +31,13 @@ beforeEach(async () => {
 });
 afterEach(() => db.destroy());
 
-/** A worker as the service builds it (its own client and limiter: a fresh process). */
-function worker(): Worker {
-  const client = createBotApiClient({ apiUrl: telegram.apiUrl, token: STAND_IN_TOKEN });
-  const bots = new Map<string, TelegramBot>([['etm', { client, limiter: new OutgoingRateLimiter() }]]);
+/** A worker as the service builds it (its own client: a fresh process). */
+function worker(on: { db: Db; apiUrl: string } = { db, apiUrl: telegram.apiUrl }): Worker {
+  const client = createBotApiClient({ apiUrl: on.apiUrl, token: STAND_IN_TOKEN });
+  const bots = new Map<string, TelegramBot>([['etm', { client }]]);
   return new Worker({
-    db,
-    handlers: telegramHandlers({ db, bots }),
+    db: on.db,
+    handlers: telegramHandlers({ db: on.db, bots }),
     decide: decideFailure,
     clock: clock.now,
     logger: pino({ level: 'silent' }),
@@ -53,10 +53,10 @@ const sendMessage = (chatId: number, text: string) =>
   job(telegramJobs['telegram.send-message'], { slug: 'etm', chatId, text });
 const calls = (method: string) => telegram.callsTo(method).length;
 const chatsOf = (method: string) => telegram.callsTo(method).map((call) => Number(call.params.chat_id));
-const photos = (n: number) =>
+const photos = (n: number, on = telegram) =>
   Array.from(
     { length: n },
-    () => telegram.addFile(Buffer.from([0xff, 0xd8, 0xff, 1]), { mimeType: 'image/jpeg' }).file_id,
+    () => on.addFile(Buffer.from([0xff, 0xd8, 0xff, 1]), { mimeType: 'image/jpeg' }).file_id,
   );
 
 describe('Telegram job handlers', () => {
@@ -182,5 +182,59 @@ describe('durable outgoing limits', () => {
     expect(calls('answerCallbackQuery') - before.answers).toBe(1);
     expect(calls('sendMessage') - before.messages).toBe(2);
     expect((await listJobs(db)).every((row) => row.state === 'done')).toBe(true);
+  });
+});
+
+describe('one pace for every replica', () => {
+  it('two workers on one database never send to a chat faster than its pace', async () => {
+    // On PostgreSQL, two connection pools: two replicas. SQLite has one process: two workers.
+    const url = await freshDatabaseUrl();
+    const first = await openDatabase(url);
+    const second = testDialect === 'postgres' ? await openDatabase(url) : first;
+    const wire = await TelegramStandIn.start({ now: () => clock.now().getTime() });
+    try {
+      const workers = [first, second].map((handle) => worker({ db: handle, apiUrl: wire.apiUrl }));
+      for (let i = 0; i < 20; i += 1) {
+        for (const chatId of i < 6 ? [TECHNICIAN, OLD_GROUP] : [OLD_GROUP]) {
+          await enqueue(
+            first,
+            telegramJobs['telegram.send-message'],
+            { idempotencyKey: `paced-${chatId}-${i}`, payload: { slug: 'etm', chatId, text: `n°${i}` } },
+            clock.now(),
+          );
+        }
+      }
+      await enqueue(
+        first,
+        telegramJobs['telegram.send-photos'],
+        {
+          idempotencyKey: 'paced-album',
+          payload: { slug: 'etm', chatId: OLD_GROUP, fileIds: photos(4, wire), caption: 'SAV' },
+        },
+        clock.now(),
+      );
+      // Both workers run whatever is due at the same instants, then time moves on.
+      for (let step = 0; step < 2000 && wire.calls.length < 28; step += 1) {
+        await Promise.all(workers.map((w) => w.runOnce()));
+        clock.advance(250);
+      }
+      const privateAt = wire
+        .callsTo('sendMessage')
+        .filter((c) => c.params.chat_id === TECHNICIAN)
+        .map((c) => c.at);
+      expect(privateAt).toHaveLength(6);
+      expect(privateAt.slice(1).every((t, i) => t - privateAt[i]! >= 1000)).toBe(true);
+      const group = wire.calls.filter((c) => c.params.chat_id === OLD_GROUP);
+      const weight = (c: (typeof group)[number]) => (c.method === 'sendMediaGroup' ? 4 : 1);
+      expect(group.reduce((sum, c) => sum + weight(c), 0)).toBe(25);
+      for (const start of group) {
+        const inMinute = group.filter((c) => c.at >= start.at && c.at < start.at + 60_000);
+        expect(inMinute.reduce((sum, c) => sum + weight(c), 0)).toBeLessThanOrEqual(20);
+      }
+    } finally {
+      await wire.close();
+      if (second !== first) await second.destroy();
+      await first.destroy();
+    }
   });
 });
