@@ -28,58 +28,55 @@ export interface ClaimOptions {
   readonly exclude?: readonly number[];
 }
 
-/** Takes the most urgent runnable job (priority, then run_at) and locks it under a new token. */
+/**
+ * Takes the most urgent runnable job (priority, then run_at) and locks it under a new token, in
+ * one statement: `UPDATE jobs … WHERE id = (SELECT id … LIMIT 1) RETURNING *`. On PostgreSQL the
+ * inner select takes its row `FOR UPDATE SKIP LOCKED`, so replicas claiming at the same moment each
+ * take a different row instead of waiting for, then repeating, another's claim
+ * (https://www.postgresql.org/docs/15/sql-select.html#SQL-FOR-UPDATE-SHARE). SQLite has no row
+ * locks and needs none: its one writer runs the statement alone.
+ */
 export async function claimNextJob(db: Db, options: ClaimOptions): Promise<JobRow | undefined> {
   if (options.types.length === 0) return undefined;
   const now = options.now.getTime();
   const exclude = options.exclude ?? [];
-  return db.transaction().execute(async (trx) => {
-    await buryAbandonedLastAttempts(trx, options.types, now);
-    let query = trx
-      .selectFrom('jobs')
-      .select('id')
-      .where('type', 'in', options.types)
-      .where('run_at', '<=', now)
-      .where('waiting_for', '=', 0)
-      .where(claimable(now))
-      .orderBy('priority', 'desc')
-      .orderBy('run_at')
-      .orderBy('id')
-      .limit(1);
-    if (exclude.length > 0) query = query.where('id', 'not in', exclude);
-    // On PostgreSQL, replicas claim at the same moment: FOR UPDATE SKIP LOCKED makes each take a
-    // different row instead of waiting for, then repeating, another's claim
-    // (https://www.postgresql.org/docs/15/sql-select.html#SQL-FOR-UPDATE-SHARE). SQLite has no row
-    // locks and needs none: its one writer runs the transaction alone.
-    if (isPostgres(db)) query = query.forUpdate().skipLocked();
-    const candidate = await query.executeTakeFirst();
-    if (!candidate) return undefined;
-    return (
-      trx
-        .updateTable('jobs')
-        .set((eb) => ({
-          state: 'running',
-          attempts: eb('attempts', '+', 1),
-          locked_by: options.workerId,
-          locked_until: now + options.lockMs,
-          lock_token: randomUUID(),
-          updated_at: now,
-        }))
-        .where('id', '=', candidate.id)
-        // Checked again in the update: another process may have taken it since the select.
-        .where(claimable(now))
-        .returningAll()
-        .executeTakeFirst()
-    );
-  });
+  await buryAbandonedLastAttempts(db, options.types, now);
+  let next = db
+    .selectFrom('jobs as next')
+    .select('next.id')
+    .where('next.type', 'in', options.types)
+    .where('next.run_at', '<=', now)
+    .where('next.waiting_for', '=', 0)
+    .where(claimable(now))
+    .orderBy('next.priority', 'desc')
+    .orderBy('next.run_at')
+    .orderBy('next.id')
+    .limit(1);
+  if (exclude.length > 0) next = next.where('next.id', 'not in', exclude);
+  if (isPostgres(db)) next = next.forUpdate().skipLocked();
+  return db
+    .updateTable('jobs')
+    .set((eb) => ({
+      state: 'running',
+      attempts: eb('attempts', '+', 1),
+      locked_by: options.workerId,
+      locked_until: now + options.lockMs,
+      lock_token: randomUUID(),
+      updated_at: now,
+    }))
+    .where('id', '=', next)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /**
  * A job whose holder died during its last attempt is dead, not claimed once more: the attempts
- * stay within the maximum even when workers keep dying (the dependents then run).
+ * stay within the maximum even when workers keep dying (the dependents then run). Each is buried
+ * with its dependents released in one transaction, and only by the replica whose update still
+ * finds it running: two replicas never both release its dependents.
  */
-async function buryAbandonedLastAttempts(trx: Transaction<Database>, types: readonly string[], now: number) {
-  const abandoned = await trx
+async function buryAbandonedLastAttempts(db: Db, types: readonly string[], now: number) {
+  const abandoned = await db
     .selectFrom('jobs')
     .select('id')
     .where('type', 'in', types)
@@ -88,27 +85,41 @@ async function buryAbandonedLastAttempts(trx: Transaction<Database>, types: read
     .where((eb) => eb('attempts', '>=', eb.ref('max_attempts')))
     .execute();
   for (const { id } of abandoned) {
-    await trx
-      .updateTable('jobs')
-      .set({
-        state: 'dead',
-        finished_at: now,
-        updated_at: now,
-        locked_by: null,
-        locked_until: null,
-        lock_token: null,
-        last_error: 'its worker stopped during the last attempt (lock expired)',
-      })
-      .where('id', '=', id)
-      .execute();
-    await releaseDependents(trx, id, new Date(now));
+    await db.transaction().execute(async (trx) => {
+      const buried = await trx
+        .updateTable('jobs')
+        .set({
+          state: 'dead',
+          finished_at: now,
+          updated_at: now,
+          locked_by: null,
+          locked_until: null,
+          lock_token: null,
+          last_error: 'its worker stopped during the last attempt (lock expired)',
+        })
+        .where('id', '=', id)
+        .where('state', '=', 'running')
+        .where('locked_until', '<', now)
+        .executeTakeFirst();
+      if (buried.numUpdatedRows === 1n) await releaseDependents(trx, id, new Date(now));
+    });
   }
 }
 
-/** Pending, or running under a lock whose holder died (expired). */
+/**
+ * Pending, or running under a lock whose holder died (expired) with attempts left: one that died
+ * on its last attempt is buried instead (buryAbandonedLastAttempts), even if it expired since.
+ */
 function claimable(now: number) {
-  return (eb: ExpressionBuilder<Database, 'jobs'>) =>
-    eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)])]);
+  return (eb: ExpressionBuilder<Database & { next: JobsTable }, 'next'>) =>
+    eb.or([
+      eb('next.state', '=', 'pending'),
+      eb.and([
+        eb('next.state', '=', 'running'),
+        eb('next.locked_until', '<', now),
+        eb('next.attempts', '<', eb.ref('next.max_attempts')),
+      ]),
+    ]);
 }
 
 /** Extends the lock of a job this run holds (heartbeat); false when the run lost it. */

@@ -45,6 +45,26 @@ describe('dependencies', () => {
     ]);
   });
 
+  it('a dependency abandoned on its last attempt is buried once, even by claims racing', async () => {
+    await work('archive');
+    await work('card');
+    await after('notify', ['archive', 'card']);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      // Claims 'archive' (the oldest); each holder dies.
+      await claimNextJob(db, {
+        workerId: `w${attempt}`,
+        now: clock.now(),
+        lockMs: 1000,
+        types: ['test.work'],
+      });
+      clock.advance(1001);
+    }
+    // 'archive' expired at its maximum: each racing claim may find it, one buries it.
+    const racing = await Promise.all(Array.from({ length: 4 }, () => claim()));
+    // 'notify' still waits for 'card': 'archive' counted once, however many claims saw it.
+    expect(racing.flatMap((row) => (row ? [row.idempotency_key] : []))).toEqual(['card']);
+  });
+
   it('a retry of a dependency keeps the dependent waiting', async () => {
     await work('archive');
     await after('notify', ['archive']);

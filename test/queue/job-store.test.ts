@@ -219,3 +219,13 @@ describe('workers that keep dying', () => {
     expect(row!.last_error).toContain('last attempt');
   });
 });
+
+describe('claims at the same moment', () => {
+  it('take different jobs, each once', async () => {
+    for (let i = 0; i < 8; i++) await message(`m${i}`);
+    const claims = await Promise.all(Array.from({ length: 12 }, (_, i) => claim(`w${i}`)));
+    const ids = claims.flatMap((row) => (row ? [row.id] : []));
+    expect(ids).toHaveLength(8);
+    expect(new Set(ids).size).toBe(8);
+  });
+});
