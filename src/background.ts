@@ -90,8 +90,8 @@ export function createBackground(
     logger: logger.child({ component: 'worker' }),
     concurrency: config.worker.concurrency,
     retentionDays: config.jobRetentionDays,
-    // Runs hourly in every replica: purges are idempotent deletes, and the syncs it queues run
-    // one at a time across the cluster (the assistant.sync handler).
+    // Runs hourly, in one replica at a time (the worker's cluster lock); the syncs it queues run
+    // one at a time across the cluster too (the assistant.sync handler).
     housekeeping: async (now) => {
       // Notes change in Nextcloud: index them again at start and then every hour.
       if (assistant) await enqueueAssistantSync(db, now, 'hourly');

@@ -2,7 +2,32 @@ import type { AssistantAnswersTable, AssistantUnitsTable } from '../assistant/as
 import type { Generated } from 'kysely';
 import type { NextcloudBreakerTable } from '../nextcloud/credentials-breaker.ts';
 
-/** Row types of every table, as the frozen migrations create them. */
+/**
+ * Row types of every table, as the frozen migrations create them.
+ *
+ * The database is the only state replicas share; nothing that must hold across them lives in a
+ * process. Where each piece lives:
+ * - updates already handled: `processed_updates`, a primary key (src/dispatch/seen-updates.ts);
+ * - conversations and open albums: `conversations`, a version per row (optimistic lock,
+ *   src/dispatch/conversation-store.ts); an album closes in a durable job, whichever replica runs
+ *   it (src/dispatch/album-close-job.ts);
+ * - jobs, their claims and dependencies: `jobs`, `job_dependencies`, claimed `FOR UPDATE SKIP
+ *   LOCKED` under a token (src/queue/job-store.ts); wake-ups by `LISTEN/NOTIFY`
+ *   (src/queue/job-notifications.ts);
+ * - Telegram's 429 waits: `send_limits` (src/queue/not-before.ts); the outgoing pace of each chat
+ *   and bot: `send_pace` (src/telegram/send-pace.ts); group ids after a migration to a
+ *   supergroup: `chat_migrations` (src/telegram/chat-migrations.ts);
+ * - report numbers (`SAV-0042`): `reports`, numbered under a transaction-level advisory lock
+ *   (src/reports/report-store.ts);
+ * - the Deck board and its stacks: created under the cluster lock `deck.board`
+ *   (src/reports/jobs/deck-card.ts); each process caches the ids once found;
+ * - the knowledge sync: the cluster lock `assistant.sync` (src/assistant/assistant-jobs.ts); the
+ *   hourly housekeeping: the cluster lock `housekeeping`, skipped by a replica that finds it
+ *   taken (src/queue/worker.ts); both in src/db/cluster-lock.ts;
+ * - Nextcloud refusing the app password: `nextcloud_breaker` (src/nextcloud/credentials-breaker.ts).
+ * Per process on purpose: the assistant's last known state shown by /readyz (each pod reports its
+ * own readiness) and the metrics (Prometheus scrapes each pod).
+ */
 export interface Database {
   processed_updates: ProcessedUpdatesTable;
   conversations: ConversationsTable;

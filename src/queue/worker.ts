@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { ifClusterLockFree } from '../db/cluster-lock.ts';
 import type { Db } from '../db/database.ts';
 import type { FailureDecision } from './failure.ts';
 import { type HandlerSet, type JobContext, LostLockError, WorkerStoppingError } from './job-handler.ts';
@@ -36,7 +37,10 @@ export interface WorkerOptions {
   /** Longest sleep without a wake-up: catches jobs whose holder died. */
   readonly idleCheckMs?: number;
   readonly retentionDays?: number;
-  /** Other periodic clean-up, run with the hourly purge of done jobs (e.g. old dedupe marks). */
+  /**
+   * Other periodic clean-up, run with the hourly purge of done jobs (e.g. old dedupe marks), in one
+   * replica at a time.
+   */
   readonly housekeeping?: (now: Date) => Promise<void>;
   readonly random?: () => number;
   /** Called after each job ends (any outcome): metrics. */
@@ -320,9 +324,12 @@ export class Worker {
     const now = this.options.clock();
     if (now.getTime() - this.lastPurge < PURGE_EVERY_MS) return;
     this.lastPurge = now.getTime();
-    const purged = await purgeFinishedJobs(this.options.db, now, this.options.retentionDays ?? 7);
-    if (purged > 0) this.options.logger.info({ purged }, 'purged finished jobs');
-    await this.options.housekeeping?.(now);
+    // One replica at a time; one that finds another at it skips this round.
+    await ifClusterLockFree(this.options.db, 'housekeeping', async () => {
+      const purged = await purgeFinishedJobs(this.options.db, now, this.options.retentionDays ?? 7);
+      if (purged > 0) this.options.logger.info({ purged }, 'purged finished jobs');
+      await this.options.housekeeping?.(now);
+    });
   }
 
   private async sleepMs(): Promise<number> {

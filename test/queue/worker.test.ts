@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { telegramJobs } from '../../src/telegram/telegram-jobs.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Db } from '../../src/db/database.ts';
+import { type Db, openDatabase } from '../../src/db/database.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
 import type { FailureDecision } from '../../src/queue/failure.ts';
 import { listJobs } from '../../src/queue/job-store.ts';
@@ -9,6 +9,7 @@ import { defineHandlers, type JobHandler } from '../../src/queue/job-handler.ts'
 import type { PayloadOf } from '../../src/queue/job-kind.ts';
 import { Worker } from '../../src/queue/worker.ts';
 import { memoryDatabase, TestClock } from '../support/database.ts';
+import { freshDatabaseUrl, testDialect } from '../support/test-database.ts';
 
 let db: Db;
 let clock: TestClock;
@@ -207,4 +208,50 @@ describe('Worker', () => {
     await vi.advanceTimersByTimeAsync(1);
     await stopped;
   });
+
+  it.runIf(testDialect === 'postgres')(
+    'housekeeps in one replica at a time: another skips its round and runs jobs',
+    async () => {
+      const url = await freshDatabaseUrl();
+      const [first, second] = [await openDatabase(url), await openDatabase(url)];
+      const housekept: string[] = [];
+      let finishFirst: () => void = () => undefined;
+      const firstHousekeeps = new Promise<void>((resolve) => (finishFirst = resolve));
+      const ran: string[] = [];
+      const replica = (handle: Db, name: string) =>
+        new Worker({
+          db: handle,
+          handlers: defineHandlers(sendKind, {
+            'telegram.send-message': async ({ text }) => void ran.push(`${name}:${text}`),
+          }),
+          decide: retry,
+          clock: clock.now,
+          logger,
+          concurrency: 1,
+          idleCheckMs: 3_600_000,
+          housekeeping: async () => {
+            housekept.push(name);
+            if (name === 'first') await firstHousekeeps;
+          },
+        });
+      const [a, b] = [replica(first, 'first'), replica(second, 'second')];
+      try {
+        a.start();
+        await vi.waitFor(() => expect(housekept).toEqual(['first']));
+        await enqueue(
+          first,
+          telegramJobs['telegram.send-message'],
+          { idempotencyKey: 'k', payload: { slug: 'etm', chatId: 1, text: 'while the first housekeeps' } },
+          clock.now(),
+        );
+        b.start();
+        await vi.waitFor(() => expect(ran).toEqual(['second:while the first housekeeps']));
+        expect(housekept).toEqual(['first']);
+      } finally {
+        finishFirst();
+        await Promise.all([a.stop(1_000), b.stop(1_000)]);
+        await Promise.all([first.destroy(), second.destroy()]);
+      }
+    },
+  );
 });
