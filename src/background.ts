@@ -24,7 +24,7 @@ import { nextcloudPorts } from './reports/nextcloud-ports.ts';
 import { reportHandlers } from './reports/report-handlers.ts';
 import { createBotApiClient } from './telegram/bot-api-client.ts';
 import { BOT_COMMANDS_VERSION } from './telegram/bot-commands.ts';
-import { purgeIdlePaces } from './telegram/send-pace.ts';
+import { purgeOldSends } from './telegram/send-log.ts';
 import type { Metrics } from './metrics/metrics.ts';
 
 export interface Background {
@@ -96,7 +96,7 @@ export function createBackground(
       // Notes change in Nextcloud: index them again at start and then every hour.
       if (assistant) await enqueueAssistantSync(db, now, 'hourly');
       await purgeEndedHolds(db, now);
-      await purgeIdlePaces(db, now);
+      await purgeOldSends(db, now);
       const forgotten = await purgeSeenUpdates(db, now);
       if (forgotten > 0) logger.info({ forgotten }, 'forgot old update ids');
     },
@@ -146,7 +146,8 @@ function telegramBots(config: Config): Map<string, TelegramBot> {
   for (const bot of config.bots) {
     if (!bot.token) continue;
     const client = createBotApiClient({ apiUrl: config.telegramApiUrl, token: bot.token });
-    // No pace here: it lives in the database, shared by every replica (src/telegram/send-pace.ts).
+    // No rate limiter here: the sends are counted in the database, for every replica
+    // (src/telegram/send-log.ts).
     bots.set(bot.slug, { client });
   }
   return bots;

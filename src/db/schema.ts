@@ -14,8 +14,8 @@ import type { NextcloudBreakerTable } from '../nextcloud/credentials-breaker.ts'
  * - jobs, their claims and dependencies: `jobs`, `job_dependencies`, claimed `FOR UPDATE SKIP
  *   LOCKED` under a token (src/queue/job-store.ts); wake-ups by `LISTEN/NOTIFY`
  *   (src/queue/job-notifications.ts);
- * - Telegram's 429 waits: `send_limits` (src/queue/not-before.ts); the outgoing pace of each chat
- *   and bot: `send_pace` (src/telegram/send-pace.ts); group ids after a migration to a
+ * - Telegram's 429 waits: `send_limits` (src/queue/not-before.ts); the messages each chat and bot
+ *   sent within its limit window: `send_log` (src/telegram/send-log.ts); group ids after a migration to a
  *   supergroup: `chat_migrations` (src/telegram/chat-migrations.ts);
  * - report numbers (`SAV-0042`): `reports`, numbered under a transaction-level advisory lock
  *   (src/reports/report-store.ts);
@@ -41,7 +41,7 @@ export interface Database {
   send_limits: SendLimitsTable;
   nextcloud_breaker: NextcloudBreakerTable;
   known_chantiers: KnownChantiersTable;
-  send_pace: SendPaceTable;
+  send_log: SendLogTable;
 }
 
 /** One row per (slug, update_id) handled: Telegram re-sends on any non-2xx. */
@@ -100,11 +100,12 @@ export interface SendLimitsTable {
   reason: string;
 }
 
-/** The outgoing pace of one scope (a Telegram chat, a bot): see src/telegram/send-pace.ts. */
-export interface SendPaceTable {
+/** A Telegram send still inside its scope's limit window (a chat, a bot): src/telegram/send-log.ts. */
+export interface SendLogTable {
   scope: string;
-  /** Unix ms until which the messages already sent count against the pace. */
-  busy_until: number;
+  sent_at: number;
+  /** How many messages it counts for (an album counts each item). */
+  messages: number;
 }
 
 export interface ReadinessProbeTable {

@@ -4,9 +4,8 @@
  * to a private chat, at most 20 per minute to a group, about 30 per second in total. Telegram
  * does not publish exact values and still answers 429 at times: this only keeps us below them.
  *
- * Pure: the paces that keep each limit, and the terms of one reservation. The reservation runs as
- * one SQL statement per scope in src/telegram/send-pace.ts, so that every worker of every replica
- * shares the pace.
+ * Pure: the caller passes the sends still inside a window and the time. The sends themselves are
+ * rows in the database, shared by every worker and replica (src/telegram/send-log.ts).
  */
 
 export interface RateWindow {
@@ -21,59 +20,41 @@ export const TELEGRAM_RATE_LIMITS = {
   total: { limit: 30, windowMs: 1_000 },
 } as const satisfies Record<string, RateWindow>;
 
-/**
- * A leaky bucket (the generic cell rate algorithm, https://en.wikipedia.org/wiki/Generic_cell_rate_algorithm):
- * up to `burst` messages at once, then one every `intervalMs`. Its whole state is one time, "busy
- * until": each message sent pushes it `intervalMs` further, from now if it had passed.
- */
-export interface Pace {
-  readonly intervalMs: number;
-  readonly burst: number;
-}
-
-/**
- * The fastest pace that allows `burst` messages at once and never more than `window.limit` in any
- * window of `window.windowMs`: a bucket lets through at most `burst + ⌈windowMs / intervalMs⌉ − 1`
- * messages in such a window (its burst, then one per interval after the first).
- */
-export function paceWithin(window: RateWindow, burst: number): Pace {
-  if (!Number.isSafeInteger(window.limit) || window.limit < 1)
-    throw new RangeError('a rate limit must allow at least one message');
-  if (!Number.isFinite(window.windowMs) || window.windowMs <= 0)
-    throw new RangeError('a rate window must be a positive number of ms');
-  if (!Number.isSafeInteger(burst) || burst < 1 || burst > window.limit)
-    throw new RangeError('a burst must be between 1 and the limit');
-  return { intervalMs: Math.ceil(window.windowMs / (window.limit - burst + 1)), burst };
-}
-
-/**
- * The paces we keep. A private chat gets one message a second. A group gets a report at once (an
- * album of up to 9 photos and its text), then about one message every 5.5 s: never more than 20
- * in a minute, as Telegram asks (a burst of 20 would have to leave the rest of the minute empty).
- * The bot as a whole: 15 at once, then 16 a second.
- */
-export const TELEGRAM_PACES = {
-  privateChat: paceWithin(TELEGRAM_RATE_LIMITS.privateChat, 1),
-  group: paceWithin(TELEGRAM_RATE_LIMITS.group, 10),
-  bot: paceWithin(TELEGRAM_RATE_LIMITS.total, 15),
-} as const satisfies Record<string, Pace>;
+/** The longest window: sends older than this count for nothing (housekeeping forgets them). */
+export const LONGEST_WINDOW_MS = Math.max(...Object.values(TELEGRAM_RATE_LIMITS).map((w) => w.windowMs));
 
 /** Group and supergroup ids are negative, private chats positive (Bot API ids). */
-export function chatPace(chatId: number): Pace {
-  return chatId < 0 ? TELEGRAM_PACES.group : TELEGRAM_PACES.privateChat;
+export function chatWindow(chatId: number): RateWindow {
+  return chatId < 0 ? TELEGRAM_RATE_LIMITS.group : TELEGRAM_RATE_LIMITS.privateChat;
+}
+
+/** One send: `messages` is how many it counts for (an album counts each item). */
+export interface Send {
+  readonly at: number;
+  readonly messages: number;
 }
 
 /**
- * Reserving `messages` (an album counts each item) succeeds while the bucket has room for them,
- * i.e. while "busy until" is at most `now + roomMs`; a send as heavy as the burst or heavier
- * needs an empty bucket, and one heavier goes alone. A success moves "busy until" to
- * `max(busyUntil, now) + costMs`.
+ * How many ms until `messages` more may go within `window`, given the earlier sends (any order):
+ * 0 when they may go at `now`. A send at t counts during [t, t + windowMs). A send heavier than
+ * the limit goes alone, once the window is empty.
  */
-export function reservationTerms(pace: Pace, messages: number): { costMs: number; roomMs: number } {
+export function windowDelay(
+  window: RateWindow,
+  sent: readonly Send[],
+  now: number,
+  messages: number,
+): number {
   if (!Number.isSafeInteger(messages) || messages < 1)
     throw new RangeError('messages must be a positive integer');
-  return {
-    costMs: messages * pace.intervalMs,
-    roomMs: Math.max(pace.burst - messages, 0) * pace.intervalMs,
-  };
+  const inWindow = sent.filter((s) => s.at > now - window.windowMs).sort((a, b) => a.at - b.at);
+  const counted = inWindow.reduce((sum, s) => sum + s.messages, 0);
+  const mustExpire = Math.min(counted + messages - window.limit, counted);
+  if (mustExpire <= 0) return 0;
+  let expired = 0;
+  for (const send of inWindow) {
+    expired += send.messages;
+    if (expired >= mustExpire) return send.at + window.windowMs - now;
+  }
+  throw new Error('unreachable: the sends in the window count at least mustExpire messages');
 }

@@ -6,8 +6,8 @@ import { PostponeError } from '../queue/postpone.ts';
 import type { BotApiClient } from './bot-api-client.ts';
 import { BOT_COMMANDS } from './bot-commands.ts';
 import { currentChatId, recordChatMigration } from './chat-migrations.ts';
-import { chatPace, TELEGRAM_PACES } from './rate-limiter.ts';
-import { reserveSend } from './send-pace.ts';
+import { chatWindow, TELEGRAM_RATE_LIMITS } from './rate-limiter.ts';
+import { reserveSend } from './send-log.ts';
 import { CAPTION_MAX_LENGTH, splitText } from './split-text.ts';
 import { TelegramApiError } from './telegram-errors.ts';
 import { migratedChatId } from './telegram-failure.ts';
@@ -39,8 +39,8 @@ interface Step {
 /**
  * Handlers of the `telegram.*` jobs. A job that makes several calls (a long text in parts, an
  * album then its text) records each delivered step, so a retry resumes after the last one.
- * Messages keep the outgoing pace of their chat and of the bot, reserved in the database for every
- * replica (src/telegram/send-pace.ts). A 429 holds the chat (or the bot) in the database until
+ * Messages keep the outgoing limits of their chat and of the bot, counted in the database for
+ * every replica (src/telegram/send-log.ts). A 429 holds the chat (or the bot) in the database until
  * `retry_after`: every send checks it first. Either way the job postpones itself without using an
  * attempt. Other errors are judged by src/telegram/telegram-failure.ts.
  */
@@ -142,7 +142,7 @@ async function sendBatch(client: BotApiClient, chatId: number, type: 'photo' | '
 
 /**
  * Sends the steps not yet delivered, to where the group now lives, once no 429 holds the chat or
- * the bot and the pace has room for all of them (else the job is postponed without using an
+ * the bot and the outgoing limits have room for all of them (else the job is postponed without using an
  * attempt), recording each delivered step before the next.
  */
 async function deliver(
@@ -157,13 +157,13 @@ async function deliver(
   const scopes = [chatScope(target.slug, chatId), botScope(target.slug)] as const;
   await postponeIfHeld(deps, scopes, ctx);
   const messages = steps.slice(delivered).reduce((sum, step) => sum + step.messages, 0);
-  const paced = [
-    { scope: scopes[0], pace: chatPace(chatId) },
-    { scope: scopes[1], pace: TELEGRAM_PACES.bot },
+  const limited = [
+    { scope: scopes[0], window: chatWindow(chatId) },
+    { scope: scopes[1], window: TELEGRAM_RATE_LIMITS.total },
   ];
-  const delay = await reserveSend(deps.db, paced, ctx.now, messages);
+  const delay = await reserveSend(deps.db, limited, ctx.now, messages);
   if (delay > 0)
-    throw new PostponeError(delay, `outgoing pace of a ${chatId > 0 ? 'private' : 'group'} chat`);
+    throw new PostponeError(delay, `outgoing rate limit for a ${chatId > 0 ? 'private' : 'group'} chat`);
   for (let index = delivered; index < steps.length; index++) {
     ctx.signal.throwIfAborted();
     chatId = await sendStep(deps, target, chatId, steps[index]!, ctx);

@@ -1,49 +1,83 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  chatPace,
-  paceWithin,
-  reservationTerms,
-  TELEGRAM_PACES,
+  chatWindow,
+  type RateWindow,
+  type Send,
   TELEGRAM_RATE_LIMITS,
+  windowDelay,
 } from '../../src/telegram/rate-limiter.ts';
 
-describe('paces within Telegram limits', () => {
-  it('a private chat: one message a second; a group: 10 at once then one per 5.455 s; the bot: 15, then 16 a second', () => {
-    expect(TELEGRAM_PACES.privateChat).toEqual({ intervalMs: 1000, burst: 1 });
-    expect(TELEGRAM_PACES.group).toEqual({ intervalMs: 5455, burst: 10 });
-    expect(TELEGRAM_PACES.bot).toEqual({ intervalMs: 63, burst: 15 });
-    expect(chatPace(-1001234567890)).toBe(TELEGRAM_PACES.group);
-    expect(chatPace(111111111)).toBe(TELEGRAM_PACES.privateChat);
+const GROUP = -1001234567890;
+const PRIVATE_CHAT = 111111111;
+const { group, privateChat } = TELEGRAM_RATE_LIMITS;
+
+/** Sends one message at a time as early as the window allows, from `start`; returns the send times. */
+function drain(window: RateWindow, count: number, start = 0): number[] {
+  const sent: Send[] = [];
+  let now = start;
+  for (let i = 0; i < count; i += 1) {
+    for (let delay = windowDelay(window, sent, now, 1); delay > 0; delay = windowDelay(window, sent, now, 1))
+      now += delay;
+    sent.push({ at: now, messages: 1 });
+  }
+  return sent.map((s) => s.at);
+}
+
+/** The most sends in any window of `windowMs` (a send at t counts during [t, t + windowMs)). */
+function busiestWindow(sentAt: readonly number[], windowMs: number): number {
+  return Math.max(...sentAt.map((start) => sentAt.filter((t) => t >= start && t < start + windowMs).length));
+}
+
+describe('windowDelay', () => {
+  it('spreads a burst of 60 messages to one group to at most 20 per minute, no slower', () => {
+    const sentAt = drain(group, 60);
+    expect(busiestWindow(sentAt, 60_000)).toBe(20);
+    // The 21st and 41st go exactly when the first minute ends.
+    expect(sentAt[20]).toBe(60_000);
+    expect(sentAt[59]).toBe(120_000);
   });
 
-  it('never lets more than the limit into a window: burst + ⌈window / interval⌉ − 1 ≤ limit, and no slower', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 100 }),
-        fc.integer({ min: 1, max: 3_600_000 }),
-        fc.nat(),
-        (limit, windowMs, seed) => {
-          const burst = 1 + (seed % limit);
-          const { intervalMs } = paceWithin({ limit, windowMs }, burst);
-          expect(burst + Math.ceil(windowMs / intervalMs) - 1).toBeLessThanOrEqual(limit);
-          // One ms less would let one message too many through.
-          if (intervalMs > 1)
-            expect(burst + Math.ceil(windowMs / (intervalMs - 1)) - 1).toBeGreaterThan(limit);
-        },
-      ),
-    );
+  it('sends to a private chat at most once a second', () => {
+    const sent = [{ at: 10_000, messages: 1 }];
+    expect(windowDelay(privateChat, [], 10_000, 1)).toBe(0);
+    expect(windowDelay(privateChat, sent, 10_400, 1)).toBe(600);
+    expect(windowDelay(privateChat, sent, 10_999, 1)).toBe(1);
+    expect(windowDelay(privateChat, sent, 11_000, 1)).toBe(0);
   });
 
-  it('refuses limits and bursts that allow nothing', () => {
-    expect(() => paceWithin({ limit: 0, windowMs: 1000 }, 1)).toThrow(RangeError);
-    expect(() => paceWithin({ limit: 1, windowMs: 0 }, 1)).toThrow(RangeError);
-    expect(() => paceWithin(TELEGRAM_RATE_LIMITS.group, 21)).toThrow(RangeError);
-    expect(() => reservationTerms(TELEGRAM_PACES.group, 0)).toThrow(RangeError);
+  it('keeps all chats together under 30 messages a second', () => {
+    const sentAt = drain(TELEGRAM_RATE_LIMITS.total, 90);
+    expect(busiestWindow(sentAt, 1000)).toBe(30);
+    expect(sentAt[30]).toBe(1000);
+    expect(sentAt[89]).toBe(2000);
   });
 
-  it('an album costs each item; one heavier than the burst needs an empty bucket', () => {
-    expect(reservationTerms(TELEGRAM_PACES.group, 3)).toEqual({ costMs: 3 * 5455, roomMs: 7 * 5455 });
-    expect(reservationTerms(TELEGRAM_PACES.group, 11)).toEqual({ costMs: 11 * 5455, roomMs: 0 });
+  it('counts each item of an album, and lets an album bigger than a limit go alone', () => {
+    const sent: Send[] = [];
+    expect(windowDelay(group, sent, 0, 10)).toBe(0);
+    sent.push({ at: 0, messages: 10 });
+    expect(windowDelay(group, sent, 0, 10)).toBe(0);
+    sent.push({ at: 0, messages: 10 });
+    expect(windowDelay(group, sent, 0, 1)).toBe(60_000);
+    expect(windowDelay(group, [{ at: 0, messages: 25 }], 30_000, 1)).toBe(30_000);
+    expect(windowDelay(privateChat, [], 60_000, 5)).toBe(0);
+    expect(windowDelay(privateChat, [{ at: 60_000, messages: 5 }], 60_500, 5)).toBe(500);
+  });
+
+  it('frees room as the oldest sends leave, in any order given', () => {
+    const sent = [
+      { at: 20_000, messages: 10 },
+      { at: 0, messages: 5 },
+      { at: 10_000, messages: 5 },
+    ];
+    expect(windowDelay(group, sent, 30_000, 5)).toBe(30_000);
+    expect(windowDelay(group, sent, 30_000, 6)).toBe(40_000);
+    expect(windowDelay(group, sent, 60_000, 5)).toBe(0);
+  });
+
+  it('knows a group from a private chat, and refuses to count no message', () => {
+    expect(chatWindow(GROUP)).toBe(group);
+    expect(chatWindow(PRIVATE_CHAT)).toBe(privateChat);
+    expect(() => windowDelay(group, [], 0, 0)).toThrow(RangeError);
   });
 });

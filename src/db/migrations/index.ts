@@ -6,7 +6,7 @@ import * as assistant from './0004-assistant.ts';
 import * as jobEngine from './0005-job-engine.ts';
 import * as nextcloudBreaker from './0006-nextcloud-breaker.ts';
 import * as knownChantiers from './0007-known-chantiers.ts';
-import * as sendPace from './0008-send-pace.ts';
+import * as sendLog from './0008-send-log.ts';
 
 /** Every migration, in order. Names sort; shipped ones are frozen. */
 export const migrations: Record<string, Migration> = {
@@ -17,5 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-job-engine': jobEngine,
   '0006-nextcloud-breaker': nextcloudBreaker,
   '0007-known-chantiers': knownChantiers,
-  '0008-send-pace': sendPace,
+  '0008-send-log': sendLog,
 };
