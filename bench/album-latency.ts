@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type ChildServer, startChildServer } from './child-server.ts';
 import { freePort } from '../stand-ins/loopback.ts';
+import { withFreshSchema } from './postgres-schema.ts';
 import { STAND_IN_TOKEN, TelegramStandIn } from '../stand-ins/telegram-stand-in.ts';
 
 /**
@@ -24,8 +25,24 @@ export interface AlbumLatency {
   readonly samplesMs: readonly number[];
 }
 
+/**
+ * On a fresh SQLite file in `workDir`, or, given a PostgreSQL URL, on a fresh schema of that
+ * database (the throughput run leaves thousands of jobs in it that this worker would run first).
+ */
 export async function measureAlbumLatency(
   serviceEntry: string,
+  workDir: string,
+  host: string,
+  postgresUrl?: string,
+): Promise<AlbumLatency> {
+  if (postgresUrl === undefined)
+    return measureOn(serviceEntry, `sqlite:${join(workDir, 'album.db')}`, workDir, host);
+  return withFreshSchema(postgresUrl, (url) => measureOn(serviceEntry, url, workDir, host));
+}
+
+async function measureOn(
+  serviceEntry: string,
+  databaseUrl: string,
   workDir: string,
   host: string,
 ): Promise<AlbumLatency> {
@@ -40,7 +57,7 @@ export async function measureAlbumLatency(
         BOT_BENCH_TOKEN: STAND_IN_TOKEN,
         BOT_BENCH_GROUP_SAV: String(SAV_GROUP),
         TELEGRAM_API_URL: telegram.apiUrl,
-        DATABASE_URL: `sqlite:${join(workDir, 'album.db')}`,
+        DATABASE_URL: databaseUrl,
         ALBUM_QUIET_MS: String(QUIET_MS),
         ASSISTANT_ENABLED: 'false',
         LOG_LEVEL: 'warn',

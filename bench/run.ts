@@ -116,7 +116,7 @@ async function main(): Promise<number> {
     console.log(formatStartAndText(coldStartMs, timeTextFunctions()[0]!));
 
     console.log('');
-    console.log(formatAlbumLatency(await measureAlbumLatency(serviceEntry, workDir, HOST)));
+    console.log(formatAlbumLatency(await measureAlbumLatency(serviceEntry, workDir, HOST, databaseUrl)));
 
     const problems = failures(results);
     for (const problem of problems) console.error(`FAILED ${problem}`);
