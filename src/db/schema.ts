@@ -15,8 +15,8 @@ import type { NextcloudBreakerTable } from '../nextcloud/credentials-breaker.ts'
  *   LOCKED` under a token (src/queue/job-store.ts); wake-ups by `LISTEN/NOTIFY`
  *   (src/queue/job-notifications.ts);
  * - Telegram's 429 waits: `send_limits` (src/queue/not-before.ts); the messages each chat and bot
- *   sent within its limit window: `send_log` (src/telegram/send-log.ts); group ids after a migration to a
- *   supergroup: `chat_migrations` (src/telegram/chat-migrations.ts);
+ *   sent within its limit window: `send_log` (src/telegram/send-log.ts); group ids after a
+ *   migration to a supergroup: `chat_migrations` (src/telegram/chat-migrations.ts);
  * - report numbers (`SAV-0042`): `reports`, numbered under a transaction-level advisory lock
  *   (src/reports/report-store.ts);
  * - the Deck board and its stacks: created under the cluster lock `deck.board`

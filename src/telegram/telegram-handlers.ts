@@ -40,9 +40,9 @@ interface Step {
  * Handlers of the `telegram.*` jobs. A job that makes several calls (a long text in parts, an
  * album then its text) records each delivered step, so a retry resumes after the last one.
  * Messages keep the outgoing limits of their chat and of the bot, counted in the database for
- * every replica (src/telegram/send-log.ts). A 429 holds the chat (or the bot) in the database until
- * `retry_after`: every send checks it first. Either way the job postpones itself without using an
- * attempt. Other errors are judged by src/telegram/telegram-failure.ts.
+ * every replica (src/telegram/send-log.ts). A 429 holds the chat (or the bot) in the database
+ * until `retry_after`: every send checks it first. Either way the job postpones itself without
+ * using an attempt. Other errors are judged by src/telegram/telegram-failure.ts.
  */
 export function telegramHandlers(deps: TelegramHandlerDeps): HandlerSet {
   return defineHandlers(telegramJobs, {
@@ -142,8 +142,8 @@ async function sendBatch(client: BotApiClient, chatId: number, type: 'photo' | '
 
 /**
  * Sends the steps not yet delivered, to where the group now lives, once no 429 holds the chat or
- * the bot and the outgoing limits have room for all of them (else the job is postponed without using an
- * attempt), recording each delivered step before the next.
+ * the bot and the outgoing limits have room for all of them (else the job is postponed without
+ * using an attempt), recording each delivered step before the next.
  */
 async function deliver(
   deps: TelegramHandlerDeps,
