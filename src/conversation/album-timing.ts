@@ -29,5 +29,6 @@ export function albumQuietMs(album: OpenAlbum, settings: ConversationSettings): 
   const quiet = settings.albumQuietMs;
   const longest = quiet * MAX_QUIET_FACTOR;
   if (album.count <= 1) return Math.min(longest, quiet * 4);
-  return Math.min(longest, Math.max(quiet, 1.5 * album.longestGapMs));
+  // Whole ms: the close job's run_at is a bigint on PostgreSQL, which refuses a fraction.
+  return Math.min(longest, Math.max(quiet, Math.ceil(1.5 * album.longestGapMs)));
 }

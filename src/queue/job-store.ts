@@ -152,6 +152,8 @@ export async function failJob(
   random: () => number = Math.random,
 ): Promise<boolean> {
   const at = now.getTime();
+  // Times are whole ms: PostgreSQL's bigint refuses a fraction, and the worker would then stop.
+  const later = (ms: number) => at + Math.ceil(ms);
   switch (decision.action) {
     case 'done':
       return finish(db, job, now, { state: 'done', finished_at: at, last_error: null });
@@ -161,7 +163,7 @@ export async function failJob(
       // Not ready (a rate limit, an album still filling): give the attempt back.
       return finish(db, job, now, {
         state: 'pending',
-        run_at: at + decision.delayMs,
+        run_at: later(decision.delayMs),
         attempts: job.attempts - 1,
         last_error: job.last_error,
       });
@@ -175,7 +177,7 @@ export async function failJob(
       }
       return finish(db, job, now, {
         state: 'pending',
-        run_at: at + (decision.delayMs ?? backoffDelayMs(job.attempts, random)),
+        run_at: later(decision.delayMs ?? backoffDelayMs(job.attempts, random)),
         last_error: decision.reason,
       });
   }

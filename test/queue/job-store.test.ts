@@ -145,6 +145,20 @@ describe('complete and fail', () => {
     expect((await listJobs(db))[0]!.run_at).toBe(clock.now().getTime() + 7000);
   });
 
+  it('waits whole ms: a fractional delay is rounded up (PostgreSQL stores run_at as a bigint)', async () => {
+    await message('a');
+    await message('b');
+    await failJob(
+      db,
+      (await claim())!,
+      { action: 'postpone', reason: 'album', delayMs: 1500.5 },
+      clock.now(),
+    );
+    await failJob(db, (await claim())!, { action: 'retry', reason: '503', delayMs: 0.25 }, clock.now());
+    const runAt = Object.fromEntries((await listJobs(db)).map((j) => [j.idempotency_key, j.run_at]));
+    expect(runAt).toEqual({ a: clock.now().getTime() + 1501, b: clock.now().getTime() + 1 });
+  });
+
   it('a permanent failure is dead at once; a "done" decision completes', async () => {
     await message('a');
     await message('b');
