@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
-import { enqueue } from '../../src/queue/enqueue.ts';
+import { enqueue, waitAlsoFor } from '../../src/queue/enqueue.ts';
 import { defineJobs } from '../../src/queue/job-kind.ts';
 import { claimNextJob, completeJob, dependencyOutcomes, failJob } from '../../src/queue/job-store.ts';
 import { memoryDatabase, TestClock } from '../support/database.ts';
@@ -40,8 +40,8 @@ describe('dependencies', () => {
     const notify = (await claim())!;
     expect(notify.idempotency_key).toBe('notify');
     expect(await dependencyOutcomes(db, notify.id)).toEqual([
-      { type: 'test.work', state: 'done', idempotencyKey: 'archive' },
-      { type: 'test.work', state: 'dead', idempotencyKey: 'card' },
+      { type: 'test.work', state: 'done', idempotencyKey: 'archive', lastError: null },
+      { type: 'test.work', state: 'dead', idempotencyKey: 'card', lastError: '403' },
     ]);
   });
 
@@ -58,5 +58,34 @@ describe('dependencies', () => {
     await completeJob(db, (await claim())!, clock.now());
     await after('notify', ['archive', 'no-such-job']);
     expect((await claim())!.idempotency_key).toBe('notify');
+  });
+
+  it('a waiting job can be made to wait for work enqueued after it, counted once however often it is added', async () => {
+    await work('plan');
+    await after('notify', ['plan']);
+    const plan = (await claim())!;
+    await db.transaction().execute(async (trx) => {
+      await enqueue(trx, jobs['test.work'], { idempotencyKey: 'photo', payload: {} }, clock.now());
+      expect(await waitAlsoFor(trx, 'notify', ['photo', 'no-such-job'])).toBe(true);
+      // A plan retried after a crash adds the same work again.
+      expect(await waitAlsoFor(trx, 'notify', ['photo'])).toBe(true);
+    });
+    await completeJob(db, plan, clock.now());
+    const photo = (await claim())!;
+    expect(photo.idempotency_key).toBe('photo');
+    expect(await claim()).toBeUndefined();
+    await completeJob(db, photo, clock.now());
+    const notify = (await claim())!;
+    expect(notify.idempotency_key).toBe('notify');
+    expect((await dependencyOutcomes(db, notify.id)).map((d) => d.idempotencyKey)).toEqual(['plan', 'photo']);
+  });
+
+  it('a job that no longer waits cannot be held back: it may already be running', async () => {
+    await work('photo');
+    await after('notify', []);
+    await db.transaction().execute(async (trx) => {
+      expect(await waitAlsoFor(trx, 'notify', ['photo'])).toBe(false);
+      expect(await waitAlsoFor(trx, 'unknown', ['photo'])).toBe(false);
+    });
   });
 });
