@@ -57,7 +57,7 @@ export async function enqueue<K extends JobKind>(
     .returning('id')
     .executeTakeFirst();
   if (!result) return false;
-  if (job.after && job.after.length > 0) await waitFor(trx, result.id, job.after);
+  if (job.after) await waitFor(trx, result.id, job.after);
   await notifyEnqueued(trx);
   return true;
 }
@@ -88,6 +88,8 @@ async function waitFor(
   jobId: number,
   keys: readonly string[],
 ) {
+  // `in ()` is valid SQLite but a syntax error on PostgreSQL.
+  if (keys.length === 0) return;
   const known = await trx
     .selectFrom('job_dependencies')
     .select('depends_on')

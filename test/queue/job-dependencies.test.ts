@@ -67,6 +67,8 @@ describe('dependencies', () => {
     await db.transaction().execute(async (trx) => {
       await enqueue(trx, jobs['test.work'], { idempotencyKey: 'photo', payload: {} }, clock.now());
       expect(await waitAlsoFor(trx, 'notify', ['photo', 'no-such-job'])).toBe(true);
+      // A plan with no work adds nothing.
+      expect(await waitAlsoFor(trx, 'notify', [])).toBe(true);
       // A plan retried after a crash adds the same work again.
       expect(await waitAlsoFor(trx, 'notify', ['photo'])).toBe(true);
     });
