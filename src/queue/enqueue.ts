@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import Value from 'typebox/value';
+import { Compile, type Validator } from 'typebox/compile';
 import type { Database } from '../db/schema.ts';
 import type { JobKind, PayloadOf } from './job-kind.ts';
 import { notifyEnqueued } from './job-notifications.ts';
@@ -31,8 +31,10 @@ export async function enqueue<K extends JobKind>(
   job: NewJob<K>,
   now: Date,
 ): Promise<boolean> {
-  if (!Value.Check(kind.schema, job.payload)) {
-    const problems = Value.Errors(kind.schema, job.payload)
+  const payloadCheck = checkerOf(kind);
+  if (!payloadCheck.Check(job.payload)) {
+    const problems = payloadCheck
+      .Errors(job.payload)
       .map((e) => `${e.instancePath || '/'} ${e.message}`)
       .join('; ');
     throw new InvalidJobPayloadError(kind.type, problems);
@@ -59,6 +61,21 @@ export async function enqueue<K extends JobKind>(
   if (job.after && job.after.length > 0) await waitFor(trx, result.id, job.after);
   await notifyEnqueued(trx);
   return true;
+}
+
+const checkers = new WeakMap<JobKind, Validator>();
+
+/**
+ * The kind's payload check, compiled to a function at its first enqueue: every update enqueues,
+ * and interpreting the schema at each call (`Value.Check`) was a tenth of the time per update.
+ */
+function checkerOf(kind: JobKind): Validator {
+  let checker = checkers.get(kind);
+  if (!checker) {
+    checker = Compile(kind.schema);
+    checkers.set(kind, checker);
+  }
+  return checker;
 }
 
 async function waitFor(
