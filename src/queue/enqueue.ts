@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { Compile, type Validator } from 'typebox/compile';
+import { compiledOnce } from '../db/compiled-query.ts';
 import type { Database } from '../db/schema.ts';
 import type { JobKind, PayloadOf } from './job-kind.ts';
 import { notifyEnqueued } from './job-notifications.ts';
@@ -40,28 +41,54 @@ export async function enqueue<K extends JobKind>(
     throw new InvalidJobPayloadError(kind.type, problems);
   }
   const at = now.getTime();
-  const result = await trx
-    .insertInto('jobs')
-    .values({
+  const [result] = (
+    await insertJob(trx, {
       type: kind.type,
-      idempotency_key: job.idempotencyKey,
+      idempotencyKey: job.idempotencyKey,
       payload: JSON.stringify(job.payload),
-      state: 'pending',
       priority: kind.priority,
-      run_at: job.runAt?.getTime() ?? at,
-      attempts: 0,
-      max_attempts: kind.maxAttempts,
-      created_at: at,
-      updated_at: at,
+      runAt: job.runAt?.getTime() ?? at,
+      maxAttempts: kind.maxAttempts,
+      at,
     })
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  ).rows;
   if (!result) return false;
   if (job.after && job.after.length > 0) await waitFor(trx, result.id, job.after);
   await notifyEnqueued(trx);
   return true;
 }
+
+/** Every update enqueues: compiled once (src/db/compiled-query.ts). */
+const insertJob = compiledOnce(
+  (
+    db,
+    job: {
+      type: string;
+      idempotencyKey: string;
+      payload: string;
+      priority: number;
+      runAt: number;
+      maxAttempts: number;
+      at: number;
+    },
+  ) =>
+    db
+      .insertInto('jobs')
+      .values({
+        type: job.type,
+        idempotency_key: job.idempotencyKey,
+        payload: job.payload,
+        state: 'pending',
+        priority: job.priority,
+        run_at: job.runAt,
+        attempts: 0,
+        max_attempts: job.maxAttempts,
+        created_at: job.at,
+        updated_at: job.at,
+      })
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .returning('id'),
+);
 
 const checkers = new WeakMap<JobKind, Validator>();
 
