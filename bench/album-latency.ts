@@ -24,8 +24,9 @@ export interface AlbumLatency {
   readonly samplesMs: readonly number[];
 }
 
+/** `serviceArgs`: the arguments to `node` that start the service. */
 export async function measureAlbumLatency(
-  serviceEntry: string,
+  serviceArgs: readonly string[],
   workDir: string,
   host: string,
 ): Promise<AlbumLatency> {
@@ -34,7 +35,7 @@ export async function measureAlbumLatency(
   try {
     service = await startChildServer({
       name: 'etm-terrain (worker on)',
-      args: [serviceEntry],
+      args: serviceArgs,
       env: {
         BOTS: SLUG,
         BOT_BENCH_TOKEN: STAND_IN_TOKEN,
