@@ -11,7 +11,7 @@ import { DeckApiError, DeckTransportError } from './nextcloud/deck-errors.ts';
 import { deckFailureDecision } from './nextcloud/deck-failure.ts';
 import { NextcloudError, NextcloudTransportError } from './nextcloud/nextcloud-errors.ts';
 import { nextcloudFailureDecision } from './nextcloud/nextcloud-failure.ts';
-import type { FailureDecision } from './queue/failure.ts';
+import { type FailureDecision, retryUnexpected } from './queue/failure.ts';
 import { TelegramApiError, TelegramTransportError } from './telegram/telegram-errors.ts';
 import { telegramFailureDecision } from './telegram/telegram-failure.ts';
 
@@ -58,8 +58,7 @@ export function decideFailure(error: unknown): FailureDecision {
   const judged = policyFor(cause) ? cause : error;
   const policy = policyFor(judged);
   if (policy) return policy.decide(judged);
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return { action: 'retry', reason };
+  return retryUnexpected(error, 'outside any remote call');
 }
 
 function policyFor(error: unknown): FailurePolicy | undefined {

@@ -6,7 +6,7 @@ import { recordFeedback } from '../assistant/answer-log.ts';
 import type { Database } from '../db/schema.ts';
 import { effectJobs } from '../conversation/effect-jobs.ts';
 import { enqueue } from '../queue/enqueue.ts';
-import { reportJobs } from '../reports/report-jobs.ts';
+import { reportJobKey, reportJobs } from '../reports/report-jobs.ts';
 import { addReportMedia, insertReport } from '../reports/report-store.ts';
 import { type ConversationKey, loadConversation, saveConversation } from './conversation-store.ts';
 import { loadKnownChantiers } from './known-chantiers.ts';
@@ -95,20 +95,23 @@ async function recordEffect(
     case 'report': {
       const report = await insertReport(trx, slug, `${slug}:${effect.key}`, effect.report, now);
       if (!report) return;
+      const processKey = reportJobKey(report.id, 'process');
       await enqueue(
         trx,
         reportJobs['report.process'],
-        {
-          idempotencyKey: `report:${report.id}:process`,
-          payload: { reportId: report.id },
-        },
+        { idempotencyKey: processKey, payload: { reportId: report.id } },
         now,
       );
-      // Announced from the report itself: a plan that fails for good is still told.
+      // Announced from the report itself once its work has ended: a plan that fails for good is
+      // still told. The plan makes it wait on the work it enqueues too.
       await enqueue(
         trx,
         reportJobs['report.notify'],
-        { idempotencyKey: `report:${report.id}:notify`, payload: { reportId: report.id } },
+        {
+          idempotencyKey: reportJobKey(report.id, 'notify'),
+          payload: { reportId: report.id },
+          after: [processKey],
+        },
         now,
       );
       return;
@@ -121,8 +124,10 @@ async function recordEffect(
         trx,
         reportJobs['report.add-media'],
         {
-          idempotencyKey: `report:${result.report.id}:add:${messageIds.join(',')}`,
+          idempotencyKey: reportJobKey(result.report.id, `add:${messageIds.join(',')}`),
           payload: { reportId: result.report.id, messageIds },
+          // Filed after the report's plan, in the folder it chose.
+          after: [reportJobKey(result.report.id, 'process')],
         },
         now,
       );

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { Compile, type Validator } from 'typebox/compile';
 import { compiledOnce } from '../db/compiled-query.ts';
+import { isPostgres } from '../db/dialect.ts';
 import type { Database } from '../db/schema.ts';
 import type { JobKind, PayloadOf } from './job-kind.ts';
 import { notifyEnqueued } from './job-notifications.ts';
@@ -53,8 +54,29 @@ export async function enqueue<K extends JobKind>(
     })
   ).rows;
   if (!result) return false;
-  if (job.after && job.after.length > 0) await waitFor(trx, result.id, job.after);
+  if (job.after) await waitFor(trx, result.id, job.after);
   await notifyEnqueued(trx);
+  return true;
+}
+
+/**
+ * Makes a job that still waits (on a job now running, say) wait for `keys` too: work enqueued after
+ * it, such as the uploads its predecessor planned. Keys already waited for are not counted twice.
+ * False when the job no longer waits (it may be running or ended): too late to hold it back.
+ */
+export async function waitAlsoFor(
+  trx: Transaction<Database>,
+  idempotencyKey: string,
+  keys: readonly string[],
+): Promise<boolean> {
+  let query = trx
+    .selectFrom('jobs')
+    .select(['id', 'state', 'waiting_for'])
+    .where('idempotency_key', '=', idempotencyKey);
+  if (isPostgres(trx)) query = query.forUpdate();
+  const job = await query.executeTakeFirst();
+  if (!job || job.state !== 'pending' || job.waiting_for === 0) return false;
+  await waitFor(trx, job.id, keys);
   return true;
 }
 
@@ -110,16 +132,28 @@ async function waitFor(
   jobId: number,
   keys: readonly string[],
 ) {
-  const dependencies = await trx
-    .selectFrom('jobs')
-    .select(['id', 'state'])
-    .where('idempotency_key', 'in', keys)
+  // `in ()` is valid SQLite but a syntax error on PostgreSQL.
+  if (keys.length === 0) return;
+  const known = await trx
+    .selectFrom('job_dependencies')
+    .select('depends_on')
+    .where('job_id', '=', jobId)
     .execute();
+  const waited = new Set(known.map((row) => row.depends_on));
+  let query = trx.selectFrom('jobs').select(['id', 'state']).where('idempotency_key', 'in', keys);
+  // Locked until this transaction ends: a replica finishing one of them meanwhile waits, then
+  // sees the new dependency row and counts it down (https://www.postgresql.org/docs/15/explicit-locking.html#LOCKING-ROWS).
+  if (isPostgres(trx)) query = query.forUpdate();
+  const dependencies = (await query.execute()).filter((d) => !waited.has(d.id));
   if (dependencies.length === 0) return;
   await trx
     .insertInto('job_dependencies')
     .values(dependencies.map((dependency) => ({ job_id: jobId, depends_on: dependency.id })))
     .execute();
   const unfinished = dependencies.filter((d) => d.state === 'pending' || d.state === 'running').length;
-  await trx.updateTable('jobs').set({ waiting_for: unfinished }).where('id', '=', jobId).execute();
+  await trx
+    .updateTable('jobs')
+    .set((eb) => ({ waiting_for: eb('waiting_for', '+', unfinished) }))
+    .where('id', '=', jobId)
+    .execute();
 }

@@ -8,6 +8,8 @@ export interface DependencyOutcome {
   readonly type: string;
   readonly state: JobState;
   readonly idempotencyKey: string;
+  /** Why it died (or last failed): null when it ended without error. */
+  readonly lastError: string | null;
 }
 
 /** What a handler gets besides its payload. */

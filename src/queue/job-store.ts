@@ -5,6 +5,7 @@ import { isPostgres } from '../db/dialect.ts';
 import type { Database, JobsTable, JobState } from '../db/schema.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { FailureDecision } from './failure.ts';
+import type { DependencyOutcome } from './job-handler.ts';
 
 /**
  * The durable job table's life cycle: pending → running (claimed, attempt counted) → done | dead,
@@ -225,18 +226,20 @@ function heldBy<Q extends UpdateQueryBuilder<Database, 'jobs', 'jobs', UpdateRes
 }
 
 /** How each job this one waited on ended (its handler decides what a dead one means). */
-export async function dependencyOutcomes(
-  db: Db,
-  jobId: number,
-): Promise<{ type: string; state: JobState; idempotencyKey: string }[]> {
+export async function dependencyOutcomes(db: Db, jobId: number): Promise<DependencyOutcome[]> {
   const rows = await db
     .selectFrom('job_dependencies')
     .innerJoin('jobs', 'jobs.id', 'job_dependencies.depends_on')
-    .select(['jobs.type', 'jobs.state', 'jobs.idempotency_key'])
+    .select(['jobs.type', 'jobs.state', 'jobs.idempotency_key', 'jobs.last_error'])
     .where('job_dependencies.job_id', '=', jobId)
     .orderBy('jobs.id')
     .execute();
-  return rows.map((row) => ({ type: row.type, state: row.state, idempotencyKey: row.idempotency_key }));
+  return rows.map((row) => ({
+    type: row.type,
+    state: row.state,
+    idempotencyKey: row.idempotency_key,
+    lastError: row.last_error,
+  }));
 }
 
 /**

@@ -2,7 +2,9 @@ import { defineHandlers, type HandlerSet } from '../queue/job-handler.ts';
 import { addMediaHandler } from './jobs/add-media.ts';
 import { archivePhotoHandler } from './jobs/archive-photo.ts';
 import { deckCardHandler } from './jobs/deck-card.ts';
-import { delayNoticeHandler, notifyReportHandler } from './jobs/notify-report.ts';
+import { confirmReportHandler } from './jobs/confirm-report.ts';
+import { delayNoticeHandler } from './jobs/delay-notice.ts';
+import { announceOnHoldHandler, notifyReportHandler } from './jobs/notify-report.ts';
 import { planReportHandler } from './jobs/plan-report.ts';
 import { writeMarkdownHandler } from './jobs/write-markdown.ts';
 import type { ReportDeps } from './report-deps.ts';
@@ -16,6 +18,8 @@ export function reportHandlers(deps: ReportDeps): HandlerSet {
     'report.write-markdown': writeMarkdownHandler(deps),
     'report.deck-card': deckCardHandler(deps),
     'report.notify': notifyReportHandler(deps),
+    'report.announce-on-hold': announceOnHoldHandler(deps),
+    'report.confirm': confirmReportHandler(deps),
     'report.delay-notice': delayNoticeHandler(deps),
     'report.add-media': addMediaHandler(deps),
   });

@@ -14,6 +14,8 @@ export const reportJobs = defineJobs({
   'report.write-markdown': { schema: ReportId, priority: 20, maxAttempts: 12 },
   'report.deck-card': { schema: ReportId, priority: 30, maxAttempts: 12 },
   'report.notify': { schema: ReportId, priority: 40, maxAttempts: 12 },
+  'report.announce-on-hold': { schema: ReportId, priority: 40, maxAttempts: 12 },
+  'report.confirm': { schema: ReportId, priority: 40, maxAttempts: 12 },
   'report.delay-notice': { schema: ReportId, priority: 40, maxAttempts: 12 },
   'report.add-media': {
     schema: Type.Object({
@@ -26,3 +28,6 @@ export const reportJobs = defineJobs({
 });
 
 export type ReportPayload<T extends keyof typeof reportJobs> = PayloadOf<(typeof reportJobs)[T]>;
+
+/** The idempotency key of one step of a report's work: `report:<id>:<step>`. */
+export const reportJobKey = (reportId: number, step: string) => `report:${reportId}:${step}`;

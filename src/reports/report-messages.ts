@@ -114,6 +114,19 @@ export const breakerAlert = (user: string) =>
 export const archiveOnHold =
   'Archivage Nextcloud en attente : Nextcloud refuse le mot de passe du service. Le bureau est prévenu, tes photos seront archivées dès la reprise.';
 
+/** To the technician and the office, once the archive of a report announced on hold has ended. */
+export function heldArchiveEnded(
+  publicId: string,
+  folder: string | undefined,
+  stored: number,
+  problems: readonly string[],
+): string {
+  const first = folder
+    ? `📁 ${publicId} : ${archived(stored)} → ${folder}/`
+    : `📁 ${publicId} : archivage repris.`;
+  return [first, ...problems.map((problem) => `⚠️ ${problem}`)].join('\n');
+}
+
 export const lateItemsNote = (publicId: string, count: number) =>
   `📎 +${photos(count)} ajoutée${count > 1 ? 's' : ''} à ${publicId}.`;
 

@@ -51,6 +51,14 @@ const textsTo = (chatId: number) => textsToChat(remotes.telegram, chatId);
 const deadJobs = async () =>
   h.db.selectFrom('jobs').select(['type', 'last_error']).where('state', '=', 'dead').execute();
 
+const reportStatuses = async () =>
+  Object.fromEntries(
+    (await h.db.selectFrom('reports').select(['public_id', 'status']).execute()).map((r) => [
+      r.public_id,
+      r.status,
+    ]),
+  );
+
 const filesUnder = (part: string) =>
   [...davFiles(remotes.webdav.root).entries()].filter(([path]) => path.includes(part));
 
@@ -269,8 +277,16 @@ describe('Nextcloud refuses the app password', () => {
     expect(
       cards.filter((card) => card.description.includes('SAV-0001') && card.title.includes('Becker')),
     ).toHaveLength(1);
-    expect(textsTo(GROUPS.chantier).filter((text) => text.includes('Wagner'))).toHaveLength(1);
+    // Told once it waits, and once how it ended: one line each to the office and the technician.
+    expect(textsTo(GROUPS.chantier).filter((text) => text.includes('Wagner'))).toEqual([
+      expect.stringContaining(onHold),
+      '📁 FIN-0001 : 4 photos archivées → Chantiers/20260325_Wagner/30_Photos_Chantier/',
+    ]);
     expect(textsTo(TECHNICIAN.id).filter((text) => text.startsWith('✅ FIN-0001 — Wagner'))).toHaveLength(1);
+    expect(
+      textsTo(TECHNICIAN.id).filter((text) => text.startsWith('📁 FIN-0001 : 4 photos archivées')),
+    ).toHaveLength(1);
+    expect(await reportStatuses()).toEqual({ 'FIN-0001': 'done', 'SAV-0001': 'done' });
     expect(await refusedRequests(deckCallsBefore)).toBeLessThanOrEqual(3);
     expect(await h.readiness()).toMatchObject({ body: { checks: { nextcloud: 'ok' } } });
     rmSync(dir, { recursive: true, force: true });
@@ -374,7 +390,8 @@ describe('documents stay documents', () => {
 
     const toGroup = remotes.telegram.calls.filter(
       (call) =>
-        Number(call.params.chat_id) === GROUPS.sav && JSON.stringify(call.params.caption).includes('Ludwig'),
+        Number(call.params.chat_id) === GROUPS.sav &&
+        JSON.stringify(call.params.caption ?? '').includes('Ludwig'),
     );
     expect(toGroup.map((call) => call.method)).toEqual(['sendDocument']);
     expect(toGroup[0]!.params.document).toBe(file.file_id);

@@ -100,6 +100,31 @@ describe('the three reports end to end', () => {
     expect(remotes.telegram.calls.length).toBeGreaterThan(before);
   });
 
+  it('the office hears of a report in the pass that files its last photo: nothing waits for a poll', async () => {
+    await h.post(buttonUpdate('fin'));
+    const photos = addPhotos(2, 40);
+    for (const [index, photo] of photos.entries()) {
+      await h.post(
+        photoUpdate(photo.fileId, photo.uniqueId, 401 + index, {
+          album: 'album-at-once',
+          ...(index === 0 ? { caption: 'Ritter / pose' } : {}),
+        }),
+      );
+    }
+    h.clock.advance(3_000);
+    // One pass, the clock standing still: plan, uploads, card, then the announcement they released.
+    await h.background.worker.runOnce();
+    expect(textsTo(GROUPS.chantier).filter((text) => text.includes('Ritter'))).toEqual([
+      expect.stringContaining('📸 2 photos archivées'),
+    ]);
+    const notify = await h.db
+      .selectFrom('jobs')
+      .select(['state', 'attempts'])
+      .where('type', '=', 'report.notify')
+      .executeTakeFirstOrThrow();
+    expect(notify).toEqual({ state: 'done', attempts: 1 });
+  });
+
   it('sav: the description, the photos to the SAV group, a Markdown report and a card with a due date', async () => {
     await h.post(buttonUpdate('sav'));
     const [photo] = addPhotos(1, 40);

@@ -1,34 +1,29 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { telegramJobs } from '../../src/telegram/telegram-jobs.ts';
-import type { Db } from '../../src/db/database.ts';
 import { allJobTypes } from '../../src/job-kinds.ts';
 import { createMetrics, type Metrics, updateKind } from '../../src/metrics/metrics.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
 import { claimNextJob, failJob } from '../../src/queue/job-store.ts';
-import { memoryDatabase, TestClock } from '../support/database.ts';
+import { databaseEachTest } from '../support/database.ts';
 import { parseExposition, value } from '../support/prometheus.ts';
 
-let db: Db;
-let clock: TestClock;
+const t = databaseEachTest('2026-03-25T14:30:00Z');
 let metrics: Metrics;
-beforeEach(async () => {
-  db = await memoryDatabase();
-  clock = new TestClock('2026-03-25T14:30:00Z');
-  metrics = createMetrics({ db, clock: clock.now, jobTypes: allJobTypes });
+beforeEach(() => {
+  metrics = createMetrics({ db: t.db, clock: t.clock.now, jobTypes: allJobTypes });
 });
-afterEach(() => db.destroy());
 
 const scrape = async () => parseExposition(await metrics.exposition());
 const message = (key: string, runAt?: Date) =>
   enqueue(
-    db,
+    t.db,
     telegramJobs['telegram.send-message'],
     {
       idempotencyKey: key,
       payload: { slug: 'etm', chatId: 1, text: key },
       runAt,
     },
-    clock.now(),
+    t.clock.now(),
   );
 
 describe('createMetrics', () => {
@@ -40,7 +35,7 @@ describe('createMetrics', () => {
   });
 
   it('keeps each instance apart: two apps in one process count on their own', async () => {
-    const other = createMetrics({ db, clock: clock.now });
+    const other = createMetrics({ db: t.db, clock: t.clock.now });
     metrics.updateReceived('message', 'handled');
     metrics.updateReceived('message', 'handled');
     other.updateReceived('message', 'handled');
@@ -53,18 +48,18 @@ describe('createMetrics', () => {
     await message('a');
     await message('b');
     await enqueue(
-      db,
+      t.db,
       telegramJobs['telegram.set-commands'],
       { idempotencyKey: 'c', payload: { slug: 'etm' } },
-      clock.now(),
+      t.clock.now(),
     );
-    const job = await claimNextJob(db, {
+    const job = await claimNextJob(t.db, {
       workerId: 'w',
-      now: clock.now(),
+      now: t.clock.now(),
       lockMs: 1000,
       types: ['telegram.set-commands'],
     });
-    await failJob(db, job!, { action: 'fail', reason: 'x' }, clock.now());
+    await failJob(t.db, job!, { action: 'fail', reason: 'x' }, t.clock.now());
 
     const exposition = await scrape();
     expect(value(exposition, 'etm_jobs', { type: 'telegram.send-message', state: 'pending' })).toBe(2);
@@ -72,7 +67,7 @@ describe('createMetrics', () => {
     expect(value(exposition, 'etm_jobs', { type: 'telegram.set-commands', state: 'pending' })).toBe(0);
     expect(value(exposition, 'etm_jobs', { type: 'report.process', state: 'running' })).toBe(0);
 
-    await db.deleteFrom('jobs').execute();
+    await t.db.deleteFrom('jobs').execute();
     const after = await scrape();
     expect(value(after, 'etm_jobs', { type: 'telegram.send-message', state: 'pending' })).toBe(0);
   });
@@ -80,17 +75,17 @@ describe('createMetrics', () => {
   it('measures the queue lag as the age of the oldest pending job that is due', async () => {
     expect(value(await scrape(), 'etm_queue_lag_seconds')).toBe(0);
     await message('due');
-    clock.advance(1500);
+    t.clock.advance(1500);
     // Not due yet: a scheduled retry is not lag.
-    await message('later', new Date(clock.now().getTime() + 60_000));
-    clock.advance(1000);
+    await message('later', new Date(t.clock.now().getTime() + 60_000));
+    t.clock.advance(1000);
     expect(value(await scrape(), 'etm_queue_lag_seconds')).toBe(2.5);
-    await db.updateTable('jobs').set({ state: 'done' }).where('idempotency_key', '=', 'due').execute();
+    await t.db.updateTable('jobs').set({ state: 'done' }).where('idempotency_key', '=', 'due').execute();
     expect(value(await scrape(), 'etm_queue_lag_seconds')).toBe(0);
   });
 
   it('counts a database failure at scrape time instead of failing the scrape', async () => {
-    await db.schema.dropTable('jobs').execute();
+    await t.db.schema.dropTable('jobs').execute();
     const exposition = await scrape();
     expect(value(exposition, 'etm_metrics_database_errors_total')).toBe(1);
     expect(value(exposition, 'etm_queue_lag_seconds')).toBeNaN();

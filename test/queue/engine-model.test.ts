@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
-import { enqueue } from '../../src/queue/enqueue.ts';
+import { enqueue, waitAlsoFor } from '../../src/queue/enqueue.ts';
 import { defineJobs } from '../../src/queue/job-kind.ts';
 import {
   claimNextJob,
@@ -17,7 +17,8 @@ import { memoryDatabase, TestClock } from '../support/database.ts';
 
 /**
  * The engine against random sequences of what workers do to it: claim, finish (done, retry, dead,
- * postpone), heartbeat, crash (a lock left to expire), graceful stop, time passing. After every
+ * postpone), heartbeat, crash (a lock left to expire), graceful stop, time passing, new work that
+ * a waiting job is made to wait on too (as a report's plan adds its uploads). After every
  * step: no two runs of one job can both act, a finished job is never run again, attempts never
  * exceed the maximum, a dependent never runs before all it waits on have ended; at the end every
  * job ends, and each dependent ran exactly once.
@@ -35,7 +36,8 @@ type Command =
   | { kind: 'heartbeat'; worker: number }
   | { kind: 'crash'; worker: number }
   | { kind: 'stop'; worker: number }
-  | { kind: 'advance'; ms: number };
+  | { kind: 'advance'; ms: number }
+  | { kind: 'add-work'; target: number };
 
 const worker = fc.integer({ min: 0, max: WORKERS - 1 });
 const command: fc.Arbitrary<Command> = fc.oneof(
@@ -52,6 +54,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('heartbeat' as const), worker }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), worker }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stop' as const), worker }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('add-work' as const), target: fc.nat({ max: 5 }) }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -133,6 +136,17 @@ async function apply(model: Model, cmd: Command): Promise<void> {
     case 'advance':
       clock.advance(cmd.ms);
       return;
+    case 'add-work': {
+      const target = `job-${cmd.target}`;
+      const work = `work-${model.dependsOn.size}`;
+      const added = await db.transaction().execute(async (trx) => {
+        await enqueue(trx, jobs['model.job'], { idempotencyKey: work, payload: {} }, now);
+        return waitAlsoFor(trx, target, [work]);
+      });
+      model.dependsOn.set(work, []);
+      if (added) model.dependsOn.set(target, [...(model.dependsOn.get(target) ?? []), work]);
+      return;
+    }
   }
 }
 

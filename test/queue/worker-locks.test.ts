@@ -1,26 +1,19 @@
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import Type from 'typebox';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/database.ts';
+import { describe, expect, it } from 'vitest';
 import { enqueue } from '../../src/queue/enqueue.ts';
 import { defineHandlers, type JobContext } from '../../src/queue/job-handler.ts';
 import { defineJobs } from '../../src/queue/job-kind.ts';
 import { listJobs } from '../../src/queue/job-store.ts';
 import { type JobOutcome, Worker } from '../../src/queue/worker.ts';
-import { memoryDatabase, TestClock } from '../support/database.ts';
+import { databaseEachTest } from '../support/database.ts';
 
 const jobs = defineJobs({
   'test.effect': { schema: Type.Object({ name: Type.String() }), priority: 0, maxAttempts: 3 },
 });
 
-let db: Db;
-let clock: TestClock;
-beforeEach(async () => {
-  db = await memoryDatabase();
-  clock = new TestClock();
-});
-afterEach(() => db.destroy());
+const t = databaseEachTest();
 
 /** A handler that stays in its run until the test lets it go (or its signal aborts it). */
 function heldHandler() {
@@ -47,10 +40,10 @@ function heldHandler() {
 function worker(handler: ReturnType<typeof heldHandler>['handler'], lockMs = 100) {
   const outcomes: JobOutcome[] = [];
   const w = new Worker({
-    db,
+    db: t.db,
     handlers: defineHandlers(jobs, { 'test.effect': handler }),
     decide: () => ({ action: 'retry', reason: 'failed' }),
-    clock: clock.now,
+    clock: t.clock.now,
     logger: pino({ level: 'silent' }),
     concurrency: 5,
     lockMs,
@@ -61,7 +54,7 @@ function worker(handler: ReturnType<typeof heldHandler>['handler'], lockMs = 100
 }
 
 const effect = (name: string) =>
-  enqueue(db, jobs['test.effect'], { idempotencyKey: name, payload: { name } }, clock.now());
+  enqueue(t.db, jobs['test.effect'], { idempotencyKey: name, payload: { name } }, t.clock.now());
 
 describe('locks that hold', () => {
   it('never claims again a job this worker is running, even once its lock has expired', async () => {
@@ -70,14 +63,14 @@ describe('locks that hold', () => {
     await effect('slow upload');
     const first = (await w.startOne())!;
     // A 100 ms lock and a 450 ms job: the old worker started it again every 100 ms.
-    for (let t = 0; t < 450; t += 50) {
-      clock.advance(50);
+    for (let elapsed = 0; elapsed < 450; elapsed += 50) {
+      t.clock.advance(50);
       expect(await w.startOne()).toBeUndefined();
     }
     held.runs[0]!.release();
     await first.done;
     expect(held.maxActive()).toBe(1);
-    expect((await listJobs(db))[0]).toMatchObject({ state: 'done', attempts: 1 });
+    expect((await listJobs(t.db))[0]).toMatchObject({ state: 'done', attempts: 1 });
   });
 
   it('renews the lock while the handler runs, so another worker cannot take the job', async () => {
@@ -86,8 +79,8 @@ describe('locks that hold', () => {
     const other = worker(held.handler);
     await effect('slow upload');
     const first = (await w.startOne())!;
-    for (let t = 0; t < 450; t += 50) {
-      clock.advance(50);
+    for (let elapsed = 0; elapsed < 450; elapsed += 50) {
+      t.clock.advance(50);
       await w.renewLocks();
       expect(await other.w.startOne()).toBeUndefined();
     }
@@ -102,13 +95,13 @@ describe('locks that hold', () => {
     const other = worker(held.handler);
     await effect('stalled');
     const first = (await w.startOne())!;
-    clock.advance(101);
+    t.clock.advance(101);
     const second = (await other.w.startOne())!;
     await w.renewLocks();
     expect(held.runs[0]!.signal.aborted).toBe(true);
     await first.done;
     expect(outcomes).toEqual(['lost-lock']);
-    expect((await listJobs(db))[0]).toMatchObject({ state: 'running', attempts: 2 });
+    expect((await listJobs(t.db))[0]).toMatchObject({ state: 'running', attempts: 2 });
     held.runs[1]!.release();
     await second.done;
     expect(other.outcomes).toEqual(['done']);
@@ -118,7 +111,7 @@ describe('locks that hold', () => {
     const steps: string[] = [];
     const { w } = worker(async (_payload, ctx) => {
       steps.push('one');
-      clock.advance(101);
+      t.clock.advance(101);
       await other.w.startOne();
       await ctx.saveProgress(1);
       steps.push('two');
@@ -143,14 +136,14 @@ describe('graceful stop', () => {
     await w.stop(0);
     expect(held.runs[0]!.signal.aborted).toBe(true);
     expect(outcomes).toEqual(['released']);
-    expect((await listJobs(db))[0]).toMatchObject({ state: 'pending', attempts: 0, lock_token: null });
+    expect((await listJobs(t.db))[0]).toMatchObject({ state: 'pending', attempts: 0, lock_token: null });
   });
 });
 
 describe('a failure to record an outcome', () => {
   it('is logged and stops the worker deliberately instead of an unhandled rejection', async () => {
     const { w } = worker(async () => {
-      await sql`ALTER TABLE jobs RENAME TO jobs_gone`.execute(db);
+      await sql`ALTER TABLE jobs RENAME TO jobs_gone`.execute(t.db);
     });
     const halted: unknown[] = [];
     w.onHalt((error) => halted.push(error));
@@ -158,7 +151,7 @@ describe('a failure to record an outcome', () => {
     await effect('b');
     expect(await w.runOnce()).toBe(1);
     expect(halted).toHaveLength(1);
-    await sql`ALTER TABLE jobs_gone RENAME TO jobs`.execute(db);
+    await sql`ALTER TABLE jobs_gone RENAME TO jobs`.execute(t.db);
     expect(await w.runOnce()).toBe(0);
   });
 });

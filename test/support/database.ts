@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from 'vitest';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import { freshDatabaseUrl } from './test-database.ts';
 
@@ -17,4 +18,25 @@ export class TestClock {
   advance(ms: number): void {
     this.current += ms;
   }
+}
+
+/** A fresh migrated database and a test clock for each test of the file, closed after it. */
+export function databaseEachTest(start?: string): { readonly db: Db; readonly clock: TestClock } {
+  let current: { db: Db; clock: TestClock } | undefined;
+  beforeEach(async () => {
+    current = { db: await memoryDatabase(), clock: new TestClock(start) };
+  });
+  afterEach(async () => current?.db.destroy());
+  const live = () => {
+    if (!current) throw new Error('databaseEachTest: used outside a test');
+    return current;
+  };
+  return {
+    get db() {
+      return live().db;
+    },
+    get clock() {
+      return live().clock;
+    },
+  };
 }

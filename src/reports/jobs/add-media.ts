@@ -1,6 +1,5 @@
 import { enqueue } from '../../queue/enqueue.ts';
 import { telegramJobs } from '../../telegram/telegram-jobs.ts';
-import { PostponeError } from '../../queue/postpone.ts';
 import type { JobHandler } from '../../queue/job-handler.ts';
 import { type ArchivePlan, planPhotos } from '../archive-plan.ts';
 import type { ReportDeps } from '../report-deps.ts';
@@ -19,8 +18,8 @@ export function addMediaHandler(deps: ReportDeps): JobHandler<ReportPayload<'rep
     const report = await getReport(deps.db, reportId);
     if (!report) return;
     const plan = archivePlanOf(report);
-    // Not planned yet: the plan will include these photos; wait for it rather than race it.
-    if (deps.archive && !plan) throw new PostponeError(1_000, 'report not planned yet');
+    // Runs after the report's plan (enqueued to wait on it): no plan now means the plan failed for
+    // good, and the office was told the archive failed; the technician still hears of his photos.
     const added = reportMedia(report).filter(
       (m) => messageIds.includes(m.messageId) && !plan?.files.some((f) => f.messageId === m.messageId),
     );

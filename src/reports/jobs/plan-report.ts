@@ -2,20 +2,21 @@ import type { Transaction } from 'kysely';
 import { assistantJobs } from '../../assistant/assistant-job-kinds.ts';
 import type { Database } from '../../db/schema.ts';
 import { clientFoldersParent } from '../../nextcloud/report-paths.ts';
-import { enqueue } from '../../queue/enqueue.ts';
+import { enqueue, waitAlsoFor } from '../../queue/enqueue.ts';
 import type { JobHandler } from '../../queue/job-handler.ts';
 import { chantierOfFolder, rememberChantiers } from '../../dispatch/known-chantiers.ts';
 import { type ArchivePlan, planArchive, planFolder } from '../archive-plan.ts';
 import type { ArchivePort, ReportDeps } from '../report-deps.ts';
-import { type ReportPayload, reportJobs } from '../report-jobs.ts';
+import { type ReportPayload, reportJobKey, reportJobs } from '../report-jobs.ts';
 import { archivePlanOf, reportDate, reportKind } from '../report-facts.ts';
 import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
-import { DELAY_NOTICE_AFTER_MS } from './notify-report.ts';
+import { DELAY_NOTICE_AFTER_MS } from './delay-notice.ts';
+import { holdReport } from './notify-report.ts';
 
 /**
  * `report.process`: decides where the report's files go (reusing the client's folder, numbering
  * after what it holds), records that plan once, creates the folder, and enqueues the work: one
- * upload per photo, the Markdown file, the Deck card, and the notification that waits for them.
+ * upload per photo, the Markdown file, the Deck card, and makes the report's notification wait for them.
  * The folder is made here, once, before the uploads run in parallel: Nextcloud creates a PUT's
  * missing parents check-then-create, and parallel uploads into a new folder then fail.
  */
@@ -24,6 +25,10 @@ export function planReportHandler(deps: ReportDeps): JobHandler<ReportPayload<'r
     const { reportId } = payload;
     const report = await getReport(deps.db, reportId);
     if (!report) return;
+    // Nextcloud refuses our password: the plan waits for the office, the report is told now.
+    if (await deps.nextcloudOnHold?.()) {
+      await deps.db.transaction().execute((trx) => holdReport(trx, reportId, now));
+    }
     // A retry after a crash reuses the recorded plan: the same photo keeps the same name.
     const plan =
       archivePlanOf(report) ?? (deps.archive ? await makePlan(deps.archive, report, deps, now) : undefined);
@@ -79,10 +84,12 @@ async function enqueueWork(
   now: Date,
 ) {
   const reportId = report.id;
-  const job = (suffix: string) => `report:${reportId}:${suffix}`;
+  const job = (step: string) => reportJobKey(reportId, step);
+  const work: string[] = [];
   if (plan) {
     for (const file of plan.files) {
       const idempotencyKey = job(`photo:${file.messageId}`);
+      work.push(idempotencyKey);
       await enqueue(
         trx,
         reportJobs['report.archive-photo'],
@@ -91,6 +98,7 @@ async function enqueueWork(
       );
     }
     if (plan.markdown) {
+      work.push(job('markdown'));
       await enqueue(
         trx,
         reportJobs['report.write-markdown'],
@@ -100,6 +108,7 @@ async function enqueueWork(
     }
   }
   if (deps.cards) {
+    work.push(job('deck'));
     await enqueue(
       trx,
       reportJobs['report.deck-card'],
@@ -107,6 +116,8 @@ async function enqueueWork(
       now,
     );
   }
+  // The report is announced once all of it has ended, done or dead.
+  await waitAlsoFor(trx, job('notify'), work);
   // Says the archiving goes on if the report is still not confirmed a minute after it came.
   await enqueue(
     trx,
