@@ -49,4 +49,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 
 # `node` itself is PID 1, not `npm start`: no extra process between the signal and the service,
 # which handles SIGTERM (graceful shutdown) itself, and no npm log written to a read-only $HOME.
-CMD ["node", "--enable-source-maps", "dist/server.js"]
+# Semi-spaces of 8 MiB instead of V8's 16: loading the modules grows the young generation to its
+# maximum, and it stays resident. A trade (https://nodejs.org/api/cli.html#--max-semi-space-sizesize-in-mib):
+# under make bench's load (it starts the service with this CMD's flags), about 15 MiB less peak
+# RSS for more frequent scavenges; bench/README.md has the figures.
+CMD ["node", "--max-semi-space-size=8", "--enable-source-maps", "dist/server.js"]

@@ -39,7 +39,7 @@ build: install dist/.built ## compile TypeScript to dist/ (when a source changed
 
 run: install ## the sandbox (no bot configured; web chat at /sandbox), else the real service
 	@if [ -n "$(CONFIGURED_BOTS)" ]; then \
-	  $(MAKE) --no-print-directory build && exec node --enable-source-maps dist/server.js; \
+	  $(MAKE) --no-print-directory build && exec node --max-semi-space-size=8 --enable-source-maps dist/server.js; \
 	else \
 	  tools/install-debian-packages.sh sandbox || exit 1; \
 	  echo 'No bot configured (BOTS unset in the environment and in .env): starting the sandbox.'; \

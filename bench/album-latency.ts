@@ -34,22 +34,23 @@ export interface AlbumLatency {
 }
 
 /**
- * On a fresh SQLite file in `workDir`, or, given a PostgreSQL URL, on a fresh schema of that
- * database (the throughput run leaves thousands of jobs in it that this worker would run first).
+ * `serviceArgs`: the arguments to `node` that start the service. On a fresh SQLite file in
+ * `workDir`, or, given a PostgreSQL URL, on a fresh schema of that database (the throughput run
+ * leaves thousands of jobs in it that this worker would run first).
  */
 export async function measureAlbumLatency(
-  serviceEntry: string,
+  serviceArgs: readonly string[],
   workDir: string,
   host: string,
   postgresUrl?: string,
 ): Promise<AlbumLatency> {
   if (postgresUrl === undefined)
-    return measureOn(serviceEntry, `sqlite:${join(workDir, 'album.db')}`, workDir, host);
-  return withFreshSchema(postgresUrl, (url) => measureOn(serviceEntry, url, workDir, host));
+    return measureOn(serviceArgs, `sqlite:${join(workDir, 'album.db')}`, workDir, host);
+  return withFreshSchema(postgresUrl, (url) => measureOn(serviceArgs, url, workDir, host));
 }
 
 async function measureOn(
-  serviceEntry: string,
+  serviceArgs: readonly string[],
   databaseUrl: string,
   workDir: string,
   host: string,
@@ -61,7 +62,7 @@ async function measureOn(
   try {
     service = await startChildServer({
       name: 'etm-terrain (worker on)',
-      args: [serviceEntry],
+      args: serviceArgs,
       env: {
         BOTS: SLUG,
         BOT_BENCH_TOKEN: STAND_IN_TOKEN,

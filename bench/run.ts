@@ -18,6 +18,7 @@ import {
 } from './report.ts';
 import { timeTextFunctions } from './adversarial-texts.ts';
 import { measureColdStart } from './cold-start.ts';
+import { imageNodeArgs } from './service-command.ts';
 import { createUpdateIds, startUpdateBody } from './update-body.ts';
 
 /**
@@ -32,6 +33,7 @@ const MAX_WARM_UP_SECONDS = 2;
 const LOG_SETTLE_MS = 300;
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const serviceEntry = join(repoRoot, 'dist', 'server.js');
+const serviceArgs = imageNodeArgs(repoRoot);
 
 interface Settings {
   /** A PostgreSQL database to measure the service on; unset: a fresh SQLite file. */
@@ -116,7 +118,7 @@ async function main(): Promise<number> {
     console.log(formatStartAndText(coldStartMs, timeTextFunctions()[0]!));
 
     console.log('');
-    console.log(formatAlbumLatency(await measureAlbumLatency(serviceEntry, workDir, HOST, databaseUrl)));
+    console.log(formatAlbumLatency(await measureAlbumLatency(serviceArgs, workDir, HOST, databaseUrl)));
 
     const problems = failures(results);
     for (const problem of problems) console.error(`FAILED ${problem}`);
@@ -129,7 +131,7 @@ async function main(): Promise<number> {
 function serviceOptions(port: number, databaseUrl: string, workDir: string): ChildServerOptions {
   return {
     name: 'etm-terrain',
-    args: [serviceEntry],
+    args: serviceArgs,
     env: {
       BOTS: SLUG,
       BOT_BENCH_TOKEN: '123456:TEST-fake-bench-token',

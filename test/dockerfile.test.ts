@@ -256,7 +256,12 @@ describe('the image', () => {
 
   it('starts the compiled entry point with node directly, listening on the exposed port', () => {
     const cmd = finalStage.instructions.find((i) => i.keyword === 'CMD');
-    expect(JSON.parse(cmd!.args)).toEqual(['node', '--enable-source-maps', 'dist/server.js']);
+    expect(JSON.parse(cmd!.args)).toEqual([
+      'node',
+      '--max-semi-space-size=8',
+      '--enable-source-maps',
+      'dist/server.js',
+    ]);
     expect(finalStage.instructions).toContainEqual({ keyword: 'EXPOSE', args: '8080' });
     const env = finalStage.instructions
       .filter((i) => i.keyword === 'ENV')

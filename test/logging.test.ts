@@ -133,9 +133,11 @@ describe('request ids', () => {
     t = await createTestApp({ LOG_LEVEL: 'debug' });
     await post(textUpdate('/start'), { 'x-request-id': 'gw-2026.03.25_abc-123' });
     const lines = linesOfRequest(t.logs, 'gw-2026.03.25_abc-123');
-    expect(lines.map((line) => line.msg)).toEqual(
-      expect.arrayContaining(['update received', 'update dispatched']),
-    );
+    expect(lines.map((line) => line.msg)).toEqual([
+      'incoming request',
+      'update received',
+      'request completed',
+    ]);
     expect(lines.every((line) => line.reqId === 'gw-2026.03.25_abc-123')).toBe(true);
   });
 
@@ -165,8 +167,19 @@ describe('what an Update leaves in the logs', () => {
 
   it('never logs the text of a message at level info', async () => {
     t = await createTestApp({ LOG_LEVEL: 'info' });
-    await post(textUpdate(words));
-    expect(t.logs.lines.map((line) => line.msg)).toContain('update dispatched');
+    const update = textUpdate(words);
+    await post(update);
+    // One line per update at info: its id and outcome, never its text.
+    expect(t.logs.lines.filter((line) => line.reqId !== undefined)).toEqual([
+      expect.objectContaining({
+        msg: 'request completed',
+        method: 'POST',
+        url: '/telegram/update',
+        statusCode: 200,
+        updateId: update.update_id,
+        outcome: 'handled',
+      }),
+    ]);
     const text = t.logs.raw.join('');
     expect(text).not.toContain('Texte-du-technicien');
     expect(text).not.toContain('cuivre');

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Effect, Outcome } from '../conversation/outcome.ts';
+import type { ConversationState } from '../conversation/state.ts';
 import { type ConversationEvent, type TransitionContext, transition } from '../conversation/transition.ts';
 import { recordFeedback } from '../assistant/answer-log.ts';
 import type { Database } from '../db/schema.ts';
@@ -24,11 +25,34 @@ export async function applyEvent(
   skipJob: (type: string) => boolean = () => false,
 ): Promise<Outcome> {
   const stored = await loadConversation(trx, conversation);
-  const knownChantiers = await loadKnownChantiers(trx);
-  const outcome = transition(stored.state, event, { ...ctx, knownChantiers });
+  const outcome = await transitionReadingChantiers(trx, stored.state, event, ctx);
   await saveConversation(trx, conversation, outcome.state, stored.version, ctx.now);
   await recordEffects(trx, conversation, outcome.effects, sourceKey, ctx.now, skipJob);
   return outcome;
+}
+
+/**
+ * The transition, with the known chantiers read only when it looks at them: a button or a command
+ * does not, a report's text does. Reading them is a sort of up to 2,000 rows, the costliest read of
+ * an update. The transition is pure: run again with the chantiers, it gives what a single run with
+ * them would have given.
+ */
+async function transitionReadingChantiers(
+  trx: Transaction<Database>,
+  state: ConversationState,
+  event: ConversationEvent,
+  ctx: TransitionContext,
+): Promise<Outcome> {
+  const read = { chantiers: false };
+  const withoutChantiers = transition(state, event, {
+    ...ctx,
+    get knownChantiers() {
+      read.chantiers = true;
+      return undefined;
+    },
+  });
+  if (!read.chantiers) return withoutChantiers;
+  return transition(state, event, { ...ctx, knownChantiers: await loadKnownChantiers(trx) });
 }
 
 /** Records effects (jobs, reports) in the caller's transaction, keyed by their cause. */

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { type ConversationState, INITIAL_STATE, upgradeState } from '../conversation/state.ts';
+import { compiledOnce } from '../db/compiled-query.ts';
 import type { Database } from '../db/schema.ts';
 
 export interface ConversationKey {
@@ -26,13 +27,7 @@ export async function loadConversation(
   trx: Transaction<Database>,
   key: ConversationKey,
 ): Promise<StoredConversation> {
-  const row = await trx
-    .selectFrom('conversations')
-    .select(['state', 'version'])
-    .where('slug', '=', key.slug)
-    .where('chat_id', '=', key.chatId)
-    .where('user_id', '=', key.userId)
-    .executeTakeFirst();
+  const [row] = (await selectConversation(trx, key)).rows;
   if (!row) return { state: INITIAL_STATE, version: 0 };
   return { state: upgradeState(JSON.parse(row.state) as Partial<ConversationState>), version: row.version };
 }
@@ -45,23 +40,56 @@ export async function saveConversation(
   readVersion: number,
   now: Date,
 ): Promise<void> {
-  const values = { state: JSON.stringify(state), version: readVersion + 1, updated_at: now.getTime() };
-  const result =
-    readVersion === 0
-      ? await trx
-          .insertInto('conversations')
-          .values({ slug: key.slug, chat_id: key.chatId, user_id: key.userId, ...values })
-          .onConflict((oc) => oc.doNothing())
-          .executeTakeFirst()
-      : await trx
-          .updateTable('conversations')
-          .set(values)
-          .where('slug', '=', key.slug)
-          .where('chat_id', '=', key.chatId)
-          .where('user_id', '=', key.userId)
-          .where('version', '=', readVersion)
-          .executeTakeFirst();
-  const changed =
-    'numInsertedOrUpdatedRows' in result ? result.numInsertedOrUpdatedRows : result.numUpdatedRows;
-  if (Number(changed ?? 0n) !== 1) throw new ConcurrentUpdateError();
+  const row = { ...key, state: JSON.stringify(state), readVersion, updatedAt: now.getTime() };
+  const result = readVersion === 0 ? await insertConversation(trx, row) : await updateConversation(trx, row);
+  if (Number(result.numAffectedRows ?? 0n) !== 1) throw new ConcurrentUpdateError();
 }
+
+// Every update runs these: each is compiled once (src/db/compiled-query.ts).
+
+const selectConversation = compiledOnce((db, key: { slug: string; chatId: number; userId: number }) =>
+  db
+    .selectFrom('conversations')
+    .select(['state', 'version'])
+    .where('slug', '=', key.slug)
+    .where('chat_id', '=', key.chatId)
+    .where('user_id', '=', key.userId),
+);
+
+type ConversationRow = {
+  readonly slug: string;
+  readonly chatId: number;
+  readonly userId: number;
+  readonly state: string;
+  readonly readVersion: number;
+  readonly updatedAt: number;
+};
+
+/** The first save: the version read is 0, the one written 1. */
+const insertConversation = compiledOnce((db, row: ConversationRow) =>
+  db
+    .insertInto('conversations')
+    .values({
+      slug: row.slug,
+      chat_id: row.chatId,
+      user_id: row.userId,
+      state: row.state,
+      version: 1,
+      updated_at: row.updatedAt,
+    })
+    .onConflict((oc) => oc.doNothing()),
+);
+
+const updateConversation = compiledOnce((db, row: ConversationRow) =>
+  db
+    .updateTable('conversations')
+    .set((eb) => ({
+      state: row.state,
+      version: eb('version', '+', 1),
+      updated_at: row.updatedAt,
+    }))
+    .where('slug', '=', row.slug)
+    .where('chat_id', '=', row.chatId)
+    .where('user_id', '=', row.userId)
+    .where('version', '=', row.readVersion),
+);

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { compiledOnce } from '../db/compiled-query.ts';
 import type { Database } from '../db/schema.ts';
 
 /** How many names the conversation compares with: the most recently seen. */
@@ -6,14 +7,14 @@ const KNOWN_LIMIT = 2000;
 
 /** The known chantiers, most recently seen first: one indexed read, no network. */
 export async function loadKnownChantiers(trx: Transaction<Database> | Kysely<Database>): Promise<string[]> {
-  const rows = await trx
-    .selectFrom('known_chantiers')
-    .select('name')
-    .orderBy('seen_at', 'desc')
-    .limit(KNOWN_LIMIT)
-    .execute();
+  const { rows } = await selectKnown(trx, {});
   return rows.map((row) => row.name);
 }
+
+/** Every update with a conversation reads it: compiled once (src/db/compiled-query.ts). */
+const selectKnown = compiledOnce((db) =>
+  db.selectFrom('known_chantiers').select('name').orderBy('seen_at', 'desc').limit(KNOWN_LIMIT),
+);
 
 /** Remembers chantier names (a report's, or folders listed in Nextcloud). */
 export async function rememberChantiers(

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { compiledOnce } from '../db/compiled-query.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 
@@ -12,13 +13,16 @@ export async function markUpdateSeen(
   updateId: number,
   now: Date,
 ): Promise<boolean> {
-  const result = await trx
-    .insertInto('processed_updates')
-    .values({ slug, update_id: updateId, received_at: now.getTime() })
-    .onConflict((oc) => oc.doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+  const result = await insertSeen(trx, { slug, updateId, receivedAt: now.getTime() });
+  return Number(result.numAffectedRows ?? 0n) === 1;
 }
+
+const insertSeen = compiledOnce((db, args: { slug: string; updateId: number; receivedAt: number }) =>
+  db
+    .insertInto('processed_updates')
+    .values({ slug: args.slug, update_id: args.updateId, received_at: args.receivedAt })
+    .onConflict((oc) => oc.doNothing()),
+);
 
 /**
  * How long an update id is remembered. Telegram re-sends an unanswered update for about a day;

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import Value from 'typebox/value';
+import { Compile, type Validator } from 'typebox/compile';
+import { compiledOnce } from '../db/compiled-query.ts';
 import { isPostgres } from '../db/dialect.ts';
 import type { Database } from '../db/schema.ts';
 import type { JobKind, PayloadOf } from './job-kind.ts';
@@ -32,30 +33,26 @@ export async function enqueue<K extends JobKind>(
   job: NewJob<K>,
   now: Date,
 ): Promise<boolean> {
-  if (!Value.Check(kind.schema, job.payload)) {
-    const problems = Value.Errors(kind.schema, job.payload)
+  const payloadCheck = checkerOf(kind);
+  if (!payloadCheck.Check(job.payload)) {
+    const problems = payloadCheck
+      .Errors(job.payload)
       .map((e) => `${e.instancePath || '/'} ${e.message}`)
       .join('; ');
     throw new InvalidJobPayloadError(kind.type, problems);
   }
   const at = now.getTime();
-  const result = await trx
-    .insertInto('jobs')
-    .values({
+  const [result] = (
+    await insertJob(trx, {
       type: kind.type,
-      idempotency_key: job.idempotencyKey,
+      idempotencyKey: job.idempotencyKey,
       payload: JSON.stringify(job.payload),
-      state: 'pending',
       priority: kind.priority,
-      run_at: job.runAt?.getTime() ?? at,
-      attempts: 0,
-      max_attempts: kind.maxAttempts,
-      created_at: at,
-      updated_at: at,
+      runAt: job.runAt?.getTime() ?? at,
+      maxAttempts: kind.maxAttempts,
+      at,
     })
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  ).rows;
   if (!result) return false;
   if (job.after) await waitFor(trx, result.id, job.after);
   await notifyEnqueued(trx);
@@ -81,6 +78,53 @@ export async function waitAlsoFor(
   if (!job || job.state !== 'pending' || job.waiting_for === 0) return false;
   await waitFor(trx, job.id, keys);
   return true;
+}
+
+/** Every update enqueues: compiled once (src/db/compiled-query.ts). */
+const insertJob = compiledOnce(
+  (
+    db,
+    job: {
+      type: string;
+      idempotencyKey: string;
+      payload: string;
+      priority: number;
+      runAt: number;
+      maxAttempts: number;
+      at: number;
+    },
+  ) =>
+    db
+      .insertInto('jobs')
+      .values({
+        type: job.type,
+        idempotency_key: job.idempotencyKey,
+        payload: job.payload,
+        state: 'pending',
+        priority: job.priority,
+        run_at: job.runAt,
+        attempts: 0,
+        max_attempts: job.maxAttempts,
+        created_at: job.at,
+        updated_at: job.at,
+      })
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .returning('id'),
+);
+
+const checkers = new WeakMap<JobKind, Validator>();
+
+/**
+ * The kind's payload check, compiled to a function at its first enqueue: every update enqueues,
+ * and interpreting the schema at each call (`Value.Check`) was a tenth of the time per update.
+ */
+function checkerOf(kind: JobKind): Validator {
+  let checker = checkers.get(kind);
+  if (!checker) {
+    checker = Compile(kind.schema);
+    checkers.set(kind, checker);
+  }
+  return checker;
 }
 
 async function waitFor(

@@ -77,8 +77,8 @@ export const telegramUpdateRoute: FastifyPluginAsyncTypebox<TelegramUpdateRouteO
       if (result.outcome !== 'duplicate') options.onRecorded();
       if (result.error !== undefined)
         request.log.error({ updateId: request.body.update_id, err: result.error }, 'update not processed');
-      else
-        request.log.info({ updateId: request.body.update_id, outcome: result.outcome }, 'update dispatched');
+      // Said on the request's one completion line (src/app.ts).
+      else request.logFields = { updateId: request.body.update_id, outcome: result.outcome };
       // An empty 200 tells the gateway there is nothing to relay.
       if (result.reply === undefined) return reply.code(200).send('');
       return { text: result.reply };
