@@ -297,6 +297,7 @@ function askAssistant(out: Turn, event: TechnicianEvent, ctx: TransitionContext)
     job: 'assistant.answer-question',
     key: 'question',
     scope: 'update',
+    afterAnswer: true,
     payload: {
       slug: ctx.slug,
       chatId: event.origin.chatId,

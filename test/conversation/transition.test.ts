@@ -957,6 +957,7 @@ describe('buttons', () => {
         job: 'assistant.answer-question',
         key: 'question',
         scope: 'update',
+        afterAnswer: true,
         payload: {
           slug: SLUG,
           chatId: CHAT_ID,
