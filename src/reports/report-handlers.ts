@@ -4,6 +4,7 @@ import { archivePhotoHandler } from './jobs/archive-photo.ts';
 import { deckCardHandler } from './jobs/deck-card.ts';
 import { confirmReportHandler } from './jobs/confirm-report.ts';
 import { delayNoticeHandler } from './jobs/delay-notice.ts';
+import { latePhotosHandler } from './jobs/late-photos.ts';
 import { announceOnHoldHandler, notifyReportHandler } from './jobs/notify-report.ts';
 import { planReportHandler } from './jobs/plan-report.ts';
 import { writeMarkdownHandler } from './jobs/write-markdown.ts';
@@ -22,5 +23,6 @@ export function reportHandlers(deps: ReportDeps): HandlerSet {
     'report.confirm': confirmReportHandler(deps),
     'report.delay-notice': delayNoticeHandler(deps),
     'report.add-media': addMediaHandler(deps),
+    'report.late-photos': latePhotosHandler(deps),
   });
 }

@@ -130,6 +130,23 @@ export function heldArchiveEnded(
 export const lateItemsNote = (publicId: string, count: number) =>
   `📎 +${photos(count)} ajoutée${count > 1 ? 's' : ''} à ${publicId}.`;
 
+/**
+ * To the office group, once per late join, when its message went out before these photos came:
+ * `➕ 2 photos ajoutées à FIN-0042 (6 au total) → Nextcloud/<dossier>/`.
+ */
+export function latePhotosLine(
+  report: { publicId: string; folder: string | undefined },
+  added: number,
+  total: number,
+): string {
+  const where = report.folder ? ` → Nextcloud/${report.folder}/` : '';
+  return `➕ ${photos(added)} ajoutée${added > 1 ? 's' : ''} à ${report.publicId} (${total} au total)${where}`;
+}
+
+/** To the technician, when some photos that joined his report could not be archived. */
+export const latePhotosLost = (publicId: string, lost: number) =>
+  `⚠️ ${publicId} : ${photos(lost)} ajoutée${lost > 1 ? 's' : ''} après coup n’${lost > 1 ? 'ont' : 'a'} pas pu être archivée${lost > 1 ? 's' : ''} : le bureau est prévenu.`;
+
 /** The small Markdown report written next to SAV and material photos. */
 export function markdownReport(report: ReportFacts, createdAt: Date, timeZone: string): string {
   const t = localDateTime(Math.floor(createdAt.getTime() / 1000), timeZone);

@@ -45,6 +45,20 @@ const cardsOf = (publicId: string) =>
     .allCards()
     .filter((card) => card.title.includes(publicId) || card.description.includes(publicId));
 
+/**
+ * The stand-ins serve the whole file and every test's first report is FIN-0001: earlier tests'
+ * cards are archived, as the office does, so that this test's report gets a card of its own.
+ */
+function archiveEarlierCards() {
+  for (const card of remotes.deck.store.allCards()) card.archived = true;
+}
+
+/** This test's one report's card, by the id Deck gave it. */
+async function cardOfReport() {
+  const [report] = await h.db.selectFrom('reports').select('deck_card_id').execute();
+  return remotes.deck.store.allCards().find((card) => card.id === report!.deck_card_id)!;
+}
+
 const sentTo = (chatId: number) => sentToChat(remotes.telegram, chatId);
 const textsTo = (chatId: number) => textsToChat(remotes.telegram, chatId);
 const buttonsOf = (call: { params: Record<string, unknown> }) =>
@@ -198,22 +212,64 @@ describe('the three reports end to end', () => {
     expect([...davFiles(remotes.webdav.root).keys()].some((p) => p.includes('20260325_Weiß'))).toBe(false);
   });
 
-  it('a late album item joins its report: same folder, a short note, no second group message', async () => {
+  it('a late album item joins its report: same folder, a short note, and the office is told the new count', async () => {
+    const earlier = textsTo(GROUPS.chantier).length;
+    archiveEarlierCards();
     await h.post(buttonUpdate('fin'));
-    const photos = addPhotos(2, 90);
+    const photos = addPhotos(3, 90);
     await h.post(
       photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 901, { album: 'late', caption: 'Klein / pose' }),
     );
     h.clock.advance(3_000);
     await h.drain();
+    const [report] = await h.db.selectFrom('reports').select(['public_id', 'folder']).execute();
+    const { public_id: id, folder } = report!;
+    expect(textsTo(GROUPS.chantier).at(-1)).toContain('📸 1 photo archivée');
+    expect((await cardOfReport()).description).toContain('📸 1 photo —');
+
+    // Bad 4G: two more items of the album come after the report was announced.
     await h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 902, { album: 'late' }));
+    await h.post(photoUpdate(photos[2]!.fileId, photos[2]!.uniqueId, 903, { album: 'late' }));
     await h.drain();
     const names = [...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Klein/'));
-    expect(names).toHaveLength(2);
-    expect(textsTo(GROUPS.chantier).filter((t) => t.includes('Klein'))).toHaveLength(1);
+    expect(names).toHaveLength(3);
     expect(textsTo(TECHNICIAN.id)).toEqual(
       expect.arrayContaining([expect.stringContaining('+1 photo ajoutée')]),
     );
+    // One line per join, never a second report message; the card counts what is archived.
+    const group = textsTo(GROUPS.chantier).slice(earlier);
+    expect(group.slice(1)).toEqual([
+      `➕ 1 photo ajoutée à ${id} (2 au total) → Nextcloud/${folder}/`,
+      `➕ 1 photo ajoutée à ${id} (3 au total) → Nextcloud/${folder}/`,
+    ]);
+    expect((await cardOfReport()).description).toContain('📸 3 photos —');
+    expect(remotes.deck.store.allCards().filter((c) => c.description.includes(folder!))).toHaveLength(1);
+    // Redelivered, the straggler changes nothing.
+    await h.drain();
+    expect(textsTo(GROUPS.chantier).slice(earlier)).toHaveLength(3);
+  });
+
+  it('a late album item that joins before the office is told is counted in its one message', async () => {
+    const earlier = textsTo(GROUPS.chantier).length;
+    archiveEarlierCards();
+    await h.post(buttonUpdate('fin', 82));
+    const photos = addPhotos(2, 95);
+    await h.post(
+      photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 951, { album: 'late2', caption: 'Kern / pose' }),
+    );
+    // Past the album's longest quiet time: it closes, the report is made, nothing announced yet.
+    h.clock.advance(30_000);
+    await h.background.worker.runOnce();
+    expect(await h.db.selectFrom('reports').select('id').execute()).toHaveLength(1);
+    await h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 952, { album: 'late2' }));
+    await h.drain();
+    // It joined the report made already, rather than the album waiting for it.
+    const joins = await h.db.selectFrom('jobs').select('id').where('type', '=', 'report.add-media').execute();
+    expect(joins).toHaveLength(1);
+    const group = textsTo(GROUPS.chantier).slice(earlier);
+    expect(group).toHaveLength(1);
+    expect(group[0]).toContain('📸 2 photos archivées');
+    expect((await cardOfReport()).description).toContain('📸 2 photos —');
   });
 
   it('a file that is not a picture or is over 20 MB is reported in one line; the rest is filed', async () => {
