@@ -6,6 +6,7 @@ import { confirmReportHandler } from './jobs/confirm-report.ts';
 import { delayNoticeHandler } from './jobs/delay-notice.ts';
 import { latePhotosHandler } from './jobs/late-photos.ts';
 import { announceOnHoldHandler, notifyReportHandler } from './jobs/notify-report.ts';
+import { refreshChantiersHandler } from './jobs/refresh-chantiers.ts';
 import { planReportHandler } from './jobs/plan-report.ts';
 import { writeMarkdownHandler } from './jobs/write-markdown.ts';
 import type { ReportDeps } from './report-deps.ts';
@@ -24,5 +25,6 @@ export function reportHandlers(deps: ReportDeps): HandlerSet {
     'report.delay-notice': delayNoticeHandler(deps),
     'report.add-media': addMediaHandler(deps),
     'report.late-photos': latePhotosHandler(deps),
+    'report.refresh-chantiers': refreshChantiersHandler(deps),
   });
 }

@@ -25,6 +25,7 @@ export const reportJobs = defineJobs({
     priority: 50,
     maxAttempts: 12,
   },
+  'report.refresh-chantiers': { schema: Type.Object({}), priority: 5, maxAttempts: 3 },
   'report.late-photos': {
     schema: Type.Object({
       reportId: Type.Integer(),

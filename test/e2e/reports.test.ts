@@ -14,6 +14,7 @@ import {
   textsToChat,
 } from '../support/report-harness.ts';
 import { SAFETY_LINE } from '../../src/assistant/safety.ts';
+import { enqueueChantierRefresh } from '../../src/reports/jobs/refresh-chantiers.ts';
 import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
 import {
   buttonUpdate,
@@ -550,6 +551,34 @@ describe('a restart in the middle of an album', () => {
     expect([...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Bauer/'))).toHaveLength(3);
     await second.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the chantiers the office already has', () => {
+  it('are learnt from Nextcloud every hour, so a folder made by hand is offered before any report lists it', async () => {
+    await remotesMkdir('Chantiers/20250101_Hänsel');
+    await remotesMkdir('SAV_Urgent/2026-01-02_Gretel');
+    await remotesMkdir('Logistique/Manquants/Dupont-Aignan');
+    // Every replica asks each hour: the refresh of that hour is queued once.
+    await enqueueChantierRefresh(h.db, h.clock.now());
+    await enqueueChantierRefresh(h.db, h.clock.now());
+    const queued = await h.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('type', '=', 'report.refresh-chantiers')
+      .execute();
+    expect(queued).toHaveLength(1);
+    await h.drain();
+    const known = (await h.db.selectFrom('known_chantiers').select('name').execute()).map((row) => row.name);
+    expect(known).toEqual(expect.arrayContaining(['Hänsel', 'Gretel', 'Dupont-Aignan']));
+
+    // A bare answer naming it is taken at once, in the office's spelling.
+    await h.post(buttonUpdate('sav', 83));
+    await h.post(textUpdate('PAC en défaut E-12'));
+    const answer = await h.post(textUpdate('hansel'));
+    expect(JSON.parse(answer.body)).toEqual({ text: '⏳ Bien reçu ! J’archive et je préviens le bureau.' });
+    const [report] = await h.db.selectFrom('reports').select('chantier').execute();
+    expect(report!.chantier).toBe('Hänsel');
   });
 });
 
