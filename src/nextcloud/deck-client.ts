@@ -166,6 +166,15 @@ export function createDeckClient(options: DeckClientOptions): DeckClient {
   };
 }
 
+/** Where a report's card is: its board, the stack it is made in, and the report id it carries. */
+export interface ReportCardPlace {
+  readonly boardTitle: string;
+  /** Nextcloud group a board the service owns is shared with (DECK_SHARE_GROUP). */
+  readonly shareGroup?: string | undefined;
+  readonly stackTitle: string;
+  readonly marker: string;
+}
+
 /**
  * Finds the report's card on the board, and creates it in its stack only if it is absent: a job
  * that timed out after Deck created the card finds it on its next attempt. A 403 or an
@@ -174,16 +183,7 @@ export function createDeckClient(options: DeckClientOptions): DeckClient {
  */
 export async function upsertReportCard(
   deck: DeckClient,
-  input: {
-    boardTitle: string;
-    /** Nextcloud group a board the service owns is shared with (DECK_SHARE_GROUP). */
-    shareGroup?: string | undefined;
-    stackTitle: string;
-    marker: string;
-    title: string;
-    description: string;
-    duedate?: string;
-  },
+  input: ReportCardPlace & { title: string; description: string; duedate?: string },
 ): Promise<{ boardId: number; stackId: number; cardId: number; created: boolean }> {
   const attempt = async () => {
     const { boardId, stackId } = await deck.ensureStack(input.boardTitle, input.stackTitle, input.shareGroup);
@@ -202,13 +202,7 @@ export async function upsertReportCard(
  */
 export async function reviseReportCard(
   deck: DeckClient,
-  input: {
-    boardTitle: string;
-    shareGroup?: string | undefined;
-    stackTitle: string;
-    marker: string;
-    revise: (description: string) => string;
-  },
+  input: ReportCardPlace & { revise: (description: string) => string },
 ): Promise<'revised' | 'unchanged' | 'missing'> {
   return onceMoreOnStaleIds(async () => {
     const { boardId } = await deck.ensureStack(input.boardTitle, input.stackTitle, input.shareGroup);

@@ -143,9 +143,15 @@ export function latePhotosLine(
   return `➕ ${photos(added)} ajoutée${added > 1 ? 's' : ''} à ${report.publicId} (${total} au total)${where}`;
 }
 
-/** To the technician, when some photos that joined his report could not be archived. */
+/** To the office group and the technician, when photos that joined a report could not be archived. */
 export const latePhotosLost = (publicId: string, lost: number) =>
-  `⚠️ ${publicId} : ${photos(lost)} ajoutée${lost > 1 ? 's' : ''} après coup n’${lost > 1 ? 'ont' : 'a'} pas pu être archivée${lost > 1 ? 's' : ''} : le bureau est prévenu.`;
+  lost > 1
+    ? `⚠️ ${publicId} : ${photos(lost)} ajoutées après coup n’ont pas pu être archivées.`
+    : `⚠️ ${publicId} : 1 photo ajoutée après coup n’a pas pu être archivée.`;
+
+/** What the technician can do about them: the office has the rest. */
+export const lostPhotosAdvice = (lost: number) =>
+  lost > 1 ? 'Envoie-les au bureau autrement.' : 'Envoie-la au bureau autrement.';
 
 /** The small Markdown report written next to SAV and material photos. */
 export function markdownReport(report: ReportFacts, createdAt: Date, timeZone: string): string {

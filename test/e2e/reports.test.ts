@@ -250,6 +250,32 @@ describe('the three reports end to end', () => {
     expect(textsTo(GROUPS.chantier).slice(earlier)).toHaveLength(3);
   });
 
+  it('a late album item that cannot be filed is said to the office and the technician', async () => {
+    const earlier = textsTo(GROUPS.chantier).length;
+    archiveEarlierCards();
+    await h.post(buttonUpdate('fin', 84));
+    const [photo] = addPhotos(1, 97);
+    const huge = remotes.telegram.addFile(Buffer.alloc(20 * 1024 * 1024 + 1, 0xff), {
+      mimeType: 'image/jpeg',
+    });
+    await h.post(
+      photoUpdate(photo!.fileId, photo!.uniqueId, 971, { album: 'late3', caption: 'Vogt / pose' }),
+    );
+    h.clock.advance(3_000);
+    await h.drain();
+    await h.post(photoUpdate(huge.file_id, huge.file_unique_id, 972, { album: 'late3' }));
+    await h.drain();
+    const [report] = await h.db.selectFrom('reports').select('public_id').execute();
+    const id = report!.public_id;
+    expect(textsTo(GROUPS.chantier).slice(earlier).slice(1)).toEqual([
+      `⚠️ ${id} : 1 photo ajoutée après coup n’a pas pu être archivée.`,
+    ]);
+    expect(textsTo(TECHNICIAN.id).at(-1)).toBe(
+      `⚠️ ${id} : 1 photo ajoutée après coup n’a pas pu être archivée. Envoie-la au bureau autrement.`,
+    );
+    expect((await cardOfReport()).description).toContain('📸 1 photo —');
+  });
+
   it('a late album item that joins before the office is told is counted in its one message', async () => {
     const earlier = textsTo(GROUPS.chantier).length;
     archiveEarlierCards();

@@ -7,7 +7,7 @@ import { telegramJobs } from '../../telegram/telegram-jobs.ts';
 import type { ReportDeps } from '../report-deps.ts';
 import { type ReportPayload, reportJobKey, reportJobs } from '../report-jobs.ts';
 import { archivePlanOf, reportKind } from '../report-facts.ts';
-import { latePhotosLine, latePhotosLost } from '../report-messages.ts';
+import { latePhotosLine, latePhotosLost, lostPhotosAdvice } from '../report-messages.ts';
 import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
 import { officeGroupOf } from './announce-report.ts';
 
@@ -100,11 +100,7 @@ async function tellGroup(
   const facts = { publicId: report.public_id, folder: report.folder ?? undefined };
   const lines = [
     ...(counts.added > 0 ? [latePhotosLine(facts, counts.added, counts.total)] : []),
-    ...(counts.lost > 0
-      ? [
-          `⚠️ Archivage Nextcloud échoué pour ${counts.lost} photo(s) ajoutée(s) après coup à ${report.public_id}.`,
-        ]
-      : []),
+    ...(counts.lost > 0 ? [latePhotosLost(report.public_id, counts.lost)] : []),
   ];
   await enqueue(
     trx,
@@ -131,7 +127,11 @@ async function tellTechnicianOfLost(
     telegramJobs['telegram.send-message'],
     {
       idempotencyKey: `report:${report.id}:late-lost:${messageIds.join(',')}`,
-      payload: { slug: report.slug, chatId: report.chat_id, text: latePhotosLost(report.public_id, lost) },
+      payload: {
+        slug: report.slug,
+        chatId: report.chat_id,
+        text: `${latePhotosLost(report.public_id, lost)} ${lostPhotosAdvice(lost)}`,
+      },
     },
     now,
   );
