@@ -284,10 +284,12 @@ describe('the three reports end to end', () => {
     await h.post(
       photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 951, { album: 'late2', caption: 'Kern / pose' }),
     );
-    // Past the album's longest quiet time: it closes, the report is made, nothing announced yet.
+    // Past the album's longest quiet time it closes and the report is made; a first upload refused
+    // once holds its announcement back.
+    await remotes.webdav.control({ failNext: { status: 503, times: 1, method: 'PUT' } });
     h.clock.advance(30_000);
     await h.background.worker.runOnce();
-    expect(await h.db.selectFrom('reports').select('id').execute()).toHaveLength(1);
+    expect(await h.db.selectFrom('reports').select('status').execute()).toEqual([{ status: 'received' }]);
     await h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 952, { album: 'late2' }));
     await h.drain();
     // It joined the report made already, rather than the album waiting for it.
