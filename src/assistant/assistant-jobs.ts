@@ -124,12 +124,13 @@ async function postOnce(cards: CardPort, cardId: number, message: string, ctx: J
 const answerKey = (reportId: number) => `report:${reportId}`;
 
 /**
- * The steps before the technician's "✅ SAV-…" leaves, each enqueued by the one before: the
- * announcement, the confirmation's writing, its message (src/reports/jobs/notify-report.ts,
- * confirm-report.ts). A job waits only on jobs that exist, so the leads wait on the steps that
- * exist, then look again, until only the message is left to wait for.
+ * What the technician's "✅ SAV-…" goes through, latest first, each step enqueued by one before it:
+ * its message, the job that writes it, the report's announcement on hold (Nextcloud refuses our
+ * password: announced at once) or once its archive ended (src/reports/jobs/notify-report.ts,
+ * announce-report.ts, confirm-report.ts). A job waits only on jobs that exist, so the leads wait
+ * on the latest step there is, then look again: at most once per step.
  */
-const CONFIRMATION_STEPS = ['notify', 'confirm', 'confirmation'] as const;
+const CONFIRMATION_STEPS = ['confirmation', 'confirm', 'on-hold', 'notify'] as const;
 
 async function holdAnswer(
   trx: Transaction<Database>,
@@ -138,24 +139,25 @@ async function holdAnswer(
   stage: number,
   now: Date,
 ): Promise<void> {
-  const steps = CONFIRMATION_STEPS.map((step) => reportJobKey(reportId, step));
-  const confirmation = steps.at(-1)!;
-  const unfinished = (
-    await trx
-      .selectFrom('jobs')
-      .select('idempotency_key')
-      .where('idempotency_key', 'in', steps.slice(0, -1))
-      .where('state', 'in', ['pending', 'running'])
-      .execute()
-  ).map((job) => job.idempotency_key);
-  if (unfinished.length > 0 && stage < steps.length) {
+  const [confirmation, ...before] = CONFIRMATION_STEPS.map((step) => reportJobKey(reportId, step));
+  const steps = await trx
+    .selectFrom('jobs')
+    .select(['idempotency_key', 'state'])
+    .where('idempotency_key', 'in', [confirmation!, ...before])
+    .execute();
+  const confirming = steps.some((step) => step.idempotency_key === confirmation);
+  const latest = before.find((key) => steps.some((step) => step.idempotency_key === key));
+  const unfinished = steps.some(
+    (s) => s.idempotency_key === latest && ['pending', 'running'].includes(s.state),
+  );
+  if (!confirming && latest !== undefined && unfinished && stage < CONFIRMATION_STEPS.length) {
     await enqueue(
       trx,
       assistantJobs['assistant.send-answer'],
       {
         idempotencyKey: reportJobKey(reportId, `assistant-send:${stage}`),
         payload: { reportId, message, stage },
-        after: unfinished,
+        after: [latest],
       },
       now,
     );
@@ -166,7 +168,7 @@ async function holdAnswer(
   await enqueue(
     trx,
     telegramJobs['telegram.send-message'],
-    { idempotencyKey: reportJobKey(reportId, 'assistant-answer'), payload: message, after: [confirmation] },
+    { idempotencyKey: reportJobKey(reportId, 'assistant-answer'), payload: message, after: [confirmation!] },
     now,
   );
 }
