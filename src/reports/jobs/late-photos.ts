@@ -33,7 +33,8 @@ export async function enqueueLatePhotos(
     {
       idempotencyKey: job(`late:${messageIds.join(',')}`),
       payload: { reportId, messageIds: [...messageIds], groupTold },
-      after: [...photos, job('notify'), job('group'), job('deck')],
+      // After the joins before it too: each line counts what the one before did, and more.
+      after: [...photos, job('notify'), job('group'), job('deck'), ...(await keysLike(trx, job('late:%')))],
     },
     now,
   );
@@ -106,8 +107,13 @@ async function tellGroup(
     trx,
     telegramJobs['telegram.send-message'],
     {
-      idempotencyKey: `report:${report.id}:late-group:${messageIds.join(',')}`,
+      idempotencyKey: reportJobKey(report.id, `late-group:${messageIds.join(',')}`),
       payload: { slug: report.slug, chatId: group, text: lines.join('\n') },
+      // In the order the office must read them: the announcement, then each join's line.
+      after: [
+        reportJobKey(report.id, 'group'),
+        ...(await keysLike(trx, reportJobKey(report.id, 'late-group:%'))),
+      ],
     },
     now,
   );
@@ -135,4 +141,14 @@ async function tellTechnicianOfLost(
     },
     now,
   );
+}
+
+/** The idempotency keys of the jobs matching `pattern` (SQL LIKE), e.g. a report's earlier lines. */
+async function keysLike(trx: Transaction<Database>, pattern: string): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('jobs')
+    .select('idempotency_key')
+    .where('idempotency_key', 'like', pattern)
+    .execute();
+  return rows.map((row) => row.idempotency_key);
 }
