@@ -22,6 +22,7 @@ import { createSavAssistant } from './assistant/sav-assistant.ts';
 import { nextcloudBreaker } from './reports/nextcloud-breaker.ts';
 import { nextcloudPorts } from './reports/nextcloud-ports.ts';
 import { reportHandlers } from './reports/report-handlers.ts';
+import { enqueueChantierRefresh } from './reports/jobs/refresh-chantiers.ts';
 import { createBotApiClient } from './telegram/bot-api-client.ts';
 import { BOT_COMMANDS_VERSION } from './telegram/bot-commands.ts';
 import { purgeOldSends } from './telegram/send-log.ts';
@@ -95,6 +96,8 @@ export function createBackground(
     housekeeping: async (now) => {
       // Notes change in Nextcloud: index them again at start and then every hour.
       if (assistant) await enqueueAssistantSync(db, now, 'hourly');
+      // Folders the office makes by hand: the chantiers offered to technicians learn them hourly.
+      if (nextcloud.archive) await enqueueChantierRefresh(db, now);
       await purgeEndedHolds(db, now);
       await purgeOldSends(db, now);
       const forgotten = await purgeSeenUpdates(db, now);

@@ -118,6 +118,16 @@ describe('Telegram stand-in', () => {
     expect(telegram.callsTo('sendMessage')).toHaveLength(4);
   });
 
+  it('fails only the calls whose parameters match, the others going through meanwhile', async () => {
+    telegram.failMatching('sendMessage', (params) => params.text === 'lent', { kind: 'serverError' }, 2);
+    const send = async (text: string) =>
+      (await post(botPath('sendMessage'), JSON.stringify({ chat_id: 1, text }), 'application/json')).status;
+    expect(await send('lent')).toBe(500);
+    expect(await send('autre')).toBe(200);
+    expect(await send('lent')).toBe(500);
+    expect(await send('lent')).toBe(200);
+  });
+
   it('lets a test await a call, and ends a hung request on close', async () => {
     telegram.failNext('getFile', { kind: 'hang' });
     const called = telegram.nextCall('getFile');

@@ -98,6 +98,13 @@ interface SentMessage {
 }
 
 type Params = Record<string, unknown>;
+
+interface TargetedFailure {
+  readonly method: string;
+  readonly match: (params: Params) => boolean;
+  readonly failure: ScriptedFailure;
+  remaining: number;
+}
 interface Reply {
   readonly status: number;
   readonly headers: Record<string, string>;
@@ -132,6 +139,8 @@ export class TelegramStandIn {
   private readonly events = new EventEmitter();
   /** Per method, what the next calls get: a failure, or undefined to let one through. */
   private readonly scripts = new Map<string, (ScriptedFailure | undefined)[]>();
+  /** Failures for the calls whose parameters match, checked before the per-method scripts. */
+  private readonly targeted: TargetedFailure[] = [];
   private readonly files = new Map<string, StoredFile>();
   private readonly filesByPath = new Map<string, StoredFile>();
   private readonly messages = new Map<string, SentMessage>();
@@ -168,6 +177,13 @@ export class TelegramStandIn {
     return this.calls.filter((call) => call.method === method);
   }
 
+  /** The messages a chat holds, oldest first: what the bot sent there and Telegram took. */
+  messagesIn(chatId: number): Message[] {
+    return [...this.messages.values()]
+      .map((sent) => sent.message)
+      .filter((message) => message.chat.id === chatId);
+  }
+
   /** Resolves with the next call to `method` that arrives after this call. */
   async nextCall(method: string): Promise<RecordedCall> {
     return new Promise((resolve) => {
@@ -195,6 +211,20 @@ export class TelegramStandIn {
     for (let i = 0; i < after; i += 1) queue.push(undefined);
     for (let i = 0; i < times; i += 1) queue.push(failure);
     this.scripts.set(method, queue);
+  }
+
+  /**
+   * Answers the next `times` calls to `method` whose parameters `match` with `failure`, whatever
+   * comes in between: one message failing while others to the same bot go through (e.g. a chat
+   * under its own flood limit, or one text Telegram refuses).
+   */
+  failMatching(
+    method: string,
+    match: (params: Record<string, unknown>) => boolean,
+    failure: ScriptedFailure,
+    times = 1,
+  ): void {
+    this.targeted.push({ method, match, failure, remaining: times });
   }
 
   /** Registers a file Telegram "has": getFile and sendPhoto accept its file_id, downloads serve it. */
@@ -279,6 +309,13 @@ export class TelegramStandIn {
   private answer(call: RecordedCall, perform: () => Reply): Outcome {
     if (!TOKEN_SHAPE.test(call.token)) return failure(401, 'Unauthorized: invalid token specified');
     if (!this.tokens.has(call.token)) return failure(401, 'Unauthorized');
+    const targeted = this.targeted.find(
+      (t) => t.remaining > 0 && t.method === call.method && t.match(call.params),
+    );
+    if (targeted) {
+      targeted.remaining -= 1;
+      return scriptedReply(targeted.failure);
+    }
     const scripted = this.scripts.get(call.method)?.shift();
     if (scripted) return scriptedReply(scripted);
     try {

@@ -21,6 +21,11 @@ export type JobEffect = {
     readonly scope: 'update' | 'conversation';
     readonly payload: EffectJobPayload<T>;
     readonly runAt?: number;
+    /**
+     * Runs once this step's answer to the technician has left (or failed for good): a reply
+     * that comes later (the assistant's) never overtakes the line that announced it.
+     */
+    readonly afterAnswer?: true;
   };
 }[EffectJobType];
 

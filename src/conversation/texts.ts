@@ -39,6 +39,9 @@ export const texts = {
     waiting
       ? `Bonjour ${firstName} 👋 Que veux-tu signaler ? J’ai gardé ${waiting} : ça ira dans le rapport que tu choisis (/annuler pour l’effacer).`
       : `Bonjour ${firstName} 👋 Que veux-tu signaler ?`,
+  /** The menu while a report is open: what is sent next still goes to it, and he knows it. */
+  greetingInProgress: (firstName: string, report: string) =>
+    `Bonjour ${firstName} 👋 Ton rapport en cours : ${report}. Envoie la suite, ou choisis un autre rapport (/annuler pour l’effacer).`,
   attached: (inputs: string) => `📎 J’ajoute à ce rapport ${inputs} (/annuler pour tout effacer).`,
   switched: (kind: ReportKind, summary: string) =>
     `🔁 Ton rapport en cours devient ${REPORT_KIND_NAMES[kind]} : ${summary}.`,
@@ -76,6 +79,7 @@ export const texts = {
       ? `🕒 Ton rapport en cours (${summary}) est resté ${minutes} min sans suite : je l’ai mis de côté. ↩️ Reprendre : j’y ajoute ce que tu viens d’envoyer (${justSent}). 🗑️ Abandonner : je l’efface et on continue avec ton message.`
       : `🕒 Ton rapport en cours (${summary}) est resté ${minutes} min sans suite : je l’ai mis de côté.`,
   resumed: (summary: string) => `↩️ On reprend : ${summary}.`,
+  stillOpen: (summary: string) => `▶️ Ton rapport en cours : ${summary}.`,
   nothingToResume: 'Aucun rapport mis de côté.',
   voice: '🎤 Je ne lis pas les messages vocaux : écris-moi en texte, s’il te plaît.',
   notUnderstood: 'Je n’ai pas compris. Tape /menu pour choisir un rapport ou /aide.',

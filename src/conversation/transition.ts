@@ -142,11 +142,16 @@ function refuseFile(out: Turn, event: Extract<Event, { kind: 'video' | 'document
   out.say(texts.albumPartlyRefused);
 }
 
-/** The menu; inputs waiting for a report are named, so they are never attached unseen. */
+/**
+ * The menu; inputs waiting for a report are named, and so is a report still open, so that what
+ * is sent next is never attached unseen.
+ */
 const showMenu: Step = (out, event) => {
   const draft = out.state.draft;
-  const waiting = draft && !draft.kind && !isBlank(draft) ? describeInputs(draft) : undefined;
-  out.say(texts.greeting(event.sender.firstName, waiting), menuKeyboard);
+  const name = event.sender.firstName;
+  if (draft?.kind) return void out.say(texts.greetingInProgress(name, describeDraft(draft)), menuKeyboard);
+  const waiting = draft && !isBlank(draft) ? describeInputs(draft) : undefined;
+  out.say(texts.greeting(name, waiting), menuKeyboard);
 };
 const showHelp: Step = (out) => out.say(texts.help);
 
@@ -297,6 +302,7 @@ function askAssistant(out: Turn, event: TechnicianEvent, ctx: TransitionContext)
     job: 'assistant.answer-question',
     key: 'question',
     scope: 'update',
+    afterAnswer: true,
     payload: {
       slug: ctx.slug,
       chatId: event.origin.chatId,
@@ -563,7 +569,12 @@ function cancel(out: Turn, ctx: TransitionContext): void {
     takeUpQueued(out, ctx);
     return;
   }
-  out.state = dropped === draft ? { ...out.state, draft: undefined } : { ...out.state, setAside: undefined };
+  // An open report with nothing in it yet goes too: after « Annulé », nothing is left open unseen.
+  const emptyOpen = draft && isBlank(draft) && draft.openAlbums.length === 0;
+  out.state =
+    dropped === draft
+      ? { ...out.state, draft: undefined }
+      : { ...out.state, setAside: undefined, ...(emptyOpen ? { draft: undefined } : {}) };
   out.say(texts.cancelled(describeDraft(dropped)));
   takeUpQueued(out, ctx);
 }
@@ -577,8 +588,15 @@ function dropSetAside(out: Turn, ctx: TransitionContext): void {
   out.state = { ...out.state, setAside: undefined };
   out.say(texts.cancelled(describeDraft(setAside)));
   // What the technician sent since is still there: ask what it is for.
-  if (draft && !isBlank(draft)) evaluate(out, { ...draft, updatedAt: ctx.now.getTime() }, ctx, true);
-  else takeUpQueued(out, ctx);
+  // A report opened since (/fin after the time-out) stays open: said again, so that what comes
+  // next is not read as going nowhere after « Annulé ».
+  if (draft && !isBlank(draft)) {
+    if (draft.kind) out.say(texts.stillOpen(describeDraft(draft)));
+    evaluate(out, { ...draft, updatedAt: ctx.now.getTime() }, ctx, true);
+  } else {
+    if (draft?.kind) out.say(texts.start[draft.kind]);
+    takeUpQueued(out, ctx);
+  }
 }
 
 /**

@@ -36,20 +36,17 @@ export function conversationHandlers(deps: ConversationHandlerDeps): HandlerSet 
         const album = stored.state.draft?.openAlbums.find((a) => a.mediaGroupId === mediaGroupId);
         const sourceKey = `album:${mediaGroupId}:${album?.lastItemAt ?? 0}`;
         const ctx = { slug, now, settings: deps.settings };
-        const outcome = await applyEvent(
+        const mode = { botApi: deps.hasBotApi(slug), syncReply: false };
+        await applyEvent(
           trx,
           conversation,
           { kind: 'album-closed', mediaGroupId },
           sourceKey,
           ctx,
-        );
-        await deliverSays(
-          trx,
-          conversation,
-          outcome.say,
-          sourceKey,
-          { botApi: deps.hasBotApi(slug), syncReply: false },
-          now,
+          undefined,
+          async (outcome) => {
+            await deliverSays(trx, conversation, outcome.say, sourceKey, mode, now);
+          },
         );
         return album?.count;
       });

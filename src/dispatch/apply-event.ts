@@ -9,6 +9,7 @@ import { enqueue } from '../queue/enqueue.ts';
 import { reportJobKey, reportJobs } from '../reports/report-jobs.ts';
 import { addReportMedia, insertReport } from '../reports/report-store.ts';
 import { type ConversationKey, loadConversation, saveConversation } from './conversation-store.ts';
+import { answerKey } from './deliver-says.ts';
 import { loadKnownChantiers } from './known-chantiers.ts';
 
 /**
@@ -23,10 +24,13 @@ export async function applyEvent(
   sourceKey: string,
   ctx: TransitionContext,
   skipJob: (type: string) => boolean = () => false,
+  deliver: (outcome: Outcome) => Promise<void> = async () => {},
 ): Promise<Outcome> {
   const stored = await loadConversation(trx, conversation);
   const outcome = await transitionReadingChantiers(trx, stored.state, event, ctx);
   await saveConversation(trx, conversation, outcome.state, stored.version, ctx.now);
+  // The answer is queued before the effects: those that must follow it (`afterAnswer`) wait for it.
+  await deliver(outcome);
   await recordEffects(trx, conversation, outcome.effects, sourceKey, ctx.now, skipJob);
   return outcome;
 }
@@ -87,6 +91,7 @@ async function recordEffect(
           idempotencyKey: `${slug}:${scope}:${effect.key}`,
           payload: effect.payload,
           ...(effect.runAt === undefined ? {} : { runAt: new Date(effect.runAt) }),
+          ...(effect.afterAnswer ? { after: [answerKey(slug, sourceKey)] } : {}),
         },
         now,
       );

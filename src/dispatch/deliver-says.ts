@@ -37,7 +37,7 @@ export async function deliverSays(
     trx,
     telegramJobs['telegram.send-message'],
     {
-      idempotencyKey: `${conversation.slug}:${sourceKey}:say:0`,
+      idempotencyKey: answerKey(conversation.slug, sourceKey),
       payload: {
         slug: conversation.slug,
         chatId: conversation.chatId,
@@ -49,6 +49,9 @@ export async function deliverSays(
   );
   return undefined;
 }
+
+/** The idempotency key of the answer to one cause (`u<update_id>`, `album:<id>`), when it is a job. */
+export const answerKey = (slug: string, sourceKey: string) => `${slug}:${sourceKey}:say:0`;
 
 /** The lines as one message; its buttons are those of every line, in order. */
 function combine(says: readonly Say[]): Say | undefined {

@@ -79,19 +79,20 @@ async function dispatchInTransaction(
         reply: await deliverSays(trx, conversation, refused.say, sourceKey, mode, now),
       };
     }
-    const outcome = await applyEvent(
+    let reply: string | undefined;
+    await applyEvent(
       trx,
       conversation,
       event,
       sourceKey,
       { slug: bot.slug, now, settings },
       skipJob,
+      async (outcome) => {
+        const says = cut ? [{ text: cutNotice(cut) }, ...outcome.say] : outcome.say;
+        reply = await deliverSays(trx, conversation, says, sourceKey, mode, now);
+      },
     );
-    const says = cut ? [{ text: cutNotice(cut) }, ...outcome.say] : outcome.say;
-    return {
-      outcome: 'handled',
-      reply: await deliverSays(trx, conversation, says, sourceKey, mode, now),
-    };
+    return { outcome: 'handled', reply };
   });
 }
 

@@ -46,6 +46,17 @@ export interface DeckClient {
     card: { title: string; description: string; duedate?: string },
   ): Promise<{ id: number }>;
   /**
+   * Rewrites a card's description with `revise`, keeping everything else the office may have
+   * changed (title, due date, done, order): Deck's PUT replaces the whole card, so the card is
+   * read first and sent back whole. False when the description was already as `revise` makes it.
+   */
+  reviseDescription(
+    boardId: number,
+    stackId: number,
+    cardId: number,
+    revise: (description: string) => string,
+  ): Promise<boolean>;
+  /**
    * A Deck comment via OCS, cut to Deck's 1000 characters (code points) with a final `…`; returns
    * its id. Not idempotent: after an uncertain failure, look for it with `findComment` first.
    */
@@ -118,6 +129,24 @@ export function createDeckClient(options: DeckClientOptions): DeckClient {
       const created = await call('createCard', target, body, Entity);
       return { id: created.id };
     },
+    async reviseDescription(boardId, stackId, cardId, revise) {
+      const path = `/boards/${boardId}/stacks/${stackId}/cards/${cardId}`;
+      const card = await call('getCard', rest('GET', path), undefined, FullCard);
+      const description = revise(card.description ?? '');
+      if (description === (card.description ?? '')) return false;
+      const body = {
+        title: card.title,
+        type: card.type,
+        owner: typeof card.owner === 'string' ? card.owner : card.owner.uid,
+        order: card.order,
+        description,
+        duedate: card.duedate ?? null,
+        done: card.done ?? null,
+        archived: card.archived,
+      };
+      await call('updateCard', rest('PUT', path), body, Entity);
+      return true;
+    },
     async addComment(cardId, message) {
       const body = { message: cutComment(message), parentId: null };
       // Deck's POST answers the id as a string where its list has a number: take both.
@@ -137,6 +166,15 @@ export function createDeckClient(options: DeckClientOptions): DeckClient {
   };
 }
 
+/** Where a report's card is: its board, the stack it is made in, and the report id it carries. */
+export interface ReportCardPlace {
+  readonly boardTitle: string;
+  /** Nextcloud group a board the service owns is shared with (DECK_SHARE_GROUP). */
+  readonly shareGroup?: string | undefined;
+  readonly stackTitle: string;
+  readonly marker: string;
+}
+
 /**
  * Finds the report's card on the board, and creates it in its stack only if it is absent: a job
  * that timed out after Deck created the card finds it on its next attempt. A 403 or an
@@ -145,16 +183,7 @@ export function createDeckClient(options: DeckClientOptions): DeckClient {
  */
 export async function upsertReportCard(
   deck: DeckClient,
-  input: {
-    boardTitle: string;
-    /** Nextcloud group a board the service owns is shared with (DECK_SHARE_GROUP). */
-    shareGroup?: string | undefined;
-    stackTitle: string;
-    marker: string;
-    title: string;
-    description: string;
-    duedate?: string;
-  },
+  input: ReportCardPlace & { title: string; description: string; duedate?: string },
 ): Promise<{ boardId: number; stackId: number; cardId: number; created: boolean }> {
   const attempt = async () => {
     const { boardId, stackId } = await deck.ensureStack(input.boardTitle, input.stackTitle, input.shareGroup);
@@ -164,6 +193,28 @@ export async function upsertReportCard(
     const { id } = await deck.createCard(boardId, stackId, card);
     return { boardId, stackId, cardId: id, created: true };
   };
+  return onceMoreOnStaleIds(attempt);
+}
+
+/**
+ * Rewrites the description of the report's card, found by its id wherever the office moved it;
+ * 'missing' when the board has no such live card (deleted or archived by the office).
+ */
+export async function reviseReportCard(
+  deck: DeckClient,
+  input: ReportCardPlace & { revise: (description: string) => string },
+): Promise<'revised' | 'unchanged' | 'missing'> {
+  return onceMoreOnStaleIds(async () => {
+    const { boardId } = await deck.ensureStack(input.boardTitle, input.stackTitle, input.shareGroup);
+    const found = await deck.findCard(boardId, input.marker);
+    if (!found) return 'missing';
+    const revised = await deck.reviseDescription(boardId, found.stackId, found.id, input.revise);
+    return revised ? 'revised' : 'unchanged';
+  });
+}
+
+/** A 403 or an archived-board 500 may come from cached ids: resolved again once, the second answer is final. */
+async function onceMoreOnStaleIds<T>(attempt: () => Promise<T>): Promise<T> {
   try {
     return await attempt();
   } catch (error) {
@@ -336,6 +387,18 @@ const CardSummary = Type.Object({
   title: Type.String(),
   description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
+/** A card as GET returns it: what a PUT must send back, since it replaces the whole card. */
+const FullCard = Type.Object({
+  id: Type.Integer(),
+  title: Type.String(),
+  type: Type.String(),
+  owner: Type.Union([Type.String(), Type.Object({ uid: Type.String() })]),
+  order: Type.Number(),
+  description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  duedate: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  done: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  archived: Type.Boolean(),
+});
 const StackSchema = Type.Object({
   id: Type.Integer(),
   title: Type.String(),
@@ -359,7 +422,7 @@ interface Transport {
 
 interface Target {
   readonly api: 'rest' | 'ocs';
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT';
   /** Below the API base, e.g. `/boards/3/stacks`. */
   readonly path: string;
 }

@@ -72,6 +72,9 @@ const KINDS: Readonly<Record<ReportKind, KindCard>> = {
   },
 };
 
+/** The stack a report's card is made in (the office may move it since). */
+export const cardStackTitle = (kind: ReportKind) => KINDS[kind].stackTitle;
+
 export function reportCard(input: ReportCardInput): ReportCard {
   const duedate =
     input.kind === 'sav'
@@ -162,8 +165,25 @@ function frenchDateTime(date: Date, timeZone: string): string {
   return `${local.day}/${local.month}/${local.year} à ${local.hour}:${local.minute}`;
 }
 
+const photoCountText = (count: number) =>
+  count === 0 ? 'Aucune photo' : count === 1 ? '1 photo' : `${count} photos`;
+
+/** The card's own photo count, at the start of its `📸` line. */
+const PHOTO_COUNT = /^📸 (?:Aucune photo|\d+ photos?)/mu;
+
+/**
+ * The description with its photo count set to `count` (photos that joined the report after the
+ * card was made): only that count changes, whatever else the office wrote in the description.
+ * A description whose `📸` line the office removed gets it back at the end.
+ */
+export function withPhotoCount(description: string, count: number): string {
+  const line = `📸 ${photoCountText(count)}`;
+  if (PHOTO_COUNT.test(description)) return description.replace(PHOTO_COUNT, line);
+  return description.trim() === '' ? line : `${description.trimEnd()}\n\n${line}`;
+}
+
 function photosLine(count: number, folderLink: string | undefined): string {
-  const photos = count === 0 ? 'Aucune photo' : count === 1 ? '1 photo' : `${count} photos`;
+  const photos = photoCountText(count);
   if (folderLink === undefined || folderLink === '') return `📸 ${photos}`;
   return `📸 ${photos} — [Ouvrir le dossier Nextcloud](${markdownUrl(folderLink)})`;
 }

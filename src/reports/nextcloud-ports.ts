@@ -1,6 +1,6 @@
 import type { NextcloudFiles } from '../assistant/knowledge-source.ts';
 import type { Config } from '../config.ts';
-import { createDeckClient, upsertReportCard } from '../nextcloud/deck-client.ts';
+import { createDeckClient, reviseReportCard, upsertReportCard } from '../nextcloud/deck-client.ts';
 import { createNextcloudArchive } from '../nextcloud/webdav-archive.ts';
 import type { ArchivePort, CardPort } from './report-deps.ts';
 
@@ -46,6 +46,10 @@ export function nextcloudPorts(
         });
         return { cardId: result.cardId, link: deck.cardLink(result.boardId, result.cardId) };
       }),
+    reviseCard: async (card) =>
+      guard(async () =>
+        reviseReportCard(deck, { boardTitle: config.deckBoard, shareGroup: config.deckShareGroup, ...card }),
+      ),
     addComment: async (cardId, message) => guard(async () => deck.addComment(cardId, message)),
     findComment: async (cardId, marker) => guard(async () => deck.findComment(cardId, marker)),
   };

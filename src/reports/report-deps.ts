@@ -24,6 +24,12 @@ export interface CardPort {
     description: string;
     duedate?: string;
   }): Promise<{ cardId: number; link: string }>;
+  /** Rewrites the description of the card carrying `marker` (see reviseReportCard). */
+  reviseCard(input: {
+    stackTitle: string;
+    marker: string;
+    revise: (description: string) => string;
+  }): Promise<'revised' | 'unchanged' | 'missing'>;
   /** A comment under a card (Deck cuts comments at 1000 characters); returns its id. */
   addComment(cardId: number, message: string): Promise<number>;
   /** A comment of the card containing `marker` (an earlier attempt's), if any. */

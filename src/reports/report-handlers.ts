@@ -4,7 +4,9 @@ import { archivePhotoHandler } from './jobs/archive-photo.ts';
 import { deckCardHandler } from './jobs/deck-card.ts';
 import { confirmReportHandler } from './jobs/confirm-report.ts';
 import { delayNoticeHandler } from './jobs/delay-notice.ts';
+import { latePhotosHandler } from './jobs/late-photos.ts';
 import { announceOnHoldHandler, notifyReportHandler } from './jobs/notify-report.ts';
+import { refreshChantiersHandler } from './jobs/refresh-chantiers.ts';
 import { planReportHandler } from './jobs/plan-report.ts';
 import { writeMarkdownHandler } from './jobs/write-markdown.ts';
 import type { ReportDeps } from './report-deps.ts';
@@ -22,5 +24,7 @@ export function reportHandlers(deps: ReportDeps): HandlerSet {
     'report.confirm': confirmReportHandler(deps),
     'report.delay-notice': delayNoticeHandler(deps),
     'report.add-media': addMediaHandler(deps),
+    'report.late-photos': latePhotosHandler(deps),
+    'report.refresh-chantiers': refreshChantiersHandler(deps),
   });
 }

@@ -25,6 +25,17 @@ export const reportJobs = defineJobs({
     priority: 50,
     maxAttempts: 12,
   },
+  'report.refresh-chantiers': { schema: Type.Object({}), priority: 5, maxAttempts: 3 },
+  'report.late-photos': {
+    schema: Type.Object({
+      reportId: Type.Integer(),
+      messageIds: Type.Array(Type.Integer(), { minItems: 1 }),
+      /** The office group's message had already been written without these photos. */
+      groupTold: Type.Boolean(),
+    }),
+    priority: 40,
+    maxAttempts: 12,
+  },
 });
 
 export type ReportPayload<T extends keyof typeof reportJobs> = PayloadOf<(typeof reportJobs)[T]>;

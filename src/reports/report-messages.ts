@@ -130,6 +130,29 @@ export function heldArchiveEnded(
 export const lateItemsNote = (publicId: string, count: number) =>
   `📎 +${photos(count)} ajoutée${count > 1 ? 's' : ''} à ${publicId}.`;
 
+/**
+ * To the office group, once per late join, when its message went out before these photos came:
+ * `➕ 2 photos ajoutées à FIN-0042 (6 au total) → Nextcloud/<dossier>/`.
+ */
+export function latePhotosLine(
+  report: { publicId: string; folder: string | undefined },
+  added: number,
+  total: number,
+): string {
+  const where = report.folder ? ` → Nextcloud/${report.folder}/` : '';
+  return `➕ ${photos(added)} ajoutée${added > 1 ? 's' : ''} à ${report.publicId} (${total} au total)${where}`;
+}
+
+/** To the office group and the technician, when photos that joined a report could not be archived. */
+export const latePhotosLost = (publicId: string, lost: number) =>
+  lost > 1
+    ? `⚠️ ${publicId} : ${photos(lost)} ajoutées après coup n’ont pas pu être archivées.`
+    : `⚠️ ${publicId} : 1 photo ajoutée après coup n’a pas pu être archivée.`;
+
+/** What the technician can do about them: the office has the rest. */
+export const lostPhotosAdvice = (lost: number) =>
+  lost > 1 ? 'Envoie-les au bureau autrement.' : 'Envoie-la au bureau autrement.';
+
 /** The small Markdown report written next to SAV and material photos. */
 export function markdownReport(report: ReportFacts, createdAt: Date, timeZone: string): string {
   const t = localDateTime(Math.floor(createdAt.getTime() / 1000), timeZone);

@@ -38,6 +38,7 @@ function losingFirstAnswer(): CardPort {
   let lost = false;
   return {
     upsertCard: () => Promise.reject(new Error('not used')),
+    reviseCard: () => Promise.reject(new Error('not used')),
     findComment: (cardId, marker) => client.findComment(cardId, marker),
     async addComment(cardId, message) {
       const id = await client.addComment(cardId, message);

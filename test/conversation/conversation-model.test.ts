@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { albumCloseDelay } from '../../src/conversation/album-timing.ts';
-import type { Outcome } from '../../src/conversation/outcome.ts';
+import type { NewReport, Outcome } from '../../src/conversation/outcome.ts';
 import { parseReportText } from '../../src/conversation/parser.ts';
 import { DEFAULT_SETTINGS } from '../../src/conversation/settings.ts';
 import type { ConversationState, Draft } from '../../src/conversation/state.ts';
+import { texts } from '../../src/conversation/texts.ts';
 import type { ConversationEvent } from '../../src/conversation/transition.ts';
 import { sameClient } from '../../src/nextcloud/names.ts';
 import { ConversationHarness, MINUTE } from '../support/conversation-harness.ts';
@@ -130,6 +131,14 @@ class Session {
   /** Every text typed (messages and captions), and chantiers confirmed by a tap. */
   readonly typed: string[] = [];
   readonly said: string[] = [];
+  /** (3) What the technician has been shown: is a report open, taking what he sends? */
+  private reportOpen = false;
+  /** (3) Texts and photos he sent and saw go to a report: at once (one was open), or said later. */
+  private readonly seenTexts = new Set<string>();
+  private readonly seenPhotos = new Set<number>();
+  /** (3) Those he sent with no report open and no word yet that they joined one. */
+  private readonly unseenTexts: string[] = [];
+  private readonly unseenPhotos = new Set<number>();
   private stalemenu = 10;
   private currentMenu = 1000;
 
@@ -264,12 +273,14 @@ class Session {
     const before = heldPhotos(this.h.state);
     const outcome = this.h.send(event);
     this.said.push(...outcome.say.map((s) => s.text));
+    this.trackSight(event, outcome);
     const after = heldPhotos(this.h.state);
     const filedNow = new Set<number>();
     for (const effect of outcome.effects) {
       if (effect.kind === 'report') {
         for (const m of effect.report.media) this.file(m.messageId, effect.key, filedNow);
         this.checkChantier(effect.report.chantier);
+        this.checkSeen(effect.report);
       }
       if (effect.kind === 'report-addition') {
         for (const m of effect.media) this.file(m.messageId, effect.reportKey, filedNow);
@@ -283,6 +294,64 @@ class Session {
       this.dropped.add(id);
     }
     return outcome;
+  }
+
+  /**
+   * (3) Follows what the technician was shown. What he sends while a report is open (and that
+   * this answer does not set aside) joins it before his eyes; what he sends otherwise waits
+   * unseen until an answer says it joins a report (`📎 J’ajoute…`, `↩️ On reprend…`…) or a
+   * late photo's note. The answers' lines then say whether a report is open now.
+   */
+  private trackSight(event: ConversationEvent, outcome: Outcome): void {
+    const lines = visibleLines(outcome);
+    // What is said after a report is made (the next one taken up) is not about this message.
+    const made = lines.findIndex((line) => line.startsWith(texts.received));
+    const aboutIt = made < 0 ? lines : lines.slice(0, made);
+    const parked = aboutIt.some((line) => PARKING.some((marker) => line.includes(marker)));
+    const input = inputOf(event);
+    if (input && this.reportOpen && !parked) this.see(input);
+    else if (input) {
+      if (input.text !== undefined) this.unseenTexts.push(input.text);
+      if (input.photo !== undefined) this.unseenPhotos.add(input.photo);
+    }
+    if (lines.some((line) => ATTACHING.some((marker) => line.startsWith(marker)))) {
+      for (const text of this.unseenTexts.splice(0)) this.seenTexts.add(text);
+      for (const photo of this.unseenPhotos) this.seenPhotos.add(photo);
+      this.unseenPhotos.clear();
+    }
+    for (const effect of outcome.effects) {
+      if (effect.kind === 'report-addition') for (const m of effect.media) this.see({ photo: m.messageId });
+    }
+    for (const line of lines) {
+      if (OPENING.some((marker) => line.includes(marker))) this.reportOpen = true;
+      if (CLOSING.some((marker) => line.includes(marker))) this.reportOpen = false;
+    }
+  }
+
+  private see(input: { text?: string; photo?: number }): void {
+    if (input.text !== undefined) this.seenTexts.add(input.text);
+    if (input.photo !== undefined) {
+      this.seenPhotos.add(input.photo);
+      this.unseenPhotos.delete(input.photo);
+    }
+  }
+
+  /**
+   * (3) A report holds no photo the technician did not see join a report, and no text of his
+   * that he sent unseen (unless he also sent that very text where he saw it join).
+   */
+  private checkSeen(report: NewReport): void {
+    for (const m of report.media) {
+      expect(this.seenPhotos.has(m.messageId), `photo ${m.messageId} filed unseen`).toBe(true);
+    }
+    const seen = new Set([...this.seenTexts].map(bodyOf));
+    const lines = new Set(report.text.split('\n'));
+    for (const text of this.unseenTexts) {
+      const body = bodyOf(text);
+      if (body === '' || seen.has(body)) continue;
+      const inside = body.split('\n').every((line) => lines.has(line));
+      expect(inside, `« ${text} », never shown joining, is in the report « ${report.text} »`).toBe(false);
+    }
   }
 
   private file(messageId: number, key: string, filedNow: Set<number>): void {
@@ -317,6 +386,60 @@ class Session {
       expect(where, `photo ${id}: filed, held or dropped`).toBe(1);
     }
   }
+}
+
+/** (3) Lines that show a report open, taking what comes next. */
+const OPENING = [
+  ...Object.values(texts.start),
+  ...Object.values(texts.missing),
+  '📎 J’ajoute',
+  '↩️ On reprend',
+  '🔁 Ton rapport',
+  '🏠 Je ne connais pas',
+  'Ton rapport en cours :',
+];
+/** (3) Lines that show none is: it was sent, dropped, set aside, or a report is still to choose. */
+const CLOSING = [
+  '⏳ Bien reçu',
+  '🗑️',
+  '🕒',
+  'C’est pour quel rapport',
+  'Que veux-tu signaler ?',
+  'Rien à annuler',
+];
+/** (3) An answer that sets the message aside rather than adding it to the open report. */
+const PARKING = ['🕒', 'C’est pour quel rapport', '🗑️'];
+/** (3) Lines that tell the technician what he sent before joins a report. */
+const ATTACHING = ['📎 J’ajoute', '↩️ On reprend', '🔁 Ton rapport', '📦 «', '📎 Tes albums'];
+
+/** The part of a text that becomes the report's text (after `Chantier /`). */
+const bodyOf = (text: string) => parseReportText(text).text;
+
+/** What a message brings to a report: its text (a caption too) and its photo or video. */
+function inputOf(event: ConversationEvent): { text?: string; photo?: number } | undefined {
+  switch (event.kind) {
+    case 'text':
+      return { text: event.text };
+    case 'photo':
+    case 'video':
+    case 'document':
+      return {
+        photo: event.origin.messageId,
+        ...(event.caption === undefined ? {} : { text: event.caption }),
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** Every line the technician reads in answer: messages and the small notes under buttons. */
+function visibleLines(outcome: Outcome): string[] {
+  const notes = outcome.effects.flatMap((e) =>
+    e.kind === 'job' && e.job === 'telegram.answer-callback' && e.payload.text !== undefined
+      ? [e.payload.text]
+      : [],
+  );
+  return [...outcome.say.map((say) => say.text), ...notes];
 }
 
 function visible(outcome: Outcome): boolean {
@@ -368,6 +491,46 @@ describe('counter-examples found by the model, kept', () => {
         { t: 'photo', caption: undefined },
         { t: 'button', data: 'fin', stale: false },
         { t: 'text', text: 'Koch' },
+      ],
+    ],
+    [
+      '/start with Fin chosen showed a blank menu, then a photo joined Fin unseen',
+      [
+        { t: 'button', data: 'fin', stale: false },
+        { t: 'command', name: 'start' },
+        { t: 'photo', caption: undefined },
+        { t: 'text', text: 'Müller' },
+      ],
+    ],
+    [
+      '« Annulé » after a time-out left the empty report opened since, and the next text went in it',
+      [
+        { t: 'text', text: 'Koch' },
+        { t: 'wait', ms: TIMEOUT + MINUTE },
+        { t: 'button', data: 'materiel', stale: false },
+        { t: 'command', name: 'annuler' },
+        { t: 'text', text: 'Meyer / onduleur posé' },
+      ],
+    ],
+    [
+      '🗑️ Abandonner said « Annulé » while the report chosen since went on, unsaid',
+      [
+        { t: 'photo', caption: undefined },
+        { t: 'wait', ms: TIMEOUT + MINUTE },
+        { t: 'interleaved', count: 2, captions: [undefined, undefined] },
+        { t: 'button', data: 'fin', stale: false },
+        { t: 'button', data: 'abandonner', stale: false },
+        { t: 'photo', caption: 'Müller / toiture' },
+      ],
+    ],
+    [
+      '🗑️ Abandonner after /fin left the empty Fin report open, unsaid',
+      [
+        { t: 'interleaved', count: 2, captions: [undefined, undefined] },
+        { t: 'wait', ms: TIMEOUT + MINUTE },
+        { t: 'command', name: 'fin' },
+        { t: 'button', data: 'abandonner', stale: false },
+        { t: 'photo', caption: 'Schmidt / cave' },
       ],
     ],
   ])('%s', (_name, steps) => {

@@ -153,11 +153,17 @@ describe('events that change nothing, in every state', () => {
     const h = reach(state);
     const before = h.state;
     const outcome = h.send(make(h));
-    // The menu names what waits for a report, so that it is never attached unseen.
-    const waiting = state === 'noKind' && says[0]?.keyboard === 'menu';
-    expect(summariseSays(outcome.say)).toEqual(
-      waiting ? [sayMenu(texts.greeting('Jean', 'ta photo'))] : says,
-    );
+    // The menu names what waits for a report, and the report still open, so that nothing is
+    // ever attached unseen.
+    const menu = says[0]?.keyboard === 'menu';
+    const open = h.state.draft?.kind ? describeDraft(h.state.draft) : undefined;
+    const expected =
+      menu && state === 'noKind'
+        ? [sayMenu(texts.greeting('Jean', 'ta photo'))]
+        : menu && open
+          ? [sayMenu(texts.greetingInProgress('Jean', open))]
+          : says;
+    expect(summariseSays(outcome.say)).toEqual(expected);
     expect(outcome.effects).toEqual([]);
     expect(outcome.state).toEqual(before);
   });
@@ -957,6 +963,7 @@ describe('buttons', () => {
         job: 'assistant.answer-question',
         key: 'question',
         scope: 'update',
+        afterAnswer: true,
         payload: {
           slug: SLUG,
           chatId: CHAT_ID,

@@ -14,6 +14,7 @@ import {
   textsToChat,
 } from '../support/report-harness.ts';
 import { SAFETY_LINE } from '../../src/assistant/safety.ts';
+import { enqueueChantierRefresh } from '../../src/reports/jobs/refresh-chantiers.ts';
 import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
 import {
   buttonUpdate,
@@ -44,6 +45,20 @@ const cardsOf = (publicId: string) =>
   remotes.deck.store
     .allCards()
     .filter((card) => card.title.includes(publicId) || card.description.includes(publicId));
+
+/**
+ * The stand-ins serve the whole file and every test's first report is FIN-0001: earlier tests'
+ * cards are archived, as the office does, so that this test's report gets a card of its own.
+ */
+function archiveEarlierCards() {
+  for (const card of remotes.deck.store.allCards()) card.archived = true;
+}
+
+/** This test's one report's card, by the id Deck gave it. */
+async function cardOfReport() {
+  const [report] = await h.db.selectFrom('reports').select('deck_card_id').execute();
+  return remotes.deck.store.allCards().find((card) => card.id === report!.deck_card_id)!;
+}
 
 const sentTo = (chatId: number) => sentToChat(remotes.telegram, chatId);
 const textsTo = (chatId: number) => textsToChat(remotes.telegram, chatId);
@@ -198,22 +213,92 @@ describe('the three reports end to end', () => {
     expect([...davFiles(remotes.webdav.root).keys()].some((p) => p.includes('20260325_Weiß'))).toBe(false);
   });
 
-  it('a late album item joins its report: same folder, a short note, no second group message', async () => {
+  it('a late album item joins its report: same folder, a short note, and the office is told the new count', async () => {
+    const earlier = textsTo(GROUPS.chantier).length;
+    archiveEarlierCards();
     await h.post(buttonUpdate('fin'));
-    const photos = addPhotos(2, 90);
+    const photos = addPhotos(3, 90);
     await h.post(
       photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 901, { album: 'late', caption: 'Klein / pose' }),
     );
     h.clock.advance(3_000);
     await h.drain();
+    const [report] = await h.db.selectFrom('reports').select(['public_id', 'folder']).execute();
+    const { public_id: id, folder } = report!;
+    expect(textsTo(GROUPS.chantier).at(-1)).toContain('📸 1 photo archivée');
+    expect((await cardOfReport()).description).toContain('📸 1 photo —');
+
+    // Bad 4G: two more items of the album come after the report was announced.
     await h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 902, { album: 'late' }));
+    await h.post(photoUpdate(photos[2]!.fileId, photos[2]!.uniqueId, 903, { album: 'late' }));
     await h.drain();
     const names = [...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Klein/'));
-    expect(names).toHaveLength(2);
-    expect(textsTo(GROUPS.chantier).filter((t) => t.includes('Klein'))).toHaveLength(1);
+    expect(names).toHaveLength(3);
     expect(textsTo(TECHNICIAN.id)).toEqual(
       expect.arrayContaining([expect.stringContaining('+1 photo ajoutée')]),
     );
+    // One line per join, never a second report message; the card counts what is archived.
+    const group = textsTo(GROUPS.chantier).slice(earlier);
+    expect(group.slice(1)).toEqual([
+      `➕ 1 photo ajoutée à ${id} (2 au total) → Nextcloud/${folder}/`,
+      `➕ 1 photo ajoutée à ${id} (3 au total) → Nextcloud/${folder}/`,
+    ]);
+    expect((await cardOfReport()).description).toContain('📸 3 photos —');
+    expect(remotes.deck.store.allCards().filter((c) => c.description.includes(folder!))).toHaveLength(1);
+    // Redelivered, the straggler changes nothing.
+    await h.drain();
+    expect(textsTo(GROUPS.chantier).slice(earlier)).toHaveLength(3);
+  });
+
+  it('a late album item that cannot be filed is said to the office and the technician', async () => {
+    const earlier = textsTo(GROUPS.chantier).length;
+    archiveEarlierCards();
+    await h.post(buttonUpdate('fin', 84));
+    const [photo] = addPhotos(1, 97);
+    const huge = remotes.telegram.addFile(Buffer.alloc(20 * 1024 * 1024 + 1, 0xff), {
+      mimeType: 'image/jpeg',
+    });
+    await h.post(
+      photoUpdate(photo!.fileId, photo!.uniqueId, 971, { album: 'late3', caption: 'Vogt / pose' }),
+    );
+    h.clock.advance(3_000);
+    await h.drain();
+    await h.post(photoUpdate(huge.file_id, huge.file_unique_id, 972, { album: 'late3' }));
+    await h.drain();
+    const [report] = await h.db.selectFrom('reports').select('public_id').execute();
+    const id = report!.public_id;
+    expect(textsTo(GROUPS.chantier).slice(earlier).slice(1)).toEqual([
+      `⚠️ ${id} : 1 photo ajoutée après coup n’a pas pu être archivée.`,
+    ]);
+    expect(textsTo(TECHNICIAN.id).at(-1)).toBe(
+      `⚠️ ${id} : 1 photo ajoutée après coup n’a pas pu être archivée. Envoie-la au bureau autrement.`,
+    );
+    expect((await cardOfReport()).description).toContain('📸 1 photo —');
+  });
+
+  it('a late album item that joins before the office is told is counted in its one message', async () => {
+    const earlier = textsTo(GROUPS.chantier).length;
+    archiveEarlierCards();
+    await h.post(buttonUpdate('fin', 82));
+    const photos = addPhotos(2, 95);
+    await h.post(
+      photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 951, { album: 'late2', caption: 'Kern / pose' }),
+    );
+    // Past the album's longest quiet time it closes and the report is made; a first upload refused
+    // once holds its announcement back.
+    await remotes.webdav.control({ failNext: { status: 503, times: 1, method: 'PUT' } });
+    h.clock.advance(30_000);
+    await h.background.worker.runOnce();
+    expect(await h.db.selectFrom('reports').select('status').execute()).toEqual([{ status: 'received' }]);
+    await h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 952, { album: 'late2' }));
+    await h.drain();
+    // It joined the report made already, rather than the album waiting for it.
+    const joins = await h.db.selectFrom('jobs').select('id').where('type', '=', 'report.add-media').execute();
+    expect(joins).toHaveLength(1);
+    const group = textsTo(GROUPS.chantier).slice(earlier);
+    expect(group).toHaveLength(1);
+    expect(group[0]).toContain('📸 2 photos archivées');
+    expect((await cardOfReport()).description).toContain('📸 2 photos —');
   });
 
   it('a file that is not a picture or is over 20 MB is reported in one line; the rest is filed', async () => {
@@ -494,6 +579,34 @@ describe('a restart in the middle of an album', () => {
     expect([...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Bauer/'))).toHaveLength(3);
     await second.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the chantiers the office already has', () => {
+  it('are learnt from Nextcloud every hour, so a folder made by hand is offered before any report lists it', async () => {
+    await remotesMkdir('Chantiers/20250101_Hänsel');
+    await remotesMkdir('SAV_Urgent/2026-01-02_Gretel');
+    await remotesMkdir('Logistique/Manquants/Dupont-Aignan');
+    // Every replica asks each hour: the refresh of that hour is queued once.
+    await enqueueChantierRefresh(h.db, h.clock.now());
+    await enqueueChantierRefresh(h.db, h.clock.now());
+    const queued = await h.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('type', '=', 'report.refresh-chantiers')
+      .execute();
+    expect(queued).toHaveLength(1);
+    await h.drain();
+    const known = (await h.db.selectFrom('known_chantiers').select('name').execute()).map((row) => row.name);
+    expect(known).toEqual(expect.arrayContaining(['Hänsel', 'Gretel', 'Dupont-Aignan']));
+
+    // A bare answer naming it is taken at once, in the office's spelling.
+    await h.post(buttonUpdate('sav', 83));
+    await h.post(textUpdate('PAC en défaut E-12'));
+    const answer = await h.post(textUpdate('hansel'));
+    expect(JSON.parse(answer.body)).toEqual({ text: '⏳ Bien reçu ! J’archive et je préviens le bureau.' });
+    const [report] = await h.db.selectFrom('reports').select('chantier').execute();
+    expect(report!.chantier).toBe('Hänsel');
   });
 });
 

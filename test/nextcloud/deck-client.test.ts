@@ -4,6 +4,7 @@ import {
   COMMENT_MAX_CHARACTERS,
   createDeckClient,
   type DeckClient,
+  reviseReportCard,
   upsertReportCard,
 } from '../../src/nextcloud/deck-client.ts';
 import { DeckApiError, DeckTransportError } from '../../src/nextcloud/deck-errors.ts';
@@ -210,6 +211,39 @@ describe('Deck client: cards', () => {
     const client = newClient();
     expect(await client.findCard(board.id, 'SAV-0042')).toEqual({ id: moved.id, stackId: done.id });
     expect(await client.findCard(board.id, 'SAV-0043')).toBeUndefined();
+  });
+
+  it('revises the description of a card the office moved and edited, keeping all it changed', async () => {
+    const board = deck.store.addBoard({ title: BOARD });
+    const fin = deck.store.addStack(board.id, { title: 'Fin de Chantier' });
+    const invoiced = deck.store.addStack(board.id, { title: 'Facturé' });
+    const card = deck.store.addCard(invoiced.id, {
+      title: 'Müller — facturé (FIN-0042)',
+      description: '**Rapport :** FIN-0042\n\n📸 2 photos — [Ouvrir](https://x)\n\nNote du bureau',
+    });
+    Object.assign(card, {
+      duedate: '2026-04-01T10:00:00+00:00',
+      done: '2026-03-30T10:00:00+00:00',
+      order: 7,
+    });
+    const client = newClient();
+    const revise = (description: string) => description.replace('2 photos', '4 photos');
+    const input = { boardTitle: BOARD, stackTitle: fin.title, marker: 'FIN-0042', revise };
+    expect(await reviseReportCard(client, input)).toBe('revised');
+    expect(deck.store.allCards()).toHaveLength(1);
+    expect(deck.store.allCards()[0]).toMatchObject({
+      stackId: invoiced.id,
+      title: 'Müller — facturé (FIN-0042)',
+      description: '**Rapport :** FIN-0042\n\n📸 4 photos — [Ouvrir](https://x)\n\nNote du bureau',
+      duedate: '2026-04-01T10:00:00+00:00',
+      done: '2026-03-30T10:00:00+00:00',
+      order: 7,
+    });
+    // The same revision again changes nothing, and writes nothing.
+    const before = deck.calls.length;
+    expect(await reviseReportCard(client, input)).toBe('unchanged');
+    expect(callsSince(before).some((call) => call.startsWith('PUT'))).toBe(false);
+    expect(await reviseReportCard(client, { ...input, marker: 'FIN-0043' })).toBe('missing');
   });
 
   it('prefers a card titled with the id over one whose description quotes it', async () => {

@@ -5,6 +5,7 @@ import {
   reportCard,
   type ReportCardInput,
   reportCardTitle,
+  withPhotoCount,
 } from '../../src/nextcloud/report-card.ts';
 
 /** 14:30 UTC in March = 15:30 in Paris (CET); in June it would be 16:30 (CEST). */
@@ -145,5 +146,21 @@ describe('reportCard: due date', () => {
   it('gives other cards no due date', () => {
     expect(reportCard(input({ kind: 'fin' }))).not.toHaveProperty('duedate');
     expect(reportCard(input({ kind: 'materiel', savDueDelayMs: 1000 }))).not.toHaveProperty('duedate');
+  });
+});
+
+describe('withPhotoCount', () => {
+  it('changes only the count of the card’s photo line, keeping its link and the office’s words', () => {
+    const description =
+      '**Rapport :** FIN-0042\n\n📸 1 photo — [Ouvrir le dossier Nextcloud](https://x)\n\nAppelé le client.';
+    expect(withPhotoCount(description, 3)).toBe(
+      '**Rapport :** FIN-0042\n\n📸 3 photos — [Ouvrir le dossier Nextcloud](https://x)\n\nAppelé le client.',
+    );
+    expect(withPhotoCount('📸 Aucune photo', 1)).toBe('📸 1 photo');
+  });
+
+  it('puts the line back at the end when the office removed it', () => {
+    expect(withPhotoCount('**Rapport :** FIN-0042\n', 2)).toBe('**Rapport :** FIN-0042\n\n📸 2 photos');
+    expect(withPhotoCount('', 2)).toBe('📸 2 photos');
   });
 });

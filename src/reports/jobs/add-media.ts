@@ -7,10 +7,12 @@ import { type ReportPayload, reportJobs } from '../report-jobs.ts';
 import { archivePlanOf, reportKind } from '../report-facts.ts';
 import { lateItemsNote } from '../report-messages.ts';
 import { getReport, reportMedia } from '../report-store.ts';
+import { enqueueLatePhotos } from './late-photos.ts';
 
 /**
  * `report.add-media`: photos of an album that arrived after its report was made join it: filed in
- * the same folder after what it holds, one short note to the technician, no second group message.
+ * the same folder after what it holds, one short note to the technician; the office's group
+ * message and card are brought up to date once they are filed (./late-photos.ts).
  */
 export function addMediaHandler(deps: ReportDeps): JobHandler<ReportPayload<'report.add-media'>> {
   return async (payload, { now }) => {
@@ -44,6 +46,10 @@ export function addMediaHandler(deps: ReportDeps): JobHandler<ReportPayload<'rep
             now,
           );
         }
+      }
+      if (added.length > 0) {
+        const joined = added.map((m) => m.messageId);
+        await enqueueLatePhotos(trx, reportId, joined, now);
       }
       if (!deps.telegram.has(report.slug)) return;
       await enqueue(
