@@ -1,6 +1,5 @@
-import type { Transaction } from 'kysely';
 import { texts } from '../conversation/texts.ts';
-import { type AssistantPayload, assistantJobs } from './assistant-job-kinds.ts';
+import { assistantJobs } from './assistant-job-kinds.ts';
 import { telegramJobs } from '../telegram/telegram-jobs.ts';
 import { feedbackData, knownFixChoiceData } from '../conversation/transition.ts';
 import { withClusterLock } from '../db/cluster-lock.ts';
@@ -9,7 +8,7 @@ import type { CardPort } from '../reports/report-deps.ts';
 import { defineHandlers, type HandlerSet, type JobContext } from '../queue/job-handler.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
-import { reportJobKey } from '../reports/report-jobs.ts';
+import { reportConfirmedKey } from '../reports/report-jobs.ts';
 import { getReport } from '../reports/report-store.ts';
 import { recordAnswer } from './answer-log.ts';
 import type { AssistantAnswer, createSavAssistant } from './sav-assistant.ts';
@@ -55,18 +54,24 @@ export function assistantHandlers(deps: AssistantJobDeps): HandlerSet {
           );
         }
         if (!deps.hasBotApi(report.slug)) return;
-        // The consignation line stays first: the report id goes at the end.
-        const message = {
-          slug: report.slug,
-          chatId: report.chat_id,
-          text: `${answer.text}\n\n🎫 ${report.public_id}`,
-          keyboard: answerKeyboard(answer, answerId),
-        };
-        await holdAnswer(trx, reportId, message, 0, now);
+        await enqueue(
+          trx,
+          telegramJobs['telegram.send-message'],
+          {
+            idempotencyKey: `report:${reportId}:assistant-answer`,
+            // The consignation line stays first: the report id goes at the end.
+            payload: {
+              slug: report.slug,
+              chatId: report.chat_id,
+              text: `${answer.text}\n\n🎫 ${report.public_id}`,
+              keyboard: answerKeyboard(answer, answerId),
+            },
+            // Never before the report's "✅ SAV-…" (a dead confirmation does not hold it back).
+            after: [reportConfirmedKey(reportId)],
+          },
+          now,
+        );
       });
-    },
-    'assistant.send-answer': async ({ reportId, message, stage }, { now }) => {
-      await deps.db.transaction().execute(async (trx) => holdAnswer(trx, reportId, message, stage + 1, now));
     },
     'assistant.answer-question': async ({ slug, chatId, question, key, note }, { now }) => {
       const answer = await deps.assistant.answer(question, note === undefined ? {} : { note });
@@ -122,56 +127,6 @@ async function postOnce(cards: CardPort, cardId: number, message: string, ctx: J
 }
 
 const answerKey = (reportId: number) => `report:${reportId}`;
-
-/**
- * What the technician's "✅ SAV-…" goes through, latest first, each step enqueued by one before it:
- * its message, the job that writes it, the report's announcement on hold (Nextcloud refuses our
- * password: announced at once) or once its archive ended (src/reports/jobs/notify-report.ts,
- * announce-report.ts, confirm-report.ts). A job waits only on jobs that exist, so the leads wait
- * on the latest step there is, then look again: at most once per step.
- */
-const CONFIRMATION_STEPS = ['confirmation', 'confirm', 'on-hold', 'notify'] as const;
-
-async function holdAnswer(
-  trx: Transaction<Database>,
-  reportId: number,
-  message: AssistantPayload<'assistant.send-answer'>['message'],
-  stage: number,
-  now: Date,
-): Promise<void> {
-  const [confirmation, ...before] = CONFIRMATION_STEPS.map((step) => reportJobKey(reportId, step));
-  const steps = await trx
-    .selectFrom('jobs')
-    .select(['idempotency_key', 'state'])
-    .where('idempotency_key', 'in', [confirmation!, ...before])
-    .execute();
-  const confirming = steps.some((step) => step.idempotency_key === confirmation);
-  const latest = before.find((key) => steps.some((step) => step.idempotency_key === key));
-  const unfinished = steps.some(
-    (s) => s.idempotency_key === latest && ['pending', 'running'].includes(s.state),
-  );
-  if (!confirming && latest !== undefined && unfinished && stage < CONFIRMATION_STEPS.length) {
-    await enqueue(
-      trx,
-      assistantJobs['assistant.send-answer'],
-      {
-        idempotencyKey: reportJobKey(reportId, `assistant-send:${stage}`),
-        payload: { reportId, message, stage },
-        after: [latest],
-      },
-      now,
-    );
-    return;
-  }
-  // Done or dead, the confirmation ended or is not coming: a dead one never holds the leads back
-  // (src/queue/job-store.ts releases the jobs waiting on a dead one).
-  await enqueue(
-    trx,
-    telegramJobs['telegram.send-message'],
-    { idempotencyKey: reportJobKey(reportId, 'assistant-answer'), payload: message, after: [confirmation!] },
-    now,
-  );
-}
 
 /** Queues a new indexing of the known fixes; `cause` (hourly, admin) only names it in the key. */
 export async function enqueueAssistantSync(db: Db, now: Date, cause: string): Promise<void> {

@@ -6,7 +6,7 @@ import { recordFeedback } from '../assistant/answer-log.ts';
 import type { Database } from '../db/schema.ts';
 import { effectJobs } from '../conversation/effect-jobs.ts';
 import { enqueue } from '../queue/enqueue.ts';
-import { reportJobKey, reportJobs } from '../reports/report-jobs.ts';
+import { reportConfirmedKey, reportJobKey, reportJobs } from '../reports/report-jobs.ts';
 import { addReportMedia, insertReport } from '../reports/report-store.ts';
 import { type ConversationKey, loadConversation, saveConversation } from './conversation-store.ts';
 import { answerKey } from './deliver-says.ts';
@@ -116,6 +116,17 @@ async function recordEffect(
           idempotencyKey: reportJobKey(report.id, 'notify'),
           payload: { reportId: report.id },
           after: [processKey],
+        },
+        now,
+      );
+      // Passed once the technician's confirmation has left: later messages (the SAV leads) wait on it.
+      await enqueue(
+        trx,
+        reportJobs['report.confirmed'],
+        {
+          idempotencyKey: reportConfirmedKey(report.id),
+          payload: { reportId: report.id },
+          after: [reportJobKey(report.id, 'notify')],
         },
         now,
       );

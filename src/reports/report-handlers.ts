@@ -22,6 +22,8 @@ export function reportHandlers(deps: ReportDeps): HandlerSet {
     'report.notify': notifyReportHandler(deps),
     'report.announce-on-hold': announceOnHoldHandler(deps),
     'report.confirm': confirmReportHandler(deps),
+    // A milestone: its dependencies are the whole point (report-jobs.ts).
+    'report.confirmed': async () => {},
     'report.delay-notice': delayNoticeHandler(deps),
     'report.add-media': addMediaHandler(deps),
     'report.late-photos': latePhotosHandler(deps),

@@ -16,6 +16,11 @@ export const reportJobs = defineJobs({
   'report.notify': { schema: ReportId, priority: 40, maxAttempts: 12 },
   'report.announce-on-hold': { schema: ReportId, priority: 40, maxAttempts: 12 },
   'report.confirm': { schema: ReportId, priority: 40, maxAttempts: 12 },
+  /**
+   * A milestone, no work: it ends once the technician's confirmation has left (or failed for
+   * good). What must reach the technician after it waits on it (`reportConfirmedKey`).
+   */
+  'report.confirmed': { schema: ReportId, priority: 40, maxAttempts: 12 },
   'report.delay-notice': { schema: ReportId, priority: 40, maxAttempts: 12 },
   'report.add-media': {
     schema: Type.Object({
@@ -42,3 +47,10 @@ export type ReportPayload<T extends keyof typeof reportJobs> = PayloadOf<(typeof
 
 /** The idempotency key of one step of a report's work: `report:<id>:<step>`. */
 export const reportJobKey = (reportId: number, step: string) => `report:${reportId}:${step}`;
+
+/**
+ * The milestone a message to the technician waits on (`after`) so that it never overtakes the
+ * report's confirmation: it waits on the report's announcement, which makes it wait on the
+ * confirmation's job, which makes it wait on the confirmation's message (src/reports/jobs/).
+ */
+export const reportConfirmedKey = (reportId: number) => reportJobKey(reportId, 'confirmed');

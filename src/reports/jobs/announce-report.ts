@@ -1,10 +1,10 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
-import { enqueue } from '../../queue/enqueue.ts';
+import { enqueue, waitAlsoFor } from '../../queue/enqueue.ts';
 import { telegramJobs } from '../../telegram/telegram-jobs.ts';
 import { archivePlanOf, factsOf, problemsOf, reportKind } from '../report-facts.ts';
 import type { ReportDeps } from '../report-deps.ts';
-import { reportJobKey, reportJobs } from '../report-jobs.ts';
+import { reportConfirmedKey, reportJobKey, reportJobs } from '../report-jobs.ts';
 import { archiveOnHold, groupMessage } from '../report-messages.ts';
 import { type ReportRow, reportMedia } from '../report-store.ts';
 
@@ -31,16 +31,14 @@ export async function announceReport(
   if (deps.telegram.has(report.slug) && group !== undefined) {
     await enqueueGroupMessage(trx, report, group, groupKey, groupText(report, problems, onHold), now);
   }
+  const confirmKey = reportJobKey(report.id, 'confirm');
   await enqueue(
     trx,
     reportJobs['report.confirm'],
-    {
-      idempotencyKey: reportJobKey(report.id, 'confirm'),
-      payload: { reportId: report.id },
-      after: [groupKey],
-    },
+    { idempotencyKey: confirmKey, payload: { reportId: report.id }, after: [groupKey] },
     now,
   );
+  await waitAlsoFor(trx, reportConfirmedKey(report.id), [confirmKey]);
   await trx
     .updateTable('reports')
     .set({

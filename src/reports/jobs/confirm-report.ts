@@ -1,11 +1,11 @@
 import { menuKeyboard } from '../../conversation/texts.ts';
-import { enqueue } from '../../queue/enqueue.ts';
+import { enqueue, waitAlsoFor } from '../../queue/enqueue.ts';
 import type { JobHandler } from '../../queue/job-handler.ts';
 import { cancelPendingJob } from '../../queue/job-store.ts';
 import { telegramJobs } from '../../telegram/telegram-jobs.ts';
 import { archivePlanOf, factsOf, problemsOf } from '../report-facts.ts';
 import type { ReportDeps } from '../report-deps.ts';
-import { type ReportPayload, reportJobKey } from '../report-jobs.ts';
+import { type ReportPayload, reportConfirmedKey, reportJobKey } from '../report-jobs.ts';
 import { archiveOnHold, confirmation } from '../report-messages.ts';
 import { getReport, reportMedia } from '../report-store.ts';
 
@@ -28,12 +28,13 @@ export function confirmReportHandler(deps: ReportDeps): JobHandler<ReportPayload
     // On hold, the problem line says where the photos stand: no photo line beside it.
     const facts = onHold ? { ...factsOf(report, 0), folder: undefined } : factsOf(report, stored);
     const text = confirmation({ ...facts, groupNotified: told, problems });
+    const confirmationKey = reportJobKey(report.id, 'confirmation');
     await deps.db.transaction().execute(async (trx) => {
       await enqueue(
         trx,
         telegramJobs['telegram.send-message'],
         {
-          idempotencyKey: reportJobKey(report.id, 'confirmation'),
+          idempotencyKey: confirmationKey,
           payload: {
             slug: report.slug,
             chatId: report.chat_id,
@@ -43,6 +44,7 @@ export function confirmReportHandler(deps: ReportDeps): JobHandler<ReportPayload
         },
         now,
       );
+      await waitAlsoFor(trx, reportConfirmedKey(report.id), [confirmationKey]);
       // Confirmed now: the reminder that archiving goes on is no longer needed.
       await cancelPendingJob(trx, reportJobKey(report.id, 'delay-notice'), now);
     });
