@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { ExpressionBuilder, Selectable, Transaction, UpdateQueryBuilder, UpdateResult } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { isPostgres } from '../db/dialect.ts';
@@ -253,6 +254,20 @@ export async function dependencyOutcomes(db: Db, jobId: number): Promise<Depende
     idempotencyKey: row.idempotency_key,
     lastError: row.last_error,
   }));
+}
+
+/**
+ * The idempotency keys of the jobs whose key starts with `prefix`: the earlier jobs of one series
+ * (a report's late-photo lines), for a new one to wait on them (`after`).
+ */
+export async function jobKeysStartingWith(db: Transaction<Database> | Db, prefix: string): Promise<string[]> {
+  const pattern = `${prefix.replace(/[\\%_]/gu, (c) => `\\${c}`)}%`;
+  const rows = await db
+    .selectFrom('jobs')
+    .select('idempotency_key')
+    .where(sql<boolean>`idempotency_key like ${pattern} escape '\\'`)
+    .execute();
+  return rows.map((row) => row.idempotency_key);
 }
 
 /**

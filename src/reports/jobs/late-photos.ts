@@ -3,6 +3,7 @@ import type { Database } from '../../db/schema.ts';
 import { cardStackTitle, withPhotoCount } from '../../nextcloud/report-card.ts';
 import { enqueue, waitAlsoFor } from '../../queue/enqueue.ts';
 import type { JobHandler } from '../../queue/job-handler.ts';
+import { jobKeysStartingWith } from '../../queue/job-store.ts';
 import { telegramJobs } from '../../telegram/telegram-jobs.ts';
 import type { ReportDeps } from '../report-deps.ts';
 import { type ReportPayload, reportJobKey, reportJobs } from '../report-jobs.ts';
@@ -34,7 +35,13 @@ export async function enqueueLatePhotos(
       idempotencyKey: job(`late:${messageIds.join(',')}`),
       payload: { reportId, messageIds: [...messageIds], groupTold },
       // After the joins before it too: each line counts what the one before did, and more.
-      after: [...photos, job('notify'), job('group'), job('deck'), ...(await keysLike(trx, job('late:%')))],
+      after: [
+        ...photos,
+        job('notify'),
+        job('group'),
+        job('deck'),
+        ...(await jobKeysStartingWith(trx, job('late:'))),
+      ],
     },
     now,
   );
@@ -112,7 +119,7 @@ async function tellGroup(
       // In the order the office must read them: the announcement, then each join's line.
       after: [
         reportJobKey(report.id, 'group'),
-        ...(await keysLike(trx, reportJobKey(report.id, 'late-group:%'))),
+        ...(await jobKeysStartingWith(trx, reportJobKey(report.id, 'late-group:'))),
       ],
     },
     now,
@@ -141,14 +148,4 @@ async function tellTechnicianOfLost(
     },
     now,
   );
-}
-
-/** The idempotency keys of the jobs matching `pattern` (SQL LIKE), e.g. a report's earlier lines. */
-async function keysLike(trx: Transaction<Database>, pattern: string): Promise<string[]> {
-  const rows = await trx
-    .selectFrom('jobs')
-    .select('idempotency_key')
-    .where('idempotency_key', 'like', pattern)
-    .execute();
-  return rows.map((row) => row.idempotency_key);
 }
