@@ -1,65 +1,59 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { telegramJobs } from '../../src/telegram/telegram-jobs.ts';
-import type { Db } from '../../src/db/database.ts';
 import { backoffDelayMs } from '../../src/queue/backoff.ts';
 import { enqueue, InvalidJobPayloadError } from '../../src/queue/enqueue.ts';
 import {
   claimNextJob,
   completeJob,
   failJob,
+  jobKeysStartingWith,
   listJobs,
   nextRunAt,
   purgeFinishedJobs,
   releaseJob,
   retryDeadJob,
 } from '../../src/queue/job-store.ts';
-import { memoryDatabase, TestClock } from '../support/database.ts';
+import { databaseEachTest } from '../support/database.ts';
 
-let db: Db;
-let clock: TestClock;
-beforeEach(async () => {
-  db = await memoryDatabase();
-  clock = new TestClock();
-});
-afterEach(() => db.destroy());
+const t = databaseEachTest();
 
 const TYPES = ['telegram.send-message', 'telegram.answer-callback', 'telegram.set-commands'];
 const claim = (workerId = 'w1', lockMs = 60_000) =>
-  claimNextJob(db, { workerId, now: clock.now(), lockMs, types: TYPES });
+  claimNextJob(t.db, { workerId, now: t.clock.now(), lockMs, types: TYPES });
 const message = (key: string, runAt?: Date) =>
   enqueue(
-    db,
+    t.db,
     telegramJobs['telegram.send-message'],
     {
       idempotencyKey: key,
       payload: { slug: 'etm', chatId: 1, text: key },
       runAt,
     },
-    clock.now(),
+    t.clock.now(),
   );
 const answer = (key: string) =>
   enqueue(
-    db,
+    t.db,
     telegramJobs['telegram.answer-callback'],
     { idempotencyKey: key, payload: { slug: 'etm', callbackQueryId: key } },
-    clock.now(),
+    t.clock.now(),
   );
 
 describe('enqueue', () => {
   it('is a no-op for a key already enqueued', async () => {
     expect(await message('a')).toBe(true);
     expect(await message('a')).toBe(false);
-    expect(await listJobs(db)).toHaveLength(1);
+    expect(await listJobs(t.db)).toHaveLength(1);
   });
 
   it('refuses a payload that does not match its type', async () => {
     await expect(
       enqueue(
-        db,
+        t.db,
         telegramJobs['telegram.send-message'],
         // @ts-expect-error: the payload is wrong on purpose
         { idempotencyKey: 'x', payload: { slug: 'etm', text: '' } },
-        clock.now(),
+        t.clock.now(),
       ),
     ).rejects.toBeInstanceOf(InvalidJobPayloadError);
   });
@@ -67,8 +61,8 @@ describe('enqueue', () => {
 
 describe('claim', () => {
   it('takes the highest priority first, then the earliest run_at', async () => {
-    await message('late', new Date(clock.now().getTime() - 1000));
-    await message('early', new Date(clock.now().getTime() - 5000));
+    await message('late', new Date(t.clock.now().getTime() - 1000));
+    await message('early', new Date(t.clock.now().getTime() - 5000));
     await answer('button');
     const order = [];
     for (let job = await claim(); job; job = await claim()) order.push(job.idempotency_key);
@@ -83,18 +77,18 @@ describe('claim', () => {
   });
 
   it('does not take a job before its run_at, nor a type it was not given', async () => {
-    await message('later', new Date(clock.now().getTime() + 10_000));
+    await message('later', new Date(t.clock.now().getTime() + 10_000));
     await enqueue(
-      db,
+      t.db,
       telegramJobs['telegram.edit-reply-markup'],
       {
         idempotencyKey: 'e',
         payload: { slug: 'etm', chatId: 1, messageId: 2 },
       },
-      clock.now(),
+      t.clock.now(),
     );
     expect(await claim()).toBeUndefined();
-    clock.advance(10_000);
+    t.clock.advance(10_000);
     expect((await claim())?.idempotency_key).toBe('later');
   });
 
@@ -102,12 +96,12 @@ describe('claim', () => {
     await message('a');
     const first = (await claim('dead-worker', 1000))!;
     expect(await claim('w2')).toBeUndefined();
-    clock.advance(1001);
+    t.clock.advance(1001);
     const again = (await claim('w2'))!;
     expect(again).toMatchObject({ locked_by: 'w2', attempts: 2 });
     // The first claim's token no longer holds the job: only the second run may finish it.
-    expect(await completeJob(db, first, clock.now())).toBe(false);
-    expect(await completeJob(db, again, clock.now())).toBe(true);
+    expect(await completeJob(t.db, first, t.clock.now())).toBe(false);
+    expect(await completeJob(t.db, again, t.clock.now())).toBe(true);
   });
 });
 
@@ -115,9 +109,9 @@ describe('complete and fail', () => {
   it('only the run holding the claim token completes a job', async () => {
     await message('a');
     const job = (await claim('w1'))!;
-    expect(await completeJob(db, { ...job, lock_token: 'another-claim' }, clock.now())).toBe(false);
-    expect(await completeJob(db, job, clock.now())).toBe(true);
-    expect((await listJobs(db))[0]).toMatchObject({ state: 'done', locked_by: null });
+    expect(await completeJob(t.db, { ...job, lock_token: 'another-claim' }, t.clock.now())).toBe(false);
+    expect(await completeJob(t.db, job, t.clock.now())).toBe(true);
+    expect((await listJobs(t.db))[0]).toMatchObject({ state: 'done', locked_by: null });
   });
 
   it('retries with a growing backoff, then the job is dead with its last error', async () => {
@@ -126,75 +120,80 @@ describe('complete and fail', () => {
     for (let attempt = 1; ; attempt++) {
       const job = (await claim())!;
       expect(job.attempts).toBe(attempt);
-      await failJob(db, job, { action: 'retry', reason: `HTTP 502 #${attempt}` }, clock.now(), () => 0.5);
-      const [row] = await listJobs(db);
+      await failJob(t.db, job, { action: 'retry', reason: `HTTP 502 #${attempt}` }, t.clock.now(), () => 0.5);
+      const [row] = await listJobs(t.db);
       if (row!.state === 'dead') {
         expect(attempt).toBe(row!.max_attempts);
         expect(row!.last_error).toBe(`HTTP 502 #${attempt} (after ${attempt} attempts)`);
         break;
       }
-      delays.push(row!.run_at - clock.now().getTime());
-      clock.advance(row!.run_at - clock.now().getTime());
+      delays.push(row!.run_at - t.clock.now().getTime());
+      t.clock.advance(row!.run_at - t.clock.now().getTime());
     }
     for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeGreaterThanOrEqual(delays[i - 1]!);
   });
 
   it('waits exactly what the remote asked for', async () => {
     await message('a');
-    await failJob(db, (await claim())!, { action: 'retry', reason: '429', delayMs: 7000 }, clock.now());
-    expect((await listJobs(db))[0]!.run_at).toBe(clock.now().getTime() + 7000);
+    await failJob(t.db, (await claim())!, { action: 'retry', reason: '429', delayMs: 7000 }, t.clock.now());
+    expect((await listJobs(t.db))[0]!.run_at).toBe(t.clock.now().getTime() + 7000);
   });
 
   it('waits whole ms: a fractional delay is rounded up (PostgreSQL stores run_at as a bigint)', async () => {
     await message('a');
     await message('b');
     await failJob(
-      db,
+      t.db,
       (await claim())!,
       { action: 'postpone', reason: 'album', delayMs: 1500.5 },
-      clock.now(),
+      t.clock.now(),
     );
-    await failJob(db, (await claim())!, { action: 'retry', reason: '503', delayMs: 0.25 }, clock.now());
-    const runAt = Object.fromEntries((await listJobs(db)).map((j) => [j.idempotency_key, j.run_at]));
-    expect(runAt).toEqual({ a: clock.now().getTime() + 1501, b: clock.now().getTime() + 1 });
+    await failJob(t.db, (await claim())!, { action: 'retry', reason: '503', delayMs: 0.25 }, t.clock.now());
+    const runAt = Object.fromEntries((await listJobs(t.db)).map((j) => [j.idempotency_key, j.run_at]));
+    expect(runAt).toEqual({ a: t.clock.now().getTime() + 1501, b: t.clock.now().getTime() + 1 });
   });
 
   it('a permanent failure is dead at once; a "done" decision completes', async () => {
     await message('a');
     await message('b');
-    await failJob(db, (await claim())!, { action: 'fail', reason: '403 blocked' }, clock.now());
-    await failJob(db, (await claim())!, { action: 'done', reason: 'not modified' }, clock.now());
-    const states = Object.fromEntries((await listJobs(db)).map((j) => [j.idempotency_key, j.state]));
+    await failJob(t.db, (await claim())!, { action: 'fail', reason: '403 blocked' }, t.clock.now());
+    await failJob(t.db, (await claim())!, { action: 'done', reason: 'not modified' }, t.clock.now());
+    const states = Object.fromEntries((await listJobs(t.db)).map((j) => [j.idempotency_key, j.state]));
     expect(states).toEqual({ a: 'dead', b: 'done' });
   });
 
   it('postponing or releasing gives the attempt back', async () => {
     await message('a');
-    await failJob(db, (await claim())!, { action: 'postpone', reason: 'rate', delayMs: 3000 }, clock.now());
-    expect((await listJobs(db))[0]).toMatchObject({ state: 'pending', attempts: 0 });
-    clock.advance(3000);
-    await releaseJob(db, (await claim())!, clock.now());
-    expect((await listJobs(db))[0]).toMatchObject({ state: 'pending', attempts: 0 });
+    await failJob(
+      t.db,
+      (await claim())!,
+      { action: 'postpone', reason: 'rate', delayMs: 3000 },
+      t.clock.now(),
+    );
+    expect((await listJobs(t.db))[0]).toMatchObject({ state: 'pending', attempts: 0 });
+    t.clock.advance(3000);
+    await releaseJob(t.db, (await claim())!, t.clock.now());
+    expect((await listJobs(t.db))[0]).toMatchObject({ state: 'pending', attempts: 0 });
   });
 
   it('a dead job can be retried with fresh attempts', async () => {
     await message('a');
     const job = (await claim())!;
-    await failJob(db, job, { action: 'fail', reason: 'x' }, clock.now());
-    expect(await retryDeadJob(db, job.id, clock.now())).toBe(true);
-    expect(await retryDeadJob(db, job.id, clock.now())).toBe(false);
+    await failJob(t.db, job, { action: 'fail', reason: 'x' }, t.clock.now());
+    expect(await retryDeadJob(t.db, job.id, t.clock.now())).toBe(true);
+    expect(await retryDeadJob(t.db, job.id, t.clock.now())).toBe(false);
     expect((await claim())?.attempts).toBe(1);
   });
 });
 
 describe('nextRunAt', () => {
   it("is the earliest pending run_at or abandoned lock's expiry, so the worker wakes for either", async () => {
-    await message('later', new Date(clock.now().getTime() + 60_000));
-    expect(await nextRunAt(db, TYPES)).toBe(clock.now().getTime() + 60_000);
+    await message('later', new Date(t.clock.now().getTime() + 60_000));
+    expect(await nextRunAt(t.db, TYPES)).toBe(t.clock.now().getTime() + 60_000);
     await message('now');
     await claim('dying-worker', 5_000);
-    expect(await nextRunAt(db, TYPES)).toBe(clock.now().getTime() + 5_000);
-    expect(await nextRunAt(db, [])).toBeUndefined();
+    expect(await nextRunAt(t.db, TYPES)).toBe(t.clock.now().getTime() + 5_000);
+    expect(await nextRunAt(t.db, [])).toBeUndefined();
   });
 });
 
@@ -202,12 +201,12 @@ describe('purge', () => {
   it('deletes done jobs past retention and keeps dead ones', async () => {
     await message('done');
     await message('dead');
-    await completeJob(db, (await claim())!, clock.now());
-    await failJob(db, (await claim())!, { action: 'fail', reason: 'x' }, clock.now());
-    expect(await purgeFinishedJobs(db, clock.now(), 7)).toBe(0);
-    clock.advance(7 * 24 * 3600 * 1000 + 1);
-    expect(await purgeFinishedJobs(db, clock.now(), 7)).toBe(1);
-    expect((await listJobs(db)).map((j) => j.idempotency_key)).toEqual(['dead']);
+    await completeJob(t.db, (await claim())!, t.clock.now());
+    await failJob(t.db, (await claim())!, { action: 'fail', reason: 'x' }, t.clock.now());
+    expect(await purgeFinishedJobs(t.db, t.clock.now(), 7)).toBe(0);
+    t.clock.advance(7 * 24 * 3600 * 1000 + 1);
+    expect(await purgeFinishedJobs(t.db, t.clock.now(), 7)).toBe(1);
+    expect((await listJobs(t.db)).map((j) => j.idempotency_key)).toEqual(['dead']);
   });
 });
 
@@ -226,9 +225,9 @@ describe('workers that keep dying', () => {
     for (let attempt = 1; attempt <= 11; attempt++) {
       // Each holder dies: its lock expires, and the next claim takes the job again.
       await claim(`w${attempt}`, 1000);
-      clock.advance(1001);
+      t.clock.advance(1001);
     }
-    const [row] = await listJobs(db);
+    const [row] = await listJobs(t.db);
     expect(row).toMatchObject({ state: 'dead', attempts: row!.max_attempts });
     expect(row!.last_error).toContain('last attempt');
   });
@@ -241,5 +240,24 @@ describe('claims at the same moment', () => {
     const ids = claims.flatMap((row) => (row ? [row.id] : []));
     expect(ids).toHaveLength(8);
     expect(new Set(ids).size).toBe(8);
+  });
+});
+
+describe('jobKeysStartingWith', () => {
+  it('lists the keys of one series, taking % and _ in the prefix as themselves', async () => {
+    for (const key of [
+      'report:1:late:5',
+      'report:1:late:6,7',
+      'report:12:late:8',
+      'report:1_late:9',
+      'x%y:1',
+    ])
+      await message(key);
+    expect((await jobKeysStartingWith(t.db, 'report:1:late:')).sort()).toEqual([
+      'report:1:late:5',
+      'report:1:late:6,7',
+    ]);
+    expect(await jobKeysStartingWith(t.db, 'x%')).toEqual(['x%y:1']);
+    expect(await jobKeysStartingWith(t.db, 'report:1_')).toEqual(['report:1_late:9']);
   });
 });
