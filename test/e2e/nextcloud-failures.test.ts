@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_AUTH, ADMIN_TOKEN } from '../support/admin.ts';
 import {
   addTelegramPhotos,
@@ -10,11 +10,8 @@ import {
   GROUPS,
   NEXTCLOUD_PASSWORD,
   NEXTCLOUD_USER,
-  type Remotes,
-  type ReportHarness,
-  startHarness,
-  startRemotes,
   textsToChat,
+  reportSuite,
 } from '../support/report-harness.ts';
 import type { Update } from '../../src/telegram/update-schema.ts';
 import {
@@ -32,57 +29,47 @@ import {
  * Deck 1.16.7 and Bot API do: nothing lost, nothing doubled, the office and the technician told.
  */
 
-let remotes: Remotes;
-let h: ReportHarness;
-beforeAll(async () => {
-  remotes = await startRemotes();
-});
-afterAll(async () => remotes.close());
-beforeEach(async () => {
-  await remotes.webdav.control({ reset: true });
-  h = await startHarness(remotes);
-});
-afterEach(async () => h.close());
+const t = reportSuite();
 
-const addPhotos = (count: number, seed: number) => addTelegramPhotos(remotes.telegram, count, seed);
+const addPhotos = (count: number, seed: number) => addTelegramPhotos(t.remotes.telegram, count, seed);
 
-const textsTo = (chatId: number) => textsToChat(remotes.telegram, chatId);
+const textsTo = (chatId: number) => textsToChat(t.remotes.telegram, chatId);
 
 const deadJobs = async () =>
-  h.db.selectFrom('jobs').select(['type', 'last_error']).where('state', '=', 'dead').execute();
+  t.h.db.selectFrom('jobs').select(['type', 'last_error']).where('state', '=', 'dead').execute();
 
 const reportStatuses = async () =>
   Object.fromEntries(
-    (await h.db.selectFrom('reports').select(['public_id', 'status']).execute()).map((r) => [
+    (await t.h.db.selectFrom('reports').select(['public_id', 'status']).execute()).map((r) => [
       r.public_id,
       r.status,
     ]),
   );
 
 const filesUnder = (part: string) =>
-  [...davFiles(remotes.webdav.root).entries()].filter(([path]) => path.includes(part));
+  [...davFiles(t.remotes.webdav.root).entries()].filter(([path]) => path.includes(part));
 
 describe('photos into a new folder on a Nextcloud that races', () => {
   it('an album into a new folder loses no photo when every folder creation loses its race', async () => {
-    await remotes.webdav.control({ folderRace: true });
-    await h.post(buttonUpdate('fin', 1));
+    await t.remotes.webdav.control({ folderRace: true });
+    await t.h.post(buttonUpdate('fin', 1));
     const photos = addPhotos(5, 200);
     for (const [index, photo] of photos.entries()) {
-      await h.post(
+      await t.h.post(
         photoUpdate(photo.fileId, photo.uniqueId, 2001 + index, {
           album: 'race',
           ...(index === 0 ? { caption: 'Schmitt / pose' } : {}),
         }),
       );
     }
-    h.clock.advance(3_000);
-    await h.drain();
+    t.h.clock.advance(3_000);
+    await t.h.drain();
 
     const stored = filesUnder('_Schmitt/').map(([, bytes]) => bytes);
     expect(stored).toHaveLength(5);
     expect(stored).toEqual(expect.arrayContaining(photos.map((photo) => photo.bytes)));
     expect(await deadJobs()).toEqual([]);
-    const puts = (await remotes.webdav.requests()).filter((entry) => entry.method === 'PUT');
+    const puts = (await t.remotes.webdav.requests()).filter((entry) => entry.method === 'PUT');
     expect(puts.some((entry) => entry.headers['x-nc-webdav-auto-mkcol'] !== undefined)).toBe(false);
     expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Schmitt'))).toContain(
       '5 photos archivées',
@@ -98,11 +85,11 @@ describe('a retry after an upload whose outcome was not recorded', () => {
     const theirs = Buffer.concat([fakeJpeg(0).subarray(0, 4), Buffer.alloc(ours!.bytes.length - 4, 0x11)]);
     await putRaw(`${folder}/photo_01_20260325_153012.jpg`, theirs);
     // The upload under the next free name succeeds, then its check fails: the job retries.
-    await remotes.webdav.control({ failNext: { status: 503, method: 'PROPFIND', path: 'photo_02' } });
+    await t.remotes.webdav.control({ failNext: { status: 503, method: 'PROPFIND', path: 'photo_02' } });
 
-    await h.post(buttonUpdate('fin', 2));
-    await h.post(photoUpdate(ours!.fileId, ours!.uniqueId, 2101, { caption: 'Vogel / pose' }));
-    await h.drain();
+    await t.h.post(buttonUpdate('fin', 2));
+    await t.h.post(photoUpdate(ours!.fileId, ours!.uniqueId, 2101, { caption: 'Vogel / pose' }));
+    await t.h.drain();
 
     const files = filesUnder('_Vogel/');
     expect(files.map(([path]) => path.slice(path.lastIndexOf('/') + 1)).sort()).toEqual([
@@ -110,7 +97,7 @@ describe('a retry after an upload whose outcome was not recorded', () => {
       'photo_02_20260325_153012.jpg',
     ]);
     expect(files.find(([path]) => path.includes('photo_02'))![1]).toEqual(ours!.bytes);
-    const putsOfOurs = (await remotes.webdav.requests()).filter(
+    const putsOfOurs = (await t.remotes.webdav.requests()).filter(
       (entry) => entry.method === 'PUT' && entry.path.includes('photo_02'),
     );
     expect(putsOfOurs.map((entry) => entry.status)).toEqual([201, 412]);
@@ -120,7 +107,7 @@ describe('a retry after an upload whose outcome was not recorded', () => {
 
 async function putRaw(path: string, bytes: Buffer): Promise<void> {
   const response = await fetch(
-    new URL(path.split('/').map(encodeURIComponent).join('/'), remotes.webdav.davUrl),
+    new URL(path.split('/').map(encodeURIComponent).join('/'), t.remotes.webdav.davUrl),
     {
       method: 'PUT',
       body: bytes,
@@ -135,33 +122,35 @@ async function putRaw(path: string, bytes: Buffer): Promise<void> {
 
 describe('one clock for a report', () => {
   it('a SAV that arrives two hours late is dated by its message everywhere: folder, photo, card, Markdown', async () => {
-    h.clock.advance(2 * 60 * 60_000); // received at 16:30 UTC, sent at 14:30:12 UTC (15:30 in Paris)
-    await h.post(buttonUpdate('sav', 3));
+    t.h.clock.advance(2 * 60 * 60_000); // received at 16:30 UTC, sent at 14:30:12 UTC (15:30 in Paris)
+    await t.h.post(buttonUpdate('sav', 3));
     const [photo] = addPhotos(1, 220);
-    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 2201, { caption: 'Horn / fuite' }));
-    await h.drain();
+    await t.h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 2201, { caption: 'Horn / fuite' }));
+    await t.h.drain();
 
     const files = filesUnder('2026-03-25_Horn/');
     const names = files.map(([path]) => path.slice(path.lastIndexOf('/') + 1)).sort();
     expect(names).toEqual(['SAV-0001.md', 'photo_01_20260325_153012.jpg']);
     const markdown = files.find(([path]) => path.endsWith('.md'))![1].toString('utf8');
     expect(markdown).toContain('- Date : 25/03/2026 15:30');
-    const [card] = remotes.deck.store.allCards().filter((each) => each.description.includes('SAV-0001'));
+    const [card] = t.remotes.deck.store.allCards().filter((each) => each.description.includes('SAV-0001'));
     expect(card!.description).toContain('**Date :** 25/03/2026 à 15:30');
   });
 });
 
 describe('the office reads the problems too', () => {
   it('the group message carries the same ⚠️ lines as the technician’s confirmation', async () => {
-    await h.post(buttonUpdate('fin', 4));
+    await t.h.post(buttonUpdate('fin', 4));
     const [photo] = addPhotos(1, 230);
-    const pdf = remotes.telegram.addFile(Buffer.from('%PDF-1.7 not a picture'), {
+    const pdf = t.remotes.telegram.addFile(Buffer.from('%PDF-1.7 not a picture'), {
       mimeType: 'application/pdf',
     });
-    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 2301, { album: 'pb', caption: 'Jung / pose' }));
-    await h.post(documentUpdate(pdf, 2302, 'plan', { album: 'pb' }));
-    h.clock.advance(3_000);
-    await h.drain();
+    await t.h.post(
+      photoUpdate(photo!.fileId, photo!.uniqueId, 2301, { album: 'pb', caption: 'Jung / pose' }),
+    );
+    await t.h.post(documentUpdate(pdf, 2302, 'plan', { album: 'pb' }));
+    t.h.clock.advance(3_000);
+    await t.h.drain();
 
     const line = '« plan » n’est pas une image : non archivé.';
     expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Jung'))).toContain(line);
@@ -195,14 +184,14 @@ describe('Nextcloud refuses the app password', () => {
 
   /** Every request Nextcloud answered 401, WebDAV and Deck together, since the test began. */
   const refusedRequests = async (deckCallsBefore: number) =>
-    (await remotes.webdav.requests()).filter((entry) => entry.status === 401).length +
-    remotes.deck.calls.slice(deckCallsBefore).filter((call) => call.status === 401).length;
+    (await t.remotes.webdav.requests()).filter((entry) => entry.status === 401).length +
+    t.remotes.deck.calls.slice(deckCallsBefore).filter((call) => call.status === 401).length;
 
   async function revokeMidAlbum(names = { fin: 'Wagner', sav: 'Becker' }) {
-    await h.post(buttonUpdate('fin', 5));
+    await t.h.post(buttonUpdate('fin', 5));
     const album = addPhotos(4, 240);
     for (const [index, photo] of album.entries()) {
-      await h.post(
+      await t.h.post(
         photoUpdate(photo.fileId, photo.uniqueId, 2401 + index, {
           album: 'revoked',
           ...(index === 0 ? { caption: `${names.fin} / pose` } : {}),
@@ -210,37 +199,36 @@ describe('Nextcloud refuses the app password', () => {
       );
     }
     // The third photo meets a hiccup and waits for its retry; the password is revoked meanwhile.
-    await remotes.webdav.control({ failNext: { status: 503, method: 'PUT', path: 'photo_03' } });
-    h.clock.advance(3_000);
-    await h.background.worker.runOnce();
-    await remotes.webdav.control({ password: NEW_PASSWORD });
-    remotes.deck.setPassword(NEW_PASSWORD);
-    await h.post(buttonUpdate('sav', 6));
+    await t.remotes.webdav.control({ failNext: { status: 503, method: 'PUT', path: 'photo_03' } });
+    t.h.clock.advance(3_000);
+    await t.h.background.worker.runOnce();
+    await t.remotes.webdav.control({ password: NEW_PASSWORD });
+    t.remotes.deck.setPassword(NEW_PASSWORD);
+    await t.h.post(buttonUpdate('sav', 6));
     const [sav] = addPhotos(1, 250);
-    await h.post(photoUpdate(sav!.fileId, sav!.uniqueId, 2501, { caption: `${names.sav} / fuite` }));
+    await t.h.post(photoUpdate(sav!.fileId, sav!.uniqueId, 2501, { caption: `${names.sav} / fuite` }));
     // Nextcloud jobs wait while the breaker is open: run a few simulated minutes, not "until done".
     for (let second = 0; second < 180; second++) {
-      await h.background.worker.runOnce();
-      h.clock.advance(1_000);
+      await t.h.background.worker.runOnce();
+      t.h.clock.advance(1_000);
     }
     return { album, sav: sav! };
   }
 
   afterEach(() => {
-    remotes.deck.setPassword(NEXTCLOUD_PASSWORD);
+    t.remotes.deck.setPassword(NEXTCLOUD_PASSWORD);
   });
 
   it('stops every Nextcloud call at the first 401, tells the office once, and delivers everything once with the new password', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'etm-breaker-'));
     // Its own board: report ids start again at 0001 with every database, the Deck stays.
     const database = { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, DECK_BOARD: 'Revoked password' };
-    await h.close();
-    h = await startHarness(remotes, database);
-    const deckCallsBefore = remotes.deck.calls.length;
+    await t.restart(database);
+    const deckCallsBefore = t.remotes.deck.calls.length;
     const { album, sav } = await revokeMidAlbum();
 
     expect(await refusedRequests(deckCallsBefore)).toBeLessThanOrEqual(3);
-    expect(await h.readiness()).toMatchObject({
+    expect(await t.h.readiness()).toMatchObject({
       status: 200,
       body: { status: 'ok', checks: { nextcloud: 'unauthorized' } },
     });
@@ -257,9 +245,8 @@ describe('Nextcloud refuses the app password', () => {
     expect(await deadJobs()).toEqual([]);
 
     // The office puts a new app password in the configuration: a new process, no admin call.
-    await h.close();
-    h = await startHarness(remotes, { ...database, NEXTCLOUD_PASSWORD: NEW_PASSWORD });
-    await h.drain();
+    await t.restart({ ...database, NEXTCLOUD_PASSWORD: NEW_PASSWORD });
+    await t.h.drain();
 
     const wagner = filesUnder('_Wagner/').map(([, bytes]) => bytes);
     expect(wagner).toHaveLength(4);
@@ -270,7 +257,7 @@ describe('Nextcloud refuses the app password', () => {
         .sort(),
     ).toEqual(['SAV-0001.md', 'photo_01_20260325_153012.jpg']);
     expect(filesUnder('_Becker/').find(([path]) => path.endsWith('.jpg'))![1]).toEqual(sav.bytes);
-    const cards = remotes.deck.store.allCards();
+    const cards = t.remotes.deck.store.allCards();
     expect(
       cards.filter((card) => card.description.includes('FIN-0001') && card.title.includes('Wagner')),
     ).toHaveLength(1);
@@ -288,32 +275,31 @@ describe('Nextcloud refuses the app password', () => {
     ).toHaveLength(1);
     expect(await reportStatuses()).toEqual({ 'FIN-0001': 'done', 'SAV-0001': 'done' });
     expect(await refusedRequests(deckCallsBefore)).toBeLessThanOrEqual(3);
-    expect(await h.readiness()).toMatchObject({ body: { checks: { nextcloud: 'ok' } } });
+    expect(await t.h.readiness()).toMatchObject({ body: { checks: { nextcloud: 'ok' } } });
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('resumes on POST /admin/nextcloud/resume when the same password works again', async () => {
-    await h.close();
-    h = await startHarness(remotes, { ADMIN_TOKEN, DECK_BOARD: 'Password back' });
-    const deckCallsBefore = remotes.deck.calls.length;
+    await t.restart({ ADMIN_TOKEN, DECK_BOARD: 'Password back' });
+    const deckCallsBefore = t.remotes.deck.calls.length;
     await revokeMidAlbum({ fin: 'Arnold', sav: 'Seidel' });
     expect(await refusedRequests(deckCallsBefore)).toBeLessThanOrEqual(3);
 
-    await remotes.webdav.control({ password: null });
-    remotes.deck.setPassword(NEXTCLOUD_PASSWORD);
+    await t.remotes.webdav.control({ password: null });
+    t.remotes.deck.setPassword(NEXTCLOUD_PASSWORD);
     const resume = { method: 'POST' as const, url: '/admin/nextcloud/resume' };
-    expect(await h.inject(resume)).toMatchObject({ status: 401 });
-    expect(await h.inject({ ...resume, headers: ADMIN_AUTH })).toEqual({
+    expect(await t.h.inject(resume)).toMatchObject({ status: 401 });
+    expect(await t.h.inject({ ...resume, headers: ADMIN_AUTH })).toEqual({
       status: 200,
       body: { resumed: true },
     });
-    h.clock.advance(60_000);
-    await h.drain();
+    t.h.clock.advance(60_000);
+    await t.h.drain();
 
     expect(filesUnder('_Arnold/')).toHaveLength(4);
     expect(filesUnder('_Seidel/')).toHaveLength(2);
     expect(await deadJobs()).toEqual([]);
-    expect(await h.inject({ ...resume, headers: ADMIN_AUTH })).toEqual({
+    expect(await t.h.inject({ ...resume, headers: ADMIN_AUTH })).toEqual({
       status: 200,
       body: { resumed: false },
     });
@@ -322,7 +308,7 @@ describe('Nextcloud refuses the app password', () => {
 
 describe('Deck boards the service does not own, and boards it creates', () => {
   it('a board shared without "manage" and missing its stack: the office is told exactly that, the rest goes on', async () => {
-    remotes.deck.store.addBoard({
+    t.remotes.deck.store.addBoard({
       title: 'Bureau sans gérer',
       owner: 'office-admin',
       acl: [
@@ -335,12 +321,11 @@ describe('Deck boards the service does not own, and boards it creates', () => {
         },
       ],
     });
-    await h.close();
-    h = await startHarness(remotes, { DECK_BOARD: 'Bureau sans gérer' });
-    await h.post(buttonUpdate('fin', 7));
+    await t.restart({ DECK_BOARD: 'Bureau sans gérer' });
+    await t.h.post(buttonUpdate('fin', 7));
     const [photo] = addPhotos(1, 260);
-    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 2601, { caption: 'Keller / pose' }));
-    await h.drain();
+    await t.h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 2601, { caption: 'Keller / pose' }));
+    await t.h.drain();
 
     const [dead] = await deadJobs();
     expect(dead).toMatchObject({ type: 'report.deck-card' });
@@ -353,14 +338,13 @@ describe('Deck boards the service does not own, and boards it creates', () => {
   });
 
   it('a board the service creates is shared with DECK_SHARE_GROUP, once, with edit rights only', async () => {
-    await h.close();
-    h = await startHarness(remotes, { DECK_BOARD: 'Créé par le service', DECK_SHARE_GROUP: 'bureau' });
+    await t.restart({ DECK_BOARD: 'Créé par le service', DECK_SHARE_GROUP: 'bureau' });
     for (const [round, name] of ['Lorenz', 'Hahn'].entries()) {
-      await h.post(buttonUpdate('materiel', 70 + round));
-      await h.post(textUpdate(`${name} / - vis inox`));
-      await h.drain();
+      await t.h.post(buttonUpdate('materiel', 70 + round));
+      await t.h.post(textUpdate(`${name} / - vis inox`));
+      await t.h.drain();
     }
-    const boards = remotes.deck.store.allBoards().filter((board) => board.title === 'Créé par le service');
+    const boards = t.remotes.deck.store.allBoards().filter((board) => board.title === 'Créé par le service');
     expect(boards).toHaveLength(1);
     expect(boards[0]!.acl).toEqual([
       {
@@ -378,17 +362,17 @@ describe('Deck boards the service does not own, and boards it creates', () => {
 
 describe('documents stay documents', () => {
   it('a SAV picture sent "as a file" reaches the SAV group with sendDocument, and is archived', async () => {
-    await h.post(buttonUpdate('sav', 8));
-    const file = remotes.telegram.addFile(fakeJpeg(270), { mimeType: 'image/jpeg', kind: 'document' });
-    await h.post(
+    await t.h.post(buttonUpdate('sav', 8));
+    const file = t.remotes.telegram.addFile(fakeJpeg(270), { mimeType: 'image/jpeg', kind: 'document' });
+    await t.h.post(
       documentUpdate(file, 2701, 'IMG_0042.jpg', {
         caption: 'Ludwig / chaudière en sécurité',
         mimeType: 'image/jpeg',
       }),
     );
-    await h.drain();
+    await t.h.drain();
 
-    const toGroup = remotes.telegram.calls.filter(
+    const toGroup = t.remotes.telegram.calls.filter(
       (call) =>
         Number(call.params.chat_id) === GROUPS.sav &&
         JSON.stringify(call.params.caption ?? '').includes('Ludwig'),
@@ -407,24 +391,24 @@ describe('documents stay documents', () => {
   });
 
   it('photos and documents of one SAV go as two albums, each of its own kind', async () => {
-    await h.post(buttonUpdate('sav', 9));
+    await t.h.post(buttonUpdate('sav', 9));
     const photos = addPhotos(2, 280);
     const documents = [282, 283].map((seed) =>
-      remotes.telegram.addFile(fakeJpeg(seed), { mimeType: 'image/jpeg', kind: 'document' }),
+      t.remotes.telegram.addFile(fakeJpeg(seed), { mimeType: 'image/jpeg', kind: 'document' }),
     );
-    await h.post(
+    await t.h.post(
       photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 2801, { album: 'mix', caption: 'Krause / fuite' }),
     );
-    await h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 2802, { album: 'mix' }));
+    await t.h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 2802, { album: 'mix' }));
     for (const [index, file] of documents.entries()) {
-      await h.post(
+      await t.h.post(
         documentUpdate(file, 2803 + index, `IMG_${index}.jpg`, { album: 'mix', mimeType: 'image/jpeg' }),
       );
     }
-    h.clock.advance(3_000);
-    await h.drain();
+    t.h.clock.advance(3_000);
+    await t.h.drain();
 
-    const albums = remotes.telegram
+    const albums = t.remotes.telegram
       .callsTo('sendMediaGroup')
       .filter((call) => Number(call.params.chat_id) === GROUPS.sav);
     const kinds = albums
@@ -438,14 +422,14 @@ describe('documents stay documents', () => {
   });
 
   it('says "prévenu" only when the group message was taken', async () => {
-    await h.post(buttonUpdate('materiel', 10));
-    await h.drain();
-    await h.post(textUpdate('Brandt / - joint fibre'));
+    await t.h.post(buttonUpdate('materiel', 10));
+    await t.h.drain();
+    await t.h.post(textUpdate('Brandt / - joint fibre'));
     // The next message out is the one to the Magasinier group: Telegram refuses it for good.
-    remotes.telegram.failNext('sendMessage', { kind: 'chatNotFound' });
-    await h.drain();
+    t.remotes.telegram.failNext('sendMessage', { kind: 'chatNotFound' });
+    await t.h.drain();
     expect(
-      remotes.telegram.calls.filter((call) => call.method === 'sendMessage').at(-2)?.params.chat_id,
+      t.remotes.telegram.calls.filter((call) => call.method === 'sendMessage').at(-2)?.params.chat_id,
     ).toBe(GROUPS.magasin);
     const confirmation = textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ MAT-0001 — Brandt'))!;
     expect(confirmation).not.toContain('prévenu.');

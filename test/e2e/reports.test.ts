@@ -1,17 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   addTelegramPhotos,
   davFiles,
   GROUPS,
-  type Remotes,
-  type ReportHarness,
   sentToChat,
   startHarness,
-  startRemotes,
   textsToChat,
+  reportSuite,
 } from '../support/report-harness.ts';
 import { SAFETY_LINE } from '../../src/assistant/safety.ts';
 import { enqueueChantierRefresh } from '../../src/reports/jobs/refresh-chantiers.ts';
@@ -26,23 +24,13 @@ import {
   textUpdate,
 } from '../support/updates.ts';
 
-let remotes: Remotes;
-let h: ReportHarness;
-beforeAll(async () => {
-  remotes = await startRemotes();
-});
-afterAll(async () => remotes.close());
-beforeEach(async () => {
-  await remotes.webdav.control({ reset: true });
-  h = await startHarness(remotes);
-});
-afterEach(async () => h.close());
+const t = reportSuite();
 
-const addPhotos = (count: number, seed: number) => addTelegramPhotos(remotes.telegram, count, seed);
+const addPhotos = (count: number, seed: number) => addTelegramPhotos(t.remotes.telegram, count, seed);
 
 /** The Deck stand-in lives for the whole file: find this test's card by its report id. */
 const cardsOf = (publicId: string) =>
-  remotes.deck.store
+  t.remotes.deck.store
     .allCards()
     .filter((card) => card.title.includes(publicId) || card.description.includes(publicId));
 
@@ -51,17 +39,17 @@ const cardsOf = (publicId: string) =>
  * cards are archived, as the office does, so that this test's report gets a card of its own.
  */
 function archiveEarlierCards() {
-  for (const card of remotes.deck.store.allCards()) card.archived = true;
+  for (const card of t.remotes.deck.store.allCards()) card.archived = true;
 }
 
 /** This test's one report's card, by the id Deck gave it. */
 async function cardOfReport() {
-  const [report] = await h.db.selectFrom('reports').select('deck_card_id').execute();
-  return remotes.deck.store.allCards().find((card) => card.id === report!.deck_card_id)!;
+  const [report] = await t.h.db.selectFrom('reports').select('deck_card_id').execute();
+  return t.remotes.deck.store.allCards().find((card) => card.id === report!.deck_card_id)!;
 }
 
-const sentTo = (chatId: number) => sentToChat(remotes.telegram, chatId);
-const textsTo = (chatId: number) => textsToChat(remotes.telegram, chatId);
+const sentTo = (chatId: number) => sentToChat(t.remotes.telegram, chatId);
+const textsTo = (chatId: number) => textsToChat(t.remotes.telegram, chatId);
 const buttonsOf = (call: { params: Record<string, unknown> }) =>
   (
     call.params.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }
@@ -69,8 +57,8 @@ const buttonsOf = (call: { params: Record<string, unknown> }) =>
 
 describe('the three reports end to end', () => {
   it('fin: an album with the caption on its 2nd item becomes one archive, one card, one group message, one confirmation', async () => {
-    const before = remotes.telegram.calls.length;
-    await h.post(buttonUpdate('fin'));
+    const before = t.remotes.telegram.calls.length;
+    await t.h.post(buttonUpdate('fin'));
     const photos = addPhotos(3, 10);
     // Delivered out of order, one item twice: the order comes from message_id.
     const updates = [
@@ -81,13 +69,13 @@ describe('the three reports end to end', () => {
         caption: 'Müller / onduleur + batterie posés',
       }),
     ];
-    for (const update of updates) await h.post(update);
-    await h.post({ ...updates[1]!, update_id: freshUpdateId() });
-    h.clock.advance(3_000);
-    await h.drain();
+    for (const update of updates) await t.h.post(update);
+    await t.h.post({ ...updates[1]!, update_id: freshUpdateId() });
+    t.h.clock.advance(3_000);
+    await t.h.drain();
 
     const folder = 'Chantiers/20260325_Müller/30_Photos_Chantier';
-    const files = davFiles(remotes.webdav.root);
+    const files = davFiles(t.remotes.webdav.root);
     const names = [...files.keys()]
       .filter((p) => p.includes(folder))
       .map((p) => p.slice(p.lastIndexOf('/') + 1));
@@ -112,27 +100,27 @@ describe('the three reports end to end', () => {
     const confirmations = textsTo(TECHNICIAN.id).filter((t) => t.startsWith('✅'));
     expect(confirmations).toEqual([expect.stringContaining('FIN-0001')]);
     expect(confirmations[0]).toContain(`3 photos archivées → ${folder}/`);
-    expect(remotes.telegram.calls.length).toBeGreaterThan(before);
+    expect(t.remotes.telegram.calls.length).toBeGreaterThan(before);
   });
 
   it('the office hears of a report in the pass that files its last photo: nothing waits for a poll', async () => {
-    await h.post(buttonUpdate('fin'));
+    await t.h.post(buttonUpdate('fin'));
     const photos = addPhotos(2, 40);
     for (const [index, photo] of photos.entries()) {
-      await h.post(
+      await t.h.post(
         photoUpdate(photo.fileId, photo.uniqueId, 401 + index, {
           album: 'album-at-once',
           ...(index === 0 ? { caption: 'Ritter / pose' } : {}),
         }),
       );
     }
-    h.clock.advance(3_000);
+    t.h.clock.advance(3_000);
     // One pass, the clock standing still: plan, uploads, card, then the announcement they released.
-    await h.background.worker.runOnce();
+    await t.h.background.worker.runOnce();
     expect(textsTo(GROUPS.chantier).filter((text) => text.includes('Ritter'))).toEqual([
       expect.stringContaining('📸 2 photos archivées'),
     ]);
-    const notify = await h.db
+    const notify = await t.h.db
       .selectFrom('jobs')
       .select(['state', 'attempts'])
       .where('type', '=', 'report.notify')
@@ -141,14 +129,14 @@ describe('the three reports end to end', () => {
   });
 
   it('sav: the description, the photos to the SAV group, a Markdown report and a card with a due date', async () => {
-    await h.post(buttonUpdate('sav'));
+    await t.h.post(buttonUpdate('sav'));
     const [photo] = addPhotos(1, 40);
-    await h.post(
+    await t.h.post(
       photoUpdate(photo!.fileId, photo!.uniqueId, 401, { caption: 'Müller / PAC en défaut E-12' }),
     );
-    await h.drain();
+    await t.h.drain();
 
-    const files = [...davFiles(remotes.webdav.root).keys()];
+    const files = [...davFiles(t.remotes.webdav.root).keys()];
     expect(files).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/SAV_Urgent\/2026-03-25_Müller\/photo_01_20260325_153012\.jpg$/),
@@ -165,13 +153,13 @@ describe('the three reports end to end', () => {
   });
 
   it('materiel: a text alone gives the list to the Magasinier group', async () => {
-    await h.post(buttonUpdate('materiel'));
-    await h.post(textUpdate('Müller / - cuivre 28mm - disconnecteur - soupape anti-gel'));
-    await h.drain();
+    await t.h.post(buttonUpdate('materiel'));
+    await t.h.post(textUpdate('Müller / - cuivre 28mm - disconnecteur - soupape anti-gel'));
+    await t.h.drain();
     expect(textsTo(GROUPS.magasin)).toEqual([expect.stringContaining('📦 Matériel manquant — Müller')]);
     expect(textsTo(GROUPS.magasin)[0]).toContain('- cuivre 28mm\n- disconnecteur\n- soupape anti-gel');
     expect(cardsOf('MAT-0001')[0]!.description).toContain('- [ ] soupape anti-gel');
-    expect([...davFiles(remotes.webdav.root).keys()]).toEqual(
+    expect([...davFiles(t.remotes.webdav.root).keys()]).toEqual(
       expect.arrayContaining([expect.stringMatching(/Logistique\/Manquants\/Müller\/MAT-0001\.md$/)]),
     );
   });
@@ -179,19 +167,19 @@ describe('the three reports end to end', () => {
   it('two albums for the same client the same day: numbering continues, nothing overwritten', async () => {
     for (const [round, album] of ['a1', 'a2'].entries()) {
       // Each report from a fresh menu: a second tap on the same message is ignored on purpose.
-      await h.post(buttonUpdate('fin', 60 + round));
+      await t.h.post(buttonUpdate('fin', 60 + round));
       const photos = addPhotos(2, 60 + round * 10);
-      await h.post(
+      await t.h.post(
         photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 600 + round * 10, {
           album,
           caption: 'Dupont / pose',
         }),
       );
-      await h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 601 + round * 10, { album }));
-      h.clock.advance(3_000);
-      await h.drain();
+      await t.h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 601 + round * 10, { album }));
+      t.h.clock.advance(3_000);
+      await t.h.drain();
     }
-    const names = [...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Dupont/'));
+    const names = [...davFiles(t.remotes.webdav.root).keys()].filter((p) => p.includes('_Dupont/'));
     expect(names.map((p) => p.slice(p.lastIndexOf('/') + 1, p.lastIndexOf('/') + 9)).sort()).toEqual([
       'photo_01',
       'photo_02',
@@ -201,38 +189,38 @@ describe('the three reports end to end', () => {
   });
 
   it('reuses an existing folder of the same client, whatever its case and accents', async () => {
-    await h.post(buttonUpdate('fin'));
+    await t.h.post(buttonUpdate('fin'));
     const [photo] = addPhotos(1, 80);
     const existing = 'Chantiers/20250101_weiss/30_Photos_Chantier';
     await remotesMkdir(existing);
-    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 801, { caption: 'Weiß / mise en service' }));
-    await h.drain();
-    expect([...davFiles(remotes.webdav.root).keys()]).toEqual(
+    await t.h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 801, { caption: 'Weiß / mise en service' }));
+    await t.h.drain();
+    expect([...davFiles(t.remotes.webdav.root).keys()]).toEqual(
       expect.arrayContaining([expect.stringContaining(`${existing}/photo_01_20260325_153012.jpg`)]),
     );
-    expect([...davFiles(remotes.webdav.root).keys()].some((p) => p.includes('20260325_Weiß'))).toBe(false);
+    expect([...davFiles(t.remotes.webdav.root).keys()].some((p) => p.includes('20260325_Weiß'))).toBe(false);
   });
 
   it('a late album item joins its report: same folder, a short note, and the office is told the new count', async () => {
     const earlier = textsTo(GROUPS.chantier).length;
     archiveEarlierCards();
-    await h.post(buttonUpdate('fin'));
+    await t.h.post(buttonUpdate('fin'));
     const photos = addPhotos(3, 90);
-    await h.post(
+    await t.h.post(
       photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 901, { album: 'late', caption: 'Klein / pose' }),
     );
-    h.clock.advance(3_000);
-    await h.drain();
-    const [report] = await h.db.selectFrom('reports').select(['public_id', 'folder']).execute();
+    t.h.clock.advance(3_000);
+    await t.h.drain();
+    const [report] = await t.h.db.selectFrom('reports').select(['public_id', 'folder']).execute();
     const { public_id: id, folder } = report!;
     expect(textsTo(GROUPS.chantier).at(-1)).toContain('📸 1 photo archivée');
     expect((await cardOfReport()).description).toContain('📸 1 photo —');
 
     // Bad 4G: two more items of the album come after the report was announced.
-    await h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 902, { album: 'late' }));
-    await h.post(photoUpdate(photos[2]!.fileId, photos[2]!.uniqueId, 903, { album: 'late' }));
-    await h.drain();
-    const names = [...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Klein/'));
+    await t.h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 902, { album: 'late' }));
+    await t.h.post(photoUpdate(photos[2]!.fileId, photos[2]!.uniqueId, 903, { album: 'late' }));
+    await t.h.drain();
+    const names = [...davFiles(t.remotes.webdav.root).keys()].filter((p) => p.includes('_Klein/'));
     expect(names).toHaveLength(3);
     expect(textsTo(TECHNICIAN.id)).toEqual(
       expect.arrayContaining([expect.stringContaining('+1 photo ajoutée')]),
@@ -244,28 +232,28 @@ describe('the three reports end to end', () => {
       `➕ 1 photo ajoutée à ${id} (3 au total) → Nextcloud/${folder}/`,
     ]);
     expect((await cardOfReport()).description).toContain('📸 3 photos —');
-    expect(remotes.deck.store.allCards().filter((c) => c.description.includes(folder!))).toHaveLength(1);
+    expect(t.remotes.deck.store.allCards().filter((c) => c.description.includes(folder!))).toHaveLength(1);
     // Redelivered, the straggler changes nothing.
-    await h.drain();
+    await t.h.drain();
     expect(textsTo(GROUPS.chantier).slice(earlier)).toHaveLength(3);
   });
 
   it('a late album item that cannot be filed is said to the office and the technician', async () => {
     const earlier = textsTo(GROUPS.chantier).length;
     archiveEarlierCards();
-    await h.post(buttonUpdate('fin', 84));
+    await t.h.post(buttonUpdate('fin', 84));
     const [photo] = addPhotos(1, 97);
-    const huge = remotes.telegram.addFile(Buffer.alloc(20 * 1024 * 1024 + 1, 0xff), {
+    const huge = t.remotes.telegram.addFile(Buffer.alloc(20 * 1024 * 1024 + 1, 0xff), {
       mimeType: 'image/jpeg',
     });
-    await h.post(
+    await t.h.post(
       photoUpdate(photo!.fileId, photo!.uniqueId, 971, { album: 'late3', caption: 'Vogt / pose' }),
     );
-    h.clock.advance(3_000);
-    await h.drain();
-    await h.post(photoUpdate(huge.file_id, huge.file_unique_id, 972, { album: 'late3' }));
-    await h.drain();
-    const [report] = await h.db.selectFrom('reports').select('public_id').execute();
+    t.h.clock.advance(3_000);
+    await t.h.drain();
+    await t.h.post(photoUpdate(huge.file_id, huge.file_unique_id, 972, { album: 'late3' }));
+    await t.h.drain();
+    const [report] = await t.h.db.selectFrom('reports').select('public_id').execute();
     const id = report!.public_id;
     expect(textsTo(GROUPS.chantier).slice(earlier).slice(1)).toEqual([
       `⚠️ ${id} : 1 photo ajoutée après coup n’a pas pu être archivée.`,
@@ -279,21 +267,25 @@ describe('the three reports end to end', () => {
   it('a late album item that joins before the office is told is counted in its one message', async () => {
     const earlier = textsTo(GROUPS.chantier).length;
     archiveEarlierCards();
-    await h.post(buttonUpdate('fin', 82));
+    await t.h.post(buttonUpdate('fin', 82));
     const photos = addPhotos(2, 95);
-    await h.post(
+    await t.h.post(
       photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 951, { album: 'late2', caption: 'Kern / pose' }),
     );
     // Past the album's longest quiet time it closes and the report is made; a first upload refused
     // once holds its announcement back.
-    await remotes.webdav.control({ failNext: { status: 503, times: 1, method: 'PUT' } });
-    h.clock.advance(30_000);
-    await h.background.worker.runOnce();
-    expect(await h.db.selectFrom('reports').select('status').execute()).toEqual([{ status: 'received' }]);
-    await h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 952, { album: 'late2' }));
-    await h.drain();
+    await t.remotes.webdav.control({ failNext: { status: 503, times: 1, method: 'PUT' } });
+    t.h.clock.advance(30_000);
+    await t.h.background.worker.runOnce();
+    expect(await t.h.db.selectFrom('reports').select('status').execute()).toEqual([{ status: 'received' }]);
+    await t.h.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 952, { album: 'late2' }));
+    await t.h.drain();
     // It joined the report made already, rather than the album waiting for it.
-    const joins = await h.db.selectFrom('jobs').select('id').where('type', '=', 'report.add-media').execute();
+    const joins = await t.h.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('type', '=', 'report.add-media')
+      .execute();
     expect(joins).toHaveLength(1);
     const group = textsTo(GROUPS.chantier).slice(earlier);
     expect(group).toHaveLength(1);
@@ -302,12 +294,12 @@ describe('the three reports end to end', () => {
   });
 
   it('a file that is not a picture or is over 20 MB is reported in one line; the rest is filed', async () => {
-    await h.post(buttonUpdate('fin', 81));
+    await t.h.post(buttonUpdate('fin', 81));
     const [photo] = addPhotos(1, 130);
-    const pdf = remotes.telegram.addFile(Buffer.from('%PDF-1.7 not a picture'), {
+    const pdf = t.remotes.telegram.addFile(Buffer.from('%PDF-1.7 not a picture'), {
       mimeType: 'application/octet-stream',
     });
-    const huge = remotes.telegram.addFile(Buffer.alloc(20 * 1024 * 1024 + 1, 0xff), {
+    const huge = t.remotes.telegram.addFile(Buffer.alloc(20 * 1024 * 1024 + 1, 0xff), {
       mimeType: 'image/jpeg',
     });
     const documentUpdate = (
@@ -329,29 +321,29 @@ describe('the three reports end to end', () => {
         },
       },
     });
-    await h.post(
+    await t.h.post(
       photoUpdate(photo!.fileId, photo!.uniqueId, 1301, { album: 'mixed', caption: 'Koch / pose' }),
     );
-    await h.post(documentUpdate(pdf, 1302, 'plan'));
-    await h.post(documentUpdate(huge, 1303, 'IMG_9999.jpg'));
-    h.clock.advance(3_000);
-    await h.drain();
+    await t.h.post(documentUpdate(pdf, 1302, 'plan'));
+    await t.h.post(documentUpdate(huge, 1303, 'IMG_9999.jpg'));
+    t.h.clock.advance(3_000);
+    await t.h.drain();
 
-    expect([...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Koch/'))).toHaveLength(1);
+    expect([...davFiles(t.remotes.webdav.root).keys()].filter((p) => p.includes('_Koch/'))).toHaveLength(1);
     const confirmation = textsTo(TECHNICIAN.id).find((t) => t.startsWith('✅ FIN-0001 — Koch'))!;
     expect(confirmation).toContain('1 photo archivée');
     expect(confirmation).toContain('« plan » n’est pas une image : non archivé.');
     expect(confirmation).toContain('« IMG_9999.jpg » dépasse 20 Mo');
-    expect(await h.db.selectFrom('jobs').select('id').where('state', '=', 'dead').execute()).toEqual([]);
+    expect(await t.h.db.selectFrom('jobs').select('id').where('state', '=', 'dead').execute()).toEqual([]);
   });
 
   it('a Nextcloud still failing after a minute: the technician is told it retries, then confirmed', async () => {
     // Seven refusals in a row back off for at least 127 s, past the one-minute notice.
-    await remotes.webdav.control({ failNext: { status: 503, times: 7, method: 'PUT' } });
-    await h.post(buttonUpdate('fin', 82));
+    await t.remotes.webdav.control({ failNext: { status: 503, times: 7, method: 'PUT' } });
+    await t.h.post(buttonUpdate('fin', 82));
     const [photo] = addPhotos(1, 140);
-    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 1401, { caption: 'Wolff / pose' }));
-    await h.drain();
+    await t.h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 1401, { caption: 'Wolff / pose' }));
+    await t.h.drain();
     const toTechnician = textsTo(TECHNICIAN.id);
     const notice = toTechnician.findIndex((t) =>
       t.startsWith('⏳ FIN-0001 : archivage en cours, je réessaie.'),
@@ -363,7 +355,7 @@ describe('the three reports end to end', () => {
   });
 
   it('a report whose group is not configured is still filed, and the technician is told', async () => {
-    const noGroups = await startHarness(remotes, { BOT_ETM_TERRAIN_GROUP_MAGASIN: '' });
+    const noGroups = await startHarness(t.remotes, { BOT_ETM_TERRAIN_GROUP_MAGASIN: '' });
     await noGroups.post(buttonUpdate('materiel', 83));
     await noGroups.post(textUpdate('Lang / - vis inox'));
     await noGroups.drain();
@@ -378,12 +370,12 @@ describe('the three reports end to end', () => {
   });
 
   it('a full Nextcloud (507) is not retried in a loop: the technician and the office are told', async () => {
-    await remotes.webdav.control({ failNext: { status: 507, times: 50, method: 'PUT' } });
-    await h.post(buttonUpdate('fin'));
+    await t.remotes.webdav.control({ failNext: { status: 507, times: 50, method: 'PUT' } });
+    await t.h.post(buttonUpdate('fin'));
     const [photo] = addPhotos(1, 95);
-    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 951, { caption: 'Roth / pose' }));
-    await h.drain();
-    const dead = await h.db
+    await t.h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 951, { caption: 'Roth / pose' }));
+    await t.h.drain();
+    const dead = await t.h.db
       .selectFrom('jobs')
       .select(['type', 'attempts'])
       .where('state', '=', 'dead')
@@ -396,20 +388,20 @@ describe('the three reports end to end', () => {
   });
 
   it('a Nextcloud briefly unavailable (503) is retried until the photo is filed', async () => {
-    await remotes.webdav.control({ failNext: { status: 503, times: 2, method: 'PUT' } });
-    await h.post(buttonUpdate('fin'));
+    await t.remotes.webdav.control({ failNext: { status: 503, times: 2, method: 'PUT' } });
+    await t.h.post(buttonUpdate('fin'));
     const [photo] = addPhotos(1, 97);
-    await h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 971, { caption: 'Meyer / pose' }));
-    await h.drain();
-    expect([...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Meyer/'))).toHaveLength(1);
-    expect(await h.db.selectFrom('jobs').select('id').where('state', '=', 'dead').execute()).toEqual([]);
+    await t.h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 971, { caption: 'Meyer / pose' }));
+    await t.h.drain();
+    expect([...davFiles(t.remotes.webdav.root).keys()].filter((p) => p.includes('_Meyer/'))).toHaveLength(1);
+    expect(await t.h.db.selectFrom('jobs').select('id').where('state', '=', 'dead').execute()).toEqual([]);
   });
 });
 
 describe('the SAV assistant after a SAV report', () => {
   it('sends the technician leads that start with the consignation line, without delaying the report', async () => {
     const ollama = await OllamaStandIn.start();
-    const withAssistant = await startHarness(remotes, {
+    const withAssistant = await startHarness(t.remotes, {
       ASSISTANT_ENABLED: 'true',
       OLLAMA_URL: ollama.url,
       OLLAMA_MODEL: STAND_IN_CHAT_MODEL,
@@ -426,7 +418,7 @@ describe('the SAV assistant after a SAV report', () => {
 
     // The answer is summed up under the report's Deck card, within Deck's 1000 characters.
     const [report] = await withAssistant.db.selectFrom('reports').select('deck_card_id').execute();
-    const comments = remotes.deck.store.allComments(report!.deck_card_id!);
+    const comments = t.remotes.deck.store.allComments(report!.deck_card_id!);
     expect(comments).toHaveLength(1);
     expect(comments[0]!.message).toMatch(/^🤖 Pistes de l’assistant/u);
     expect(comments[0]!.message).toContain(SAFETY_LINE);
@@ -481,7 +473,7 @@ describe('the SAV assistant with Ollama stopped', () => {
     const ollama = await OllamaStandIn.start();
     const ollamaUrl = ollama.url;
     await ollama.close();
-    const withAssistant = await startHarness(remotes, {
+    const withAssistant = await startHarness(t.remotes, {
       ASSISTANT_ENABLED: 'true',
       OLLAMA_URL: ollamaUrl,
       OLLAMA_MODEL: STAND_IN_CHAT_MODEL,
@@ -518,7 +510,7 @@ describe('the SAV assistant when Ollama fails', () => {
   it('never blocks the report, and /readyz stays ready while saying the assistant is degraded', async () => {
     const ollama = await OllamaStandIn.start();
     ollama.failNext('/api/chat', { kind: 'status', status: 500, error: 'llama runner crashed' }, 50);
-    const withAssistant = await startHarness(remotes, {
+    const withAssistant = await startHarness(t.remotes, {
       ASSISTANT_ENABLED: 'true',
       OLLAMA_URL: ollama.url,
       OLLAMA_MODEL: STAND_IN_CHAT_MODEL,
@@ -557,7 +549,7 @@ describe('a restart in the middle of an album', () => {
   it('loses nothing: the album closes after restart and becomes one report', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'etm-restart-'));
     const env = { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` };
-    const first = await startHarness(remotes, env);
+    const first = await startHarness(t.remotes, env);
     await first.post(buttonUpdate('fin', 70));
     const photos = addPhotos(3, 120);
     await first.post(
@@ -569,14 +561,14 @@ describe('a restart in the middle of an album', () => {
     await first.post(photoUpdate(photos[1]!.fileId, photos[1]!.uniqueId, 1202, { album: 'restart' }));
     await first.close();
 
-    const second = await startHarness(remotes, env);
+    const second = await startHarness(t.remotes, env);
     await second.post(photoUpdate(photos[2]!.fileId, photos[2]!.uniqueId, 1203, { album: 'restart' }));
     second.clock.advance(3_000);
     await second.drain();
     const reports = await second.db.selectFrom('reports').select(['public_id', 'media']).execute();
     expect(reports).toHaveLength(1);
     expect(JSON.parse(reports[0]!.media)).toHaveLength(3);
-    expect([...davFiles(remotes.webdav.root).keys()].filter((p) => p.includes('_Bauer/'))).toHaveLength(3);
+    expect([...davFiles(t.remotes.webdav.root).keys()].filter((p) => p.includes('_Bauer/'))).toHaveLength(3);
     await second.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -588,24 +580,26 @@ describe('the chantiers the office already has', () => {
     await remotesMkdir('SAV_Urgent/2026-01-02_Gretel');
     await remotesMkdir('Logistique/Manquants/Dupont-Aignan');
     // Every replica asks each hour: the refresh of that hour is queued once.
-    await enqueueChantierRefresh(h.db, h.clock.now());
-    await enqueueChantierRefresh(h.db, h.clock.now());
-    const queued = await h.db
+    await enqueueChantierRefresh(t.h.db, t.h.clock.now());
+    await enqueueChantierRefresh(t.h.db, t.h.clock.now());
+    const queued = await t.h.db
       .selectFrom('jobs')
       .select('id')
       .where('type', '=', 'report.refresh-chantiers')
       .execute();
     expect(queued).toHaveLength(1);
-    await h.drain();
-    const known = (await h.db.selectFrom('known_chantiers').select('name').execute()).map((row) => row.name);
+    await t.h.drain();
+    const known = (await t.h.db.selectFrom('known_chantiers').select('name').execute()).map(
+      (row) => row.name,
+    );
     expect(known).toEqual(expect.arrayContaining(['Hänsel', 'Gretel', 'Dupont-Aignan']));
 
     // A bare answer naming it is taken at once, in the office's spelling.
-    await h.post(buttonUpdate('sav', 83));
-    await h.post(textUpdate('PAC en défaut E-12'));
-    const answer = await h.post(textUpdate('hansel'));
+    await t.h.post(buttonUpdate('sav', 83));
+    await t.h.post(textUpdate('PAC en défaut E-12'));
+    const answer = await t.h.post(textUpdate('hansel'));
     expect(JSON.parse(answer.body)).toEqual({ text: '⏳ Bien reçu ! J’archive et je préviens le bureau.' });
-    const [report] = await h.db.selectFrom('reports').select('chantier').execute();
+    const [report] = await t.h.db.selectFrom('reports').select('chantier').execute();
     expect(report!.chantier).toBe('Hänsel');
   });
 });
@@ -614,7 +608,7 @@ async function remotesMkdir(path: string): Promise<void> {
   let current = '';
   for (const segment of path.split('/')) {
     current = current ? `${current}/${segment}` : segment;
-    await fetch(new URL(current.split('/').map(encodeURIComponent).join('/'), remotes.webdav.davUrl), {
+    await fetch(new URL(current.split('/').map(encodeURIComponent).join('/'), t.remotes.webdav.davUrl), {
       method: 'MKCOL',
       headers: {
         authorization: `Basic ${Buffer.from('etm-bot:fake-app-password-not-real').toString('base64')}`,

@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -124,6 +125,47 @@ export async function startHarness(
       await app.close();
       await background.close();
       await db.destroy();
+    },
+  };
+}
+
+/** A file's stand-ins, started once, and a fresh service for each of its tests. */
+export interface ReportSuite {
+  readonly remotes: Remotes;
+  /** This test's service. */
+  readonly h: ReportHarness;
+  /** Replaces this test's service by one started with `env` (closed after the test as well). */
+  restart(env?: Record<string, string>): Promise<ReportHarness>;
+}
+
+/** Registers the hooks of a file of report tests: the stand-ins for the file, a service per test. */
+export function reportSuite(): ReportSuite {
+  let remotes: Remotes | undefined;
+  let harness: ReportHarness | undefined;
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('reportSuite: used outside a test');
+    return value;
+  };
+  beforeAll(async () => {
+    remotes = await startRemotes();
+  });
+  afterAll(async () => remotes?.close());
+  beforeEach(async () => {
+    await started(remotes).webdav.control({ reset: true });
+    harness = await startHarness(started(remotes));
+  });
+  afterEach(async () => harness?.close());
+  return {
+    get remotes() {
+      return started(remotes);
+    },
+    get h() {
+      return started(harness);
+    },
+    async restart(env = {}) {
+      await harness?.close();
+      harness = await startHarness(started(remotes), env);
+      return harness;
     },
   };
 }
