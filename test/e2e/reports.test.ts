@@ -128,6 +128,32 @@ describe('the three reports end to end', () => {
     expect(notify).toEqual({ state: 'done', attempts: 1 });
   });
 
+  it('a notification queued before job dependencies existed still waits for the photos (upgrade)', async () => {
+    await t.h.post(buttonUpdate('fin'));
+    const photos = addPhotos(2, 45);
+    for (const [index, photo] of photos.entries()) {
+      await t.h.post(
+        photoUpdate(photo.fileId, photo.uniqueId, 451 + index, {
+          album: 'album-upgrade',
+          ...(index === 0 ? { caption: 'Vogel / pose' } : {}),
+        }),
+      );
+    }
+    t.h.clock.advance(3_000);
+    // Job by job until the album has closed into a report, whose work has not started yet.
+    const notifyJob = () =>
+      t.h.db.selectFrom('jobs').select('id').where('type', '=', 'report.notify').executeTakeFirst();
+    while (!(await notifyJob())) await (await t.h.background.worker.startOne())!.done;
+    // Its notify is made to wait on nothing, as the previous version queued it.
+    const notify = (await notifyJob())!;
+    await t.h.db.deleteFrom('job_dependencies').where('job_id', '=', notify.id).execute();
+    await t.h.db.updateTable('jobs').set({ waiting_for: 0 }).where('id', '=', notify.id).execute();
+    await t.h.drain();
+    expect(textsTo(GROUPS.chantier).filter((text) => text.includes('Vogel'))).toEqual([
+      expect.stringContaining('📸 2 photos archivées'),
+    ]);
+  });
+
   it('sav: the description, the photos to the SAV group, a Markdown report and a card with a due date', async () => {
     await t.h.post(buttonUpdate('sav'));
     const [photo] = addPhotos(1, 40);

@@ -3,6 +3,7 @@ import type { Database } from '../../db/schema.ts';
 import { MANAGE_RIGHT_MISSING } from '../../nextcloud/deck-errors.ts';
 import { enqueue } from '../../queue/enqueue.ts';
 import type { DependencyOutcome, JobHandler } from '../../queue/job-handler.ts';
+import { jobKeysStartingWith } from '../../queue/job-store.ts';
 import { telegramJobs } from '../../telegram/telegram-jobs.ts';
 import { archivePlanOf, problemsOf } from '../report-facts.ts';
 import type { ReportDeps } from '../report-deps.ts';
@@ -23,7 +24,11 @@ export function notifyReportHandler(deps: ReportDeps): JobHandler<ReportPayload<
     const { now } = ctx;
     const report = await getReport(deps.db, reportId);
     if (!report) return;
-    const dead = (await ctx.dependencies()).filter((job) => job.state === 'dead');
+    const ended = await ctx.dependencies();
+    if (ended.length === 0 && ctx.job.idempotency_key === reportJobKey(reportId, 'notify')) {
+      return waitLikeNow(deps, reportId, now);
+    }
+    const dead = ended.filter((job) => job.state === 'dead');
     const failed = failures(dead);
     await deps.db.transaction().execute(async (trx) => {
       // No plan, so no card job either: the card is made from the report alone.
@@ -32,6 +37,25 @@ export function notifyReportHandler(deps: ReportDeps): JobHandler<ReportPayload<
       else if (problemsOf(report).includes(archiveOnHold)) await endHold(trx, deps, report, failed, now);
     });
   };
+}
+
+/**
+ * A notify queued by a version before job dependencies waits on nothing (one queued now waits at
+ * least on its plan): it would announce the report before its photos are filed. It hands over to
+ * one that waits on the report's work, as one queued now does.
+ */
+async function waitLikeNow(deps: ReportDeps, reportId: number, now: Date): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    const keys = await jobKeysStartingWith(trx, reportJobKey(reportId, ''));
+    const step = (key: string) => key.slice(reportJobKey(reportId, '').length);
+    const work = keys.filter((key) => /^(process|markdown|deck|photo:\d+)$/u.test(step(key)));
+    await enqueue(
+      trx,
+      reportJobs['report.notify'],
+      { idempotencyKey: reportJobKey(reportId, 'notify-after-upgrade'), payload: { reportId }, after: work },
+      now,
+    );
+  });
 }
 
 /**
