@@ -8,7 +8,8 @@ const ALL_TESTS = ['test/**/*.test.ts', 'stand-ins/**/*.test.ts'];
  * (test/support/test-database.ts): they run twice, on SQLite in memory and on a throwaway
  * PostgreSQL; the others (pure logic, stand-ins, chart) run once.
  */
-const DATABASE_HELPERS = /\b(memoryDatabase|createTestApp|startHarness|freshDatabaseUrl|assistantDatabase)\(/;
+const DATABASE_HELPERS =
+  /\b(memoryDatabase|databaseEachTest|createTestApp|startHarness|reportSuite|freshDatabaseUrl|assistantDatabase)\(/;
 const databaseTests = globSync(ALL_TESTS).filter((file) => DATABASE_HELPERS.test(readFileSync(file, 'utf8')));
 
 export default defineConfig({
