@@ -3,9 +3,11 @@ import type { NewReport } from '../conversation/outcome.ts';
 import type { DraftMedia, ReportKind } from '../conversation/state.ts';
 import { materialItems } from '../conversation/draft.ts';
 import { lockForTransaction } from '../db/cluster-lock.ts';
+import { isPostgres } from '../db/dialect.ts';
 import type { Db } from '../db/database.ts';
 import { rememberChantiers } from '../dispatch/known-chantiers.ts';
 import type { Database, ReportsTable } from '../db/schema.ts';
+import type { ArchivePlan } from './archive-plan.ts';
 
 export type ReportRow = Selectable<ReportsTable>;
 
@@ -90,6 +92,31 @@ export async function addReportMedia(
       .execute();
   }
   return { report, added };
+}
+
+/**
+ * Changes a report's archive plan from its current value, in the caller's transaction. Uploads of
+ * one report end in parallel, in several workers: on PostgreSQL the row is locked before it is
+ * read, or one change would overwrite another's (SQLite runs one transaction at a time). Returns
+ * the new plan, or undefined when the report has none.
+ */
+export async function changeArchivePlan(
+  trx: Transaction<Database>,
+  reportId: number,
+  now: Date,
+  change: (plan: ArchivePlan) => ArchivePlan,
+): Promise<ArchivePlan | undefined> {
+  let query = trx.selectFrom('reports').select('archive_plan').where('id', '=', reportId);
+  if (isPostgres(trx)) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  if (!row?.archive_plan) return undefined;
+  const plan = change(JSON.parse(row.archive_plan) as ArchivePlan);
+  await trx
+    .updateTable('reports')
+    .set({ archive_plan: JSON.stringify(plan), updated_at: now.getTime() })
+    .where('id', '=', reportId)
+    .execute();
+  return plan;
 }
 
 export async function getReport(db: Db, id: number): Promise<ReportRow | undefined> {

@@ -1,12 +1,12 @@
 import { enqueue } from '../../queue/enqueue.ts';
 import { telegramJobs } from '../../telegram/telegram-jobs.ts';
 import type { JobHandler } from '../../queue/job-handler.ts';
-import { type ArchivePlan, planPhotos } from '../archive-plan.ts';
+import { type PlannedFile, planPhotos } from '../archive-plan.ts';
 import type { ReportDeps } from '../report-deps.ts';
 import { type ReportPayload, reportJobs } from '../report-jobs.ts';
-import { archivePlanOf, reportKind } from '../report-facts.ts';
+import { reportKind } from '../report-facts.ts';
 import { lateItemsNote } from '../report-messages.ts';
-import { getReport, reportMedia } from '../report-store.ts';
+import { changeArchivePlan, getReport, reportMedia } from '../report-store.ts';
 import { enqueueLatePhotos } from './late-photos.ts';
 
 /**
@@ -19,22 +19,20 @@ export function addMediaHandler(deps: ReportDeps): JobHandler<ReportPayload<'rep
     const { reportId, messageIds } = payload;
     const report = await getReport(deps.db, reportId);
     if (!report) return;
-    const plan = archivePlanOf(report);
-    // Runs after the report's plan (enqueued to wait on it): no plan now means the plan failed for
-    // good, and the office was told the archive failed; the technician still hears of his photos.
-    const added = reportMedia(report).filter(
-      (m) => messageIds.includes(m.messageId) && !plan?.files.some((f) => f.messageId === m.messageId),
-    );
+    const joining = reportMedia(report).filter((m) => messageIds.includes(m.messageId));
     await deps.db.transaction().execute(async (trx) => {
-      if (plan && deps.archive && added.length > 0) {
-        const taken = plan.files.map((file) => file.name);
-        const files = planPhotos(reportKind(report), added, taken, deps.config.reportTimezone);
-        const updated: ArchivePlan = { ...plan, files: [...plan.files, ...files] };
-        await trx
-          .updateTable('reports')
-          .set({ archive_plan: JSON.stringify(updated) })
-          .where('id', '=', reportId)
-          .execute();
+      // Runs after the report's plan (enqueued to wait on it): no plan now means the plan failed
+      // for good, and the office was told the archive failed; the technician still hears of his
+      // photos. The plan is changed as it is now: its uploads update it meanwhile.
+      let added = joining;
+      let files: PlannedFile[] = [];
+      if (deps.archive) {
+        await changeArchivePlan(trx, reportId, now, (plan) => {
+          added = joining.filter((m) => !plan.files.some((f) => f.messageId === m.messageId));
+          const taken = plan.files.map((file) => file.name);
+          files = planPhotos(reportKind(report), added, taken, deps.config.reportTimezone);
+          return { ...plan, files: [...plan.files, ...files] };
+        });
         for (const file of files) {
           await enqueue(
             trx,

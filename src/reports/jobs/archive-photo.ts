@@ -1,13 +1,13 @@
 import type { DraftMedia, ReportKind } from '../../conversation/state.ts';
 import { sniffPhotoExtension } from '../../nextcloud/report-paths.ts';
 import type { JobHandler } from '../../queue/job-handler.ts';
-import { type ArchivePlan, planPhotos } from '../archive-plan.ts';
+import { planPhotos } from '../archive-plan.ts';
 import type { ArchivePort, ReportDeps } from '../report-deps.ts';
 import type { ReportPayload } from '../report-jobs.ts';
 import { archivePlanOf, mediaOf, reportKind } from '../report-facts.ts';
 import { archiveTexts as texts } from '../report-messages.ts';
 import { addReportProblem } from '../report-problems.ts';
-import { getReport, type ReportRow } from '../report-store.ts';
+import { changeArchivePlan, getReport, type ReportRow } from '../report-store.ts';
 import { downloadTelegramFile, FileTooLargeError } from '../telegram-download.ts';
 
 /**
@@ -77,7 +77,7 @@ async function uploadUnderFreeName(
   throw new Error('could not find a free photo name after 5 tries');
 }
 
-/** Updates one photo's entry, re-reading the plan in the transaction: other photos update it too. */
+/** Updates one photo's entry of the plan as it is now: other photos update it too. */
 async function updatePlannedFile(
   deps: ReportDeps,
   reportId: number,
@@ -85,19 +85,10 @@ async function updatePlannedFile(
   change: { name: string; stored?: true },
   now: Date,
 ) {
-  await deps.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('reports')
-      .select('archive_plan')
-      .where('id', '=', reportId)
-      .executeTakeFirst();
-    if (!row?.archive_plan) return;
-    const plan = JSON.parse(row.archive_plan) as ArchivePlan;
-    const files = plan.files.map((file) => (file.messageId === messageId ? { ...file, ...change } : file));
-    await trx
-      .updateTable('reports')
-      .set({ archive_plan: JSON.stringify({ ...plan, files }), updated_at: now.getTime() })
-      .where('id', '=', reportId)
-      .execute();
-  });
+  await deps.db.transaction().execute((trx) =>
+    changeArchivePlan(trx, reportId, now, (plan) => ({
+      ...plan,
+      files: plan.files.map((file) => (file.messageId === messageId ? { ...file, ...change } : file)),
+    })),
+  );
 }
