@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_AUTH, ADMIN_TOKEN } from '../support/admin.ts';
 import {
-  addTelegramPhotos,
   davFiles,
   fakeJpeg,
   GROUPS,
   NEXTCLOUD_PASSWORD,
   NEXTCLOUD_USER,
-  textsToChat,
   reportSuite,
+  postAlbum,
 } from '../support/report-harness.ts';
 import type { Update } from '../../src/telegram/update-schema.ts';
 import {
@@ -31,10 +30,6 @@ import {
 
 const t = reportSuite();
 
-const addPhotos = (count: number, seed: number) => addTelegramPhotos(t.remotes.telegram, count, seed);
-
-const textsTo = (chatId: number) => textsToChat(t.remotes.telegram, chatId);
-
 const deadJobs = async () =>
   t.h.db.selectFrom('jobs').select(['type', 'last_error']).where('state', '=', 'dead').execute();
 
@@ -53,15 +48,8 @@ describe('photos into a new folder on a Nextcloud that races', () => {
   it('an album into a new folder loses no photo when every folder creation loses its race', async () => {
     await t.remotes.webdav.control({ folderRace: true });
     await t.h.post(buttonUpdate('fin', 1));
-    const photos = addPhotos(5, 200);
-    for (const [index, photo] of photos.entries()) {
-      await t.h.post(
-        photoUpdate(photo.fileId, photo.uniqueId, 2001 + index, {
-          album: 'race',
-          ...(index === 0 ? { caption: 'Schmitt / pose' } : {}),
-        }),
-      );
-    }
+    const photos = t.addPhotos(5, 200);
+    await postAlbum(t.h, photos, { id: 'race', caption: 'Schmitt / pose', firstMessageId: 2001 });
     t.h.clock.advance(3_000);
     await t.h.drain();
 
@@ -71,7 +59,7 @@ describe('photos into a new folder on a Nextcloud that races', () => {
     expect(await deadJobs()).toEqual([]);
     const puts = (await t.remotes.webdav.requests()).filter((entry) => entry.method === 'PUT');
     expect(puts.some((entry) => entry.headers['x-nc-webdav-auto-mkcol'] !== undefined)).toBe(false);
-    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Schmitt'))).toContain(
+    expect(t.textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Schmitt'))).toContain(
       '5 photos archivées',
     );
   });
@@ -80,7 +68,7 @@ describe('photos into a new folder on a Nextcloud that races', () => {
 describe('a retry after an upload whose outcome was not recorded', () => {
   it('finds its own photo under the name it chose, by checksum, and never files it twice', async () => {
     const folder = 'Chantiers/20260325_Vogel/30_Photos_Chantier';
-    const [ours] = addPhotos(1, 211);
+    const [ours] = t.addPhotos(1, 211);
     // Someone else's photo of the very same size: "same size means ours" would lose ours.
     const theirs = Buffer.concat([fakeJpeg(0).subarray(0, 4), Buffer.alloc(ours!.bytes.length - 4, 0x11)]);
     await putRaw(`${folder}/photo_01_20260325_153012.jpg`, theirs);
@@ -101,7 +89,7 @@ describe('a retry after an upload whose outcome was not recorded', () => {
       (entry) => entry.method === 'PUT' && entry.path.includes('photo_02'),
     );
     expect(putsOfOurs.map((entry) => entry.status)).toEqual([201, 412]);
-    expect(textsTo(GROUPS.chantier).find((text) => text.includes('Vogel'))).toContain('1 photo archivée');
+    expect(t.textsTo(GROUPS.chantier).find((text) => text.includes('Vogel'))).toContain('1 photo archivée');
   });
 });
 
@@ -124,7 +112,7 @@ describe('one clock for a report', () => {
   it('a SAV that arrives two hours late is dated by its message everywhere: folder, photo, card, Markdown', async () => {
     t.h.clock.advance(2 * 60 * 60_000); // received at 16:30 UTC, sent at 14:30:12 UTC (15:30 in Paris)
     await t.h.post(buttonUpdate('sav', 3));
-    const [photo] = addPhotos(1, 220);
+    const [photo] = t.addPhotos(1, 220);
     await t.h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 2201, { caption: 'Horn / fuite' }));
     await t.h.drain();
 
@@ -141,7 +129,7 @@ describe('one clock for a report', () => {
 describe('the office reads the problems too', () => {
   it('the group message carries the same ⚠️ lines as the technician’s confirmation', async () => {
     await t.h.post(buttonUpdate('fin', 4));
-    const [photo] = addPhotos(1, 230);
+    const [photo] = t.addPhotos(1, 230);
     const pdf = t.remotes.telegram.addFile(Buffer.from('%PDF-1.7 not a picture'), {
       mimeType: 'application/pdf',
     });
@@ -153,8 +141,8 @@ describe('the office reads the problems too', () => {
     await t.h.drain();
 
     const line = '« plan » n’est pas une image : non archivé.';
-    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Jung'))).toContain(line);
-    expect(textsTo(GROUPS.chantier).find((text) => text.includes('Jung'))).toContain(`⚠️ ${line}`);
+    expect(t.textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Jung'))).toContain(line);
+    expect(t.textsTo(GROUPS.chantier).find((text) => text.includes('Jung'))).toContain(`⚠️ ${line}`);
   });
 });
 
@@ -189,15 +177,8 @@ describe('Nextcloud refuses the app password', () => {
 
   async function revokeMidAlbum(names = { fin: 'Wagner', sav: 'Becker' }) {
     await t.h.post(buttonUpdate('fin', 5));
-    const album = addPhotos(4, 240);
-    for (const [index, photo] of album.entries()) {
-      await t.h.post(
-        photoUpdate(photo.fileId, photo.uniqueId, 2401 + index, {
-          album: 'revoked',
-          ...(index === 0 ? { caption: `${names.fin} / pose` } : {}),
-        }),
-      );
-    }
+    const album = t.addPhotos(4, 240);
+    await postAlbum(t.h, album, { id: 'revoked', caption: `${names.fin} / pose`, firstMessageId: 2401 });
     // The third photo meets a hiccup and waits for its retry; the password is revoked meanwhile.
     await t.remotes.webdav.control({ failNext: { status: 503, method: 'PUT', path: 'photo_03' } });
     t.h.clock.advance(3_000);
@@ -205,7 +186,7 @@ describe('Nextcloud refuses the app password', () => {
     await t.remotes.webdav.control({ password: NEW_PASSWORD });
     t.remotes.deck.setPassword(NEW_PASSWORD);
     await t.h.post(buttonUpdate('sav', 6));
-    const [sav] = addPhotos(1, 250);
+    const [sav] = t.addPhotos(1, 250);
     await t.h.post(photoUpdate(sav!.fileId, sav!.uniqueId, 2501, { caption: `${names.sav} / fuite` }));
     // Nextcloud jobs wait while the breaker is open: run a few simulated minutes, not "until done".
     for (let second = 0; second < 180; second++) {
@@ -232,16 +213,20 @@ describe('Nextcloud refuses the app password', () => {
       status: 200,
       body: { status: 'ok', checks: { nextcloud: 'unauthorized' } },
     });
-    const alerts = textsTo(GROUPS.chantier).filter((text) =>
-      text.includes('refuse le mot de passe d’application'),
-    );
+    const alerts = t
+      .textsTo(GROUPS.chantier)
+      .filter((text) => text.includes('refuse le mot de passe d’application'));
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toContain('NEXTCLOUD_PASSWORD');
     const onHold = 'Archivage Nextcloud en attente';
-    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Wagner'))).toContain(onHold);
-    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ SAV-0001 — Becker'))).toContain(onHold);
-    expect(textsTo(GROUPS.chantier).find((text) => text.includes('Wagner'))).toContain(onHold);
-    expect(textsTo(GROUPS.sav).find((text) => text.includes('Becker'))).toContain(onHold);
+    expect(t.textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Wagner'))).toContain(
+      onHold,
+    );
+    expect(t.textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ SAV-0001 — Becker'))).toContain(
+      onHold,
+    );
+    expect(t.textsTo(GROUPS.chantier).find((text) => text.includes('Wagner'))).toContain(onHold);
+    expect(t.textsTo(GROUPS.sav).find((text) => text.includes('Becker'))).toContain(onHold);
     expect(await deadJobs()).toEqual([]);
 
     // The office puts a new app password in the configuration: a new process, no admin call.
@@ -265,13 +250,15 @@ describe('Nextcloud refuses the app password', () => {
       cards.filter((card) => card.description.includes('SAV-0001') && card.title.includes('Becker')),
     ).toHaveLength(1);
     // Told once it waits, and once how it ended: one line each to the office and the technician.
-    expect(textsTo(GROUPS.chantier).filter((text) => text.includes('Wagner'))).toEqual([
+    expect(t.textsTo(GROUPS.chantier).filter((text) => text.includes('Wagner'))).toEqual([
       expect.stringContaining(onHold),
       '📁 FIN-0001 : 4 photos archivées → Chantiers/20260325_Wagner/30_Photos_Chantier/',
     ]);
-    expect(textsTo(TECHNICIAN.id).filter((text) => text.startsWith('✅ FIN-0001 — Wagner'))).toHaveLength(1);
+    expect(t.textsTo(TECHNICIAN.id).filter((text) => text.startsWith('✅ FIN-0001 — Wagner'))).toHaveLength(
+      1,
+    );
     expect(
-      textsTo(TECHNICIAN.id).filter((text) => text.startsWith('📁 FIN-0001 : 4 photos archivées')),
+      t.textsTo(TECHNICIAN.id).filter((text) => text.startsWith('📁 FIN-0001 : 4 photos archivées')),
     ).toHaveLength(1);
     expect(await reportStatuses()).toEqual({ 'FIN-0001': 'done', 'SAV-0001': 'done' });
     expect(await refusedRequests(deckCallsBefore)).toBeLessThanOrEqual(3);
@@ -323,7 +310,7 @@ describe('Deck boards the service does not own, and boards it creates', () => {
     });
     await t.restart({ DECK_BOARD: 'Bureau sans gérer' });
     await t.h.post(buttonUpdate('fin', 7));
-    const [photo] = addPhotos(1, 260);
+    const [photo] = t.addPhotos(1, 260);
     await t.h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 2601, { caption: 'Keller / pose' }));
     await t.h.drain();
 
@@ -332,8 +319,8 @@ describe('Deck boards the service does not own, and boards it creates', () => {
     expect(dead!.last_error).toContain('shared with the service without the "manage" right');
     expect(dead!.last_error).toContain('create that stack by hand');
     const line = 'le tableau est partagé avec le service sans le droit « gérer »';
-    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Keller'))).toContain(line);
-    expect(textsTo(GROUPS.chantier).find((text) => text.includes('Keller'))).toContain(line);
+    expect(t.textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ FIN-0001 — Keller'))).toContain(line);
+    expect(t.textsTo(GROUPS.chantier).find((text) => text.includes('Keller'))).toContain(line);
     expect(filesUnder('_Keller/')).toHaveLength(1);
   });
 
@@ -380,7 +367,7 @@ describe('documents stay documents', () => {
     expect(toGroup.map((call) => call.method)).toEqual(['sendDocument']);
     expect(toGroup[0]!.params.document).toBe(file.file_id);
     expect(await deadJobs()).toEqual([]);
-    expect(textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ SAV-0001 — Ludwig'))).toContain(
+    expect(t.textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ SAV-0001 — Ludwig'))).toContain(
       '📣 ETM-SAV prévenu.',
     );
     expect(
@@ -392,7 +379,7 @@ describe('documents stay documents', () => {
 
   it('photos and documents of one SAV go as two albums, each of its own kind', async () => {
     await t.h.post(buttonUpdate('sav', 9));
-    const photos = addPhotos(2, 280);
+    const photos = t.addPhotos(2, 280);
     const documents = [282, 283].map((seed) =>
       t.remotes.telegram.addFile(fakeJpeg(seed), { mimeType: 'image/jpeg', kind: 'document' }),
     );
@@ -431,7 +418,7 @@ describe('documents stay documents', () => {
     expect(
       t.remotes.telegram.calls.filter((call) => call.method === 'sendMessage').at(-2)?.params.chat_id,
     ).toBe(GROUPS.magasin);
-    const confirmation = textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ MAT-0001 — Brandt'))!;
+    const confirmation = t.textsTo(TECHNICIAN.id).find((text) => text.startsWith('✅ MAT-0001 — Brandt'))!;
     expect(confirmation).not.toContain('prévenu.');
     expect(confirmation).toContain('Le message au groupe ETM-Magasinier n’a pas pu être envoyé');
   });

@@ -3,13 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  addTelegramPhotos,
   davFiles,
   GROUPS,
   sentToChat,
   startHarness,
-  textsToChat,
   reportSuite,
+  postAlbum,
 } from '../support/report-harness.ts';
 import { SAFETY_LINE } from '../../src/assistant/safety.ts';
 import { enqueueChantierRefresh } from '../../src/reports/jobs/refresh-chantiers.ts';
@@ -25,8 +24,6 @@ import {
 } from '../support/updates.ts';
 
 const t = reportSuite();
-
-const addPhotos = (count: number, seed: number) => addTelegramPhotos(t.remotes.telegram, count, seed);
 
 /** The Deck stand-in lives for the whole file: find this test's card by its report id. */
 const cardsOf = (publicId: string) =>
@@ -49,7 +46,6 @@ async function cardOfReport() {
 }
 
 const sentTo = (chatId: number) => sentToChat(t.remotes.telegram, chatId);
-const textsTo = (chatId: number) => textsToChat(t.remotes.telegram, chatId);
 const buttonsOf = (call: { params: Record<string, unknown> }) =>
   (
     call.params.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }
@@ -59,7 +55,7 @@ describe('the three reports end to end', () => {
   it('fin: an album with the caption on its 2nd item becomes one archive, one card, one group message, one confirmation', async () => {
     const before = t.remotes.telegram.calls.length;
     await t.h.post(buttonUpdate('fin'));
-    const photos = addPhotos(3, 10);
+    const photos = t.addPhotos(3, 10);
     // Delivered out of order, one item twice: the order comes from message_id.
     const updates = [
       photoUpdate(photos[2]!.fileId, photos[2]!.uniqueId, 303, { album: 'album-fin' }),
@@ -93,11 +89,11 @@ describe('the three reports end to end', () => {
     expect(cards[0]!.title).toContain('Müller');
     expect(cards[0]!.description).toContain('FIN-0001');
 
-    expect(textsTo(GROUPS.chantier)).toEqual([
+    expect(t.textsTo(GROUPS.chantier)).toEqual([
       expect.stringContaining('💶 Tu peux préparer la facture finale.'),
     ]);
-    expect(textsTo(GROUPS.chantier)[0]).toContain(`📸 3 photos archivées → Nextcloud/${folder}/`);
-    const confirmations = textsTo(TECHNICIAN.id).filter((t) => t.startsWith('✅'));
+    expect(t.textsTo(GROUPS.chantier)[0]).toContain(`📸 3 photos archivées → Nextcloud/${folder}/`);
+    const confirmations = t.textsTo(TECHNICIAN.id).filter((t) => t.startsWith('✅'));
     expect(confirmations).toEqual([expect.stringContaining('FIN-0001')]);
     expect(confirmations[0]).toContain(`3 photos archivées → ${folder}/`);
     expect(t.remotes.telegram.calls.length).toBeGreaterThan(before);
@@ -105,19 +101,12 @@ describe('the three reports end to end', () => {
 
   it('the office hears of a report in the pass that files its last photo: nothing waits for a poll', async () => {
     await t.h.post(buttonUpdate('fin'));
-    const photos = addPhotos(2, 40);
-    for (const [index, photo] of photos.entries()) {
-      await t.h.post(
-        photoUpdate(photo.fileId, photo.uniqueId, 401 + index, {
-          album: 'album-at-once',
-          ...(index === 0 ? { caption: 'Ritter / pose' } : {}),
-        }),
-      );
-    }
+    const photos = t.addPhotos(2, 40);
+    await postAlbum(t.h, photos, { id: 'album-at-once', caption: 'Ritter / pose', firstMessageId: 401 });
     t.h.clock.advance(3_000);
     // One pass, the clock standing still: plan, uploads, card, then the announcement they released.
     await t.h.background.worker.runOnce();
-    expect(textsTo(GROUPS.chantier).filter((text) => text.includes('Ritter'))).toEqual([
+    expect(t.textsTo(GROUPS.chantier).filter((text) => text.includes('Ritter'))).toEqual([
       expect.stringContaining('📸 2 photos archivées'),
     ]);
     const notify = await t.h.db
@@ -130,15 +119,8 @@ describe('the three reports end to end', () => {
 
   it('a notification queued before job dependencies existed still waits for the photos (upgrade)', async () => {
     await t.h.post(buttonUpdate('fin'));
-    const photos = addPhotos(2, 45);
-    for (const [index, photo] of photos.entries()) {
-      await t.h.post(
-        photoUpdate(photo.fileId, photo.uniqueId, 451 + index, {
-          album: 'album-upgrade',
-          ...(index === 0 ? { caption: 'Vogel / pose' } : {}),
-        }),
-      );
-    }
+    const photos = t.addPhotos(2, 45);
+    await postAlbum(t.h, photos, { id: 'album-upgrade', caption: 'Vogel / pose', firstMessageId: 451 });
     t.h.clock.advance(3_000);
     // Job by job until the album has closed into a report, whose work has not started yet.
     const notifyJob = () =>
@@ -149,14 +131,14 @@ describe('the three reports end to end', () => {
     await t.h.db.deleteFrom('job_dependencies').where('job_id', '=', notify.id).execute();
     await t.h.db.updateTable('jobs').set({ waiting_for: 0 }).where('id', '=', notify.id).execute();
     await t.h.drain();
-    expect(textsTo(GROUPS.chantier).filter((text) => text.includes('Vogel'))).toEqual([
+    expect(t.textsTo(GROUPS.chantier).filter((text) => text.includes('Vogel'))).toEqual([
       expect.stringContaining('📸 2 photos archivées'),
     ]);
   });
 
   it('sav: the description, the photos to the SAV group, a Markdown report and a card with a due date', async () => {
     await t.h.post(buttonUpdate('sav'));
-    const [photo] = addPhotos(1, 40);
+    const [photo] = t.addPhotos(1, 40);
     await t.h.post(
       photoUpdate(photo!.fileId, photo!.uniqueId, 401, { caption: 'Müller / PAC en défaut E-12' }),
     );
@@ -182,8 +164,8 @@ describe('the three reports end to end', () => {
     await t.h.post(buttonUpdate('materiel'));
     await t.h.post(textUpdate('Müller / - cuivre 28mm - disconnecteur - soupape anti-gel'));
     await t.h.drain();
-    expect(textsTo(GROUPS.magasin)).toEqual([expect.stringContaining('📦 Matériel manquant — Müller')]);
-    expect(textsTo(GROUPS.magasin)[0]).toContain('- cuivre 28mm\n- disconnecteur\n- soupape anti-gel');
+    expect(t.textsTo(GROUPS.magasin)).toEqual([expect.stringContaining('📦 Matériel manquant — Müller')]);
+    expect(t.textsTo(GROUPS.magasin)[0]).toContain('- cuivre 28mm\n- disconnecteur\n- soupape anti-gel');
     expect(cardsOf('MAT-0001')[0]!.description).toContain('- [ ] soupape anti-gel');
     expect([...davFiles(t.remotes.webdav.root).keys()]).toEqual(
       expect.arrayContaining([expect.stringMatching(/Logistique\/Manquants\/Müller\/MAT-0001\.md$/)]),
@@ -194,7 +176,7 @@ describe('the three reports end to end', () => {
     for (const [round, album] of ['a1', 'a2'].entries()) {
       // Each report from a fresh menu: a second tap on the same message is ignored on purpose.
       await t.h.post(buttonUpdate('fin', 60 + round));
-      const photos = addPhotos(2, 60 + round * 10);
+      const photos = t.addPhotos(2, 60 + round * 10);
       await t.h.post(
         photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 600 + round * 10, {
           album,
@@ -216,7 +198,7 @@ describe('the three reports end to end', () => {
 
   it('reuses an existing folder of the same client, whatever its case and accents', async () => {
     await t.h.post(buttonUpdate('fin'));
-    const [photo] = addPhotos(1, 80);
+    const [photo] = t.addPhotos(1, 80);
     const existing = 'Chantiers/20250101_weiss/30_Photos_Chantier';
     await remotesMkdir(existing);
     await t.h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 801, { caption: 'Weiß / mise en service' }));
@@ -228,10 +210,10 @@ describe('the three reports end to end', () => {
   });
 
   it('a late album item joins its report: same folder, a short note, and the office is told the new count', async () => {
-    const earlier = textsTo(GROUPS.chantier).length;
+    const earlier = t.textsTo(GROUPS.chantier).length;
     archiveEarlierCards();
     await t.h.post(buttonUpdate('fin'));
-    const photos = addPhotos(3, 90);
+    const photos = t.addPhotos(3, 90);
     await t.h.post(
       photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 901, { album: 'late', caption: 'Klein / pose' }),
     );
@@ -239,7 +221,7 @@ describe('the three reports end to end', () => {
     await t.h.drain();
     const [report] = await t.h.db.selectFrom('reports').select(['public_id', 'folder']).execute();
     const { public_id: id, folder } = report!;
-    expect(textsTo(GROUPS.chantier).at(-1)).toContain('📸 1 photo archivée');
+    expect(t.textsTo(GROUPS.chantier).at(-1)).toContain('📸 1 photo archivée');
     expect((await cardOfReport()).description).toContain('📸 1 photo —');
 
     // Bad 4G: two more items of the album come after the report was announced.
@@ -248,11 +230,11 @@ describe('the three reports end to end', () => {
     await t.h.drain();
     const names = [...davFiles(t.remotes.webdav.root).keys()].filter((p) => p.includes('_Klein/'));
     expect(names).toHaveLength(3);
-    expect(textsTo(TECHNICIAN.id)).toEqual(
+    expect(t.textsTo(TECHNICIAN.id)).toEqual(
       expect.arrayContaining([expect.stringContaining('+1 photo ajoutée')]),
     );
     // One line per join, never a second report message; the card counts what is archived.
-    const group = textsTo(GROUPS.chantier).slice(earlier);
+    const group = t.textsTo(GROUPS.chantier).slice(earlier);
     expect(group.slice(1)).toEqual([
       `➕ 1 photo ajoutée à ${id} (2 au total) → Nextcloud/${folder}/`,
       `➕ 1 photo ajoutée à ${id} (3 au total) → Nextcloud/${folder}/`,
@@ -261,14 +243,14 @@ describe('the three reports end to end', () => {
     expect(t.remotes.deck.store.allCards().filter((c) => c.description.includes(folder!))).toHaveLength(1);
     // Redelivered, the straggler changes nothing.
     await t.h.drain();
-    expect(textsTo(GROUPS.chantier).slice(earlier)).toHaveLength(3);
+    expect(t.textsTo(GROUPS.chantier).slice(earlier)).toHaveLength(3);
   });
 
   it('a late album item that cannot be filed is said to the office and the technician', async () => {
-    const earlier = textsTo(GROUPS.chantier).length;
+    const earlier = t.textsTo(GROUPS.chantier).length;
     archiveEarlierCards();
     await t.h.post(buttonUpdate('fin', 84));
-    const [photo] = addPhotos(1, 97);
+    const [photo] = t.addPhotos(1, 97);
     const huge = t.remotes.telegram.addFile(Buffer.alloc(20 * 1024 * 1024 + 1, 0xff), {
       mimeType: 'image/jpeg',
     });
@@ -281,20 +263,20 @@ describe('the three reports end to end', () => {
     await t.h.drain();
     const [report] = await t.h.db.selectFrom('reports').select('public_id').execute();
     const id = report!.public_id;
-    expect(textsTo(GROUPS.chantier).slice(earlier).slice(1)).toEqual([
+    expect(t.textsTo(GROUPS.chantier).slice(earlier).slice(1)).toEqual([
       `⚠️ ${id} : 1 photo ajoutée après coup n’a pas pu être archivée.`,
     ]);
-    expect(textsTo(TECHNICIAN.id).at(-1)).toBe(
+    expect(t.textsTo(TECHNICIAN.id).at(-1)).toBe(
       `⚠️ ${id} : 1 photo ajoutée après coup n’a pas pu être archivée. Envoie-la au bureau autrement.`,
     );
     expect((await cardOfReport()).description).toContain('📸 1 photo —');
   });
 
   it('a late album item that joins before the office is told is counted in its one message', async () => {
-    const earlier = textsTo(GROUPS.chantier).length;
+    const earlier = t.textsTo(GROUPS.chantier).length;
     archiveEarlierCards();
     await t.h.post(buttonUpdate('fin', 82));
-    const photos = addPhotos(2, 95);
+    const photos = t.addPhotos(2, 95);
     await t.h.post(
       photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 951, { album: 'late2', caption: 'Kern / pose' }),
     );
@@ -313,7 +295,7 @@ describe('the three reports end to end', () => {
       .where('type', '=', 'report.add-media')
       .execute();
     expect(joins).toHaveLength(1);
-    const group = textsTo(GROUPS.chantier).slice(earlier);
+    const group = t.textsTo(GROUPS.chantier).slice(earlier);
     expect(group).toHaveLength(1);
     expect(group[0]).toContain('📸 2 photos archivées');
     expect((await cardOfReport()).description).toContain('📸 2 photos —');
@@ -321,7 +303,7 @@ describe('the three reports end to end', () => {
 
   it('a file that is not a picture or is over 20 MB is reported in one line; the rest is filed', async () => {
     await t.h.post(buttonUpdate('fin', 81));
-    const [photo] = addPhotos(1, 130);
+    const [photo] = t.addPhotos(1, 130);
     const pdf = t.remotes.telegram.addFile(Buffer.from('%PDF-1.7 not a picture'), {
       mimeType: 'application/octet-stream',
     });
@@ -356,7 +338,7 @@ describe('the three reports end to end', () => {
     await t.h.drain();
 
     expect([...davFiles(t.remotes.webdav.root).keys()].filter((p) => p.includes('_Koch/'))).toHaveLength(1);
-    const confirmation = textsTo(TECHNICIAN.id).find((t) => t.startsWith('✅ FIN-0001 — Koch'))!;
+    const confirmation = t.textsTo(TECHNICIAN.id).find((t) => t.startsWith('✅ FIN-0001 — Koch'))!;
     expect(confirmation).toContain('1 photo archivée');
     expect(confirmation).toContain('« plan » n’est pas une image : non archivé.');
     expect(confirmation).toContain('« IMG_9999.jpg » dépasse 20 Mo');
@@ -367,10 +349,10 @@ describe('the three reports end to end', () => {
     // Seven refusals in a row back off for at least 127 s, past the one-minute notice.
     await t.remotes.webdav.control({ failNext: { status: 503, times: 7, method: 'PUT' } });
     await t.h.post(buttonUpdate('fin', 82));
-    const [photo] = addPhotos(1, 140);
+    const [photo] = t.addPhotos(1, 140);
     await t.h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 1401, { caption: 'Wolff / pose' }));
     await t.h.drain();
-    const toTechnician = textsTo(TECHNICIAN.id);
+    const toTechnician = t.textsTo(TECHNICIAN.id);
     const notice = toTechnician.findIndex((t) =>
       t.startsWith('⏳ FIN-0001 : archivage en cours, je réessaie.'),
     );
@@ -385,11 +367,11 @@ describe('the three reports end to end', () => {
     await noGroups.post(buttonUpdate('materiel', 83));
     await noGroups.post(textUpdate('Lang / - vis inox'));
     await noGroups.drain();
-    const confirmation = textsTo(TECHNICIAN.id).find((t) => t.startsWith('✅ MAT-0001 — Lang'));
+    const confirmation = t.textsTo(TECHNICIAN.id).find((t) => t.startsWith('✅ MAT-0001 — Lang'));
     expect(confirmation).toContain(
       'Le bureau n’a pas été prévenu : aucun groupe ETM-Magasinier n’est configuré.',
     );
-    expect(textsTo(GROUPS.magasin).some((t) => t.includes('Lang'))).toBe(false);
+    expect(t.textsTo(GROUPS.magasin).some((t) => t.includes('Lang'))).toBe(false);
     const [report] = await noGroups.db.selectFrom('reports').select(['deck_card_id', 'folder']).execute();
     expect(report).toEqual({ deck_card_id: expect.any(Number), folder: 'Logistique/Manquants/Lang' });
     await noGroups.close();
@@ -398,7 +380,7 @@ describe('the three reports end to end', () => {
   it('a full Nextcloud (507) is not retried in a loop: the technician and the office are told', async () => {
     await t.remotes.webdav.control({ failNext: { status: 507, times: 50, method: 'PUT' } });
     await t.h.post(buttonUpdate('fin'));
-    const [photo] = addPhotos(1, 95);
+    const [photo] = t.addPhotos(1, 95);
     await t.h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 951, { caption: 'Roth / pose' }));
     await t.h.drain();
     const dead = await t.h.db
@@ -407,8 +389,10 @@ describe('the three reports end to end', () => {
       .where('state', '=', 'dead')
       .execute();
     expect(dead).toEqual([{ type: 'report.archive-photo', attempts: 1 }]);
-    expect(textsTo(GROUPS.chantier).find((t) => t.includes('Roth'))).toContain('Archivage Nextcloud échoué');
-    expect(textsTo(TECHNICIAN.id).find((t) => t.startsWith('✅ FIN-0001 — Roth'))).toContain(
+    expect(t.textsTo(GROUPS.chantier).find((t) => t.includes('Roth'))).toContain(
+      'Archivage Nextcloud échoué',
+    );
+    expect(t.textsTo(TECHNICIAN.id).find((t) => t.startsWith('✅ FIN-0001 — Roth'))).toContain(
       'Archivage Nextcloud échoué',
     );
   });
@@ -416,7 +400,7 @@ describe('the three reports end to end', () => {
   it('a Nextcloud briefly unavailable (503) is retried until the photo is filed', async () => {
     await t.remotes.webdav.control({ failNext: { status: 503, times: 2, method: 'PUT' } });
     await t.h.post(buttonUpdate('fin'));
-    const [photo] = addPhotos(1, 97);
+    const [photo] = t.addPhotos(1, 97);
     await t.h.post(photoUpdate(photo!.fileId, photo!.uniqueId, 971, { caption: 'Meyer / pose' }));
     await t.h.drain();
     expect([...davFiles(t.remotes.webdav.root).keys()].filter((p) => p.includes('_Meyer/'))).toHaveLength(1);
@@ -437,10 +421,12 @@ describe('the SAV assistant after a SAV report', () => {
     await withAssistant.post(buttonUpdate('sav', 80));
     await withAssistant.post(textUpdate('Huber / onduleur Fronius affiche State 567'));
     await withAssistant.drain();
-    const answer = textsTo(TECHNICIAN.id).find((t) => t.startsWith(SAFETY_LINE) && t.includes('🎫 SAV-0001'));
+    const answer = t
+      .textsTo(TECHNICIAN.id)
+      .find((t) => t.startsWith(SAFETY_LINE) && t.includes('🎫 SAV-0001'));
     expect(answer).toBeDefined();
     expect(answer!.length).toBeLessThanOrEqual(3600);
-    expect(textsTo(GROUPS.sav).some((t) => t.includes('🚨 SAV — Huber'))).toBe(true);
+    expect(t.textsTo(GROUPS.sav).some((t) => t.includes('🚨 SAV — Huber'))).toBe(true);
 
     // The answer is summed up under the report's Deck card, within Deck's 1000 characters.
     const [report] = await withAssistant.db.selectFrom('reports').select('deck_card_id').execute();
@@ -486,7 +472,7 @@ describe('the SAV assistant after a SAV report', () => {
     await withAssistant.post(buttonUpdate(cases[0]!.callback_data, 95));
     await withAssistant.post(buttonUpdate(cases[0]!.callback_data, 95));
     await withAssistant.drain();
-    const fixes = textsTo(TECHNICIAN.id).filter((text) => text.includes('💡 Solution connue (cas choisi)'));
+    const fixes = t.textsTo(TECHNICIAN.id).filter((text) => text.includes('💡 Solution connue (cas choisi)'));
     expect(fixes).toHaveLength(2);
     expect(fixes[1]).toContain('— Voyant rouge, détection de fuite DC déclenchée');
     await withAssistant.close();
@@ -553,7 +539,7 @@ describe('the SAV assistant when Ollama fails', () => {
     await withAssistant.post(textUpdate('Roux / PAC en défaut'));
     await withAssistant.drain();
 
-    expect(textsTo(TECHNICIAN.id).some((t) => t.startsWith('✅ SAV-0001 — Roux'))).toBe(true);
+    expect(t.textsTo(TECHNICIAN.id).some((t) => t.startsWith('✅ SAV-0001 — Roux'))).toBe(true);
     const dead = await withAssistant.db
       .selectFrom('jobs')
       .select('type')
@@ -577,7 +563,7 @@ describe('a restart in the middle of an album', () => {
     const env = { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` };
     const first = await startHarness(t.remotes, env);
     await first.post(buttonUpdate('fin', 70));
-    const photos = addPhotos(3, 120);
+    const photos = t.addPhotos(3, 120);
     await first.post(
       photoUpdate(photos[0]!.fileId, photos[0]!.uniqueId, 1201, {
         album: 'restart',

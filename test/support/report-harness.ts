@@ -10,6 +10,7 @@ import type { Update } from '../../src/telegram/update-schema.ts';
 import { TestClock } from './database.ts';
 import { freshDatabaseUrl } from './test-database.ts';
 import { postUpdate } from './test-app.ts';
+import { photoUpdate } from './updates.ts';
 import { type DeckStandIn, startDeckStandIn } from '../../stand-ins/deck-stand-in.ts';
 import { STAND_IN_TOKEN, TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
 import { startWebDavServer, type WebDavServer } from '../../stand-ins/webdav-server.ts';
@@ -136,6 +137,10 @@ export interface ReportSuite {
   readonly h: ReportHarness;
   /** Replaces this test's service by one started with `env` (closed after the test as well). */
   restart(env?: Record<string, string>): Promise<ReportHarness>;
+  /** `count` distinct photos the Telegram stand-in serves (addTelegramPhotos). */
+  addPhotos(count: number, seed: number): ReturnType<typeof addTelegramPhotos>;
+  /** The texts the bot sent to a chat, oldest first (textsToChat). */
+  textsTo(chatId: number): string[];
 }
 
 /** Registers the hooks of a file of report tests: the stand-ins for the file, a service per test. */
@@ -162,6 +167,8 @@ export function reportSuite(): ReportSuite {
     get h() {
       return started(harness);
     },
+    addPhotos: (count, seed) => addTelegramPhotos(started(remotes).telegram, count, seed),
+    textsTo: (chatId) => textsToChat(started(remotes).telegram, chatId),
     async restart(env = {}) {
       await harness?.close();
       harness = await startHarness(started(remotes), env);
@@ -194,6 +201,25 @@ export function addTelegramPhotos(telegram: TelegramStandIn, count: number, seed
     const { file_id, file_unique_id } = telegram.addFile(bytes, { mimeType: 'image/jpeg' });
     return { bytes, fileId: file_id, uniqueId: file_unique_id };
   });
+}
+
+/**
+ * Posts photos as one album, in order, the caption on its first item; message ids count up from
+ * `firstMessageId`.
+ */
+export async function postAlbum(
+  h: ReportHarness,
+  photos: readonly { fileId: string; uniqueId: string }[],
+  album: { readonly id: string; readonly caption: string; readonly firstMessageId: number },
+): Promise<void> {
+  for (const [index, photo] of photos.entries()) {
+    await h.post(
+      photoUpdate(photo.fileId, photo.uniqueId, album.firstMessageId + index, {
+        album: album.id,
+        ...(index === 0 ? { caption: album.caption } : {}),
+      }),
+    );
+  }
 }
 
 /** The messages, photos and albums the bot sent to a chat, oldest first. */
