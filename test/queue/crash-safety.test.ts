@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { menuKeyboard, texts } from '../../src/conversation/texts.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import type { JobRow } from '../../src/queue/job-store.ts';
@@ -284,9 +284,20 @@ function expectAtLeastOnceOnly(ledger: CallLedger, jobs: JobRow[], runningAtKill
   expect(stray).toEqual([]);
 }
 
-/** Waits until every call of these jobs was answered once; the jobs are final then or soon. */
+/**
+ * Waits until every call of these jobs was answered once, then until every job has ended: a job
+ * whose call went out before the kill runs again after the restart, and may first wait out the
+ * chat's pace, which the database keeps across the restart (src/telegram/send-log.ts).
+ */
 async function allDelivered(ledger: CallLedger, jobs: JobRow[]): Promise<void> {
   for (const job of jobs) for (const wanted of callKeysOfJob(job)) await ledger.delivered(wanted);
+  await vi.waitFor(
+    async () =>
+      expect((await allJobs()).filter((job) => job.state === 'pending' || job.state === 'running')).toEqual(
+        [],
+      ),
+    { timeout: WAIT_MS, interval: 100 },
+  );
 }
 
 const runningIds = (jobs: JobRow[]) => new Set(jobs.filter((j) => j.state === 'running').map((j) => j.id));
