@@ -15,7 +15,7 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-fund --no-audit
-COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.ts ./scripts/
 COPY src ./src
 RUN npm run --silent build
 
@@ -49,8 +49,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 
 # `node` itself is PID 1, not `npm start`: no extra process between the signal and the service,
 # which handles SIGTERM (graceful shutdown) itself, and no npm log written to a read-only $HOME.
-# Semi-spaces of 8 MiB instead of V8's 16: loading the modules grows the young generation to its
-# maximum, and it stays resident. A trade (https://nodejs.org/api/cli.html#--max-semi-space-sizesize-in-mib):
-# under make bench's load (it starts the service with this CMD's flags), about 15 MiB less peak
-# RSS for more frequent scavenges; bench/README.md has the figures.
-CMD ["node", "--max-semi-space-size=8", "--enable-source-maps", "dist/server.js"]
+# Semi-spaces of 8 MiB instead of V8's 16: a trade (https://nodejs.org/api/cli.html#--max-semi-space-sizesize-in-mib),
+# under make bench's load (it starts the service with this CMD's flags), of about 15 MiB less peak
+# RSS for more frequent scavenges; bench/README.md has the figures. No --enable-source-maps: it
+# parses the bundle's maps at start (scripts/bundle.ts explains how to turn it on).
+CMD ["node", "--max-semi-space-size=8", "dist/server.js"]

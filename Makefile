@@ -28,18 +28,18 @@ node_modules/.installed: package.json package-lock.json
 
 install: node_modules/.installed ## install the npm packages (npm ci)
 
-# dist/ is rebuilt only when a source, a tsconfig or the installed packages changed, so `make run`
+# dist/ is rebuilt only when a source, the bundler script or the installed packages changed, so `make run`
 # starts at once when nothing did.
-BUILD_INPUTS := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json node_modules/.installed
+BUILD_INPUTS := $(shell find src -name '*.ts') scripts/bundle.ts node_modules/.installed
 dist/.built: $(BUILD_INPUTS)
 	npm run --silent build
 	@touch $@
 
-build: install dist/.built ## compile TypeScript to dist/ (when a source changed)
+build: install dist/.built ## bundle the service into dist/ (when a source changed)
 
 run: install ## the sandbox (no bot configured; web chat at /sandbox), else the real service
 	@if [ -n "$(CONFIGURED_BOTS)" ]; then \
-	  $(MAKE) --no-print-directory build && exec node --max-semi-space-size=8 --enable-source-maps dist/server.js; \
+	  $(MAKE) --no-print-directory build && exec node --max-semi-space-size=8 dist/server.js; \
 	else \
 	  tools/install-debian-packages.sh sandbox || exit 1; \
 	  echo 'No bot configured (BOTS unset in the environment and in .env): starting the sandbox.'; \

@@ -1,11 +1,22 @@
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StaticDocumentSpec } from '@fastify/swagger';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../http-error.ts';
 
-/** The contract, next to the sources (`src/routes` and `dist/routes` alike are two levels down). */
-export const OPENAPI_PATH = fileURLToPath(new URL('../../openapi.yaml', import.meta.url));
+/**
+ * The contract, at the root of the package: the first folder up from this code that holds a
+ * package.json, whether this code is src/routes/docs.ts or a chunk of the bundle in dist/.
+ */
+export const OPENAPI_PATH = join(packageRoot(dirname(fileURLToPath(import.meta.url))), 'openapi.yaml');
+
+function packageRoot(folder: string): string {
+  if (existsSync(join(folder, 'package.json'))) return folder;
+  const parent = dirname(folder);
+  if (parent === folder) throw new Error('docs: no package.json above the code, so no openapi.yaml');
+  return packageRoot(parent);
+}
 
 /**
  * The document as @fastify/swagger parsed it the first time: parsing the YAML costs more than

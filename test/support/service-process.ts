@@ -20,6 +20,8 @@ export interface ServiceProcessOptions {
   readonly dbPath?: string;
   /** Or a database URL (PostgreSQL, shared by several processes). */
   readonly databaseUrl?: string;
+  /** The entry point, from the repository's root: the sources by default, or a bundle. */
+  readonly entry?: string;
   /** Longest wait for the listener. Default 15 s: start-up is about 1 s, more on a busy CI machine. */
   readonly startTimeoutMs?: number;
 }
@@ -62,7 +64,7 @@ const LISTENING = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/u;
 
 /** Starts the service and resolves once it listens; rejects with its output if it exits first. */
 export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
+  const child = spawn(process.execPath, [options.entry ?? SERVER_ENTRY], {
     cwd: REPO_ROOT,
     env: serviceEnv(options),
     stdio: ['ignore', 'pipe', 'pipe'],
