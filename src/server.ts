@@ -3,7 +3,8 @@ import { enableCompileCache } from 'node:module';
 import type { Config } from './config.ts';
 
 // Keeps V8's compiled code of every module on disk (in the OS temporary folder), so a restart
-// skips compiling the thousand modules it loads: https://nodejs.org/api/module.html#module-compile-cache
+// skips compiling what it loads (the bundle's chunks in dist/, or the thousand files of the
+// sources): https://nodejs.org/api/module.html#module-compile-cache
 // It must be on before they are imported, hence the dynamic imports below.
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 enableCompileCache();
