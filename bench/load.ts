@@ -22,10 +22,43 @@ export interface LoadResult {
 
 /** `POST /telegram/update` at full speed for the given duration, after a short unmeasured warm-up. */
 export async function measure(options: LoadOptions, warmUpSeconds: number): Promise<LoadResult> {
-  const warmUp = summarise(await postUpdates(options, warmUpSeconds));
-  const measured = summarise(await postUpdates(options, options.durationSeconds));
-  // Errors during warm-up invalidate the run as much as errors during the measure.
-  return { ...measured, non2xx: measured.non2xx + warmUp.non2xx, errors: measured.errors + warmUp.errors };
+  const warm = await warmUp(options, warmUpSeconds);
+  return combineRuns(warm, [await measureOnce(options)], options.durationSeconds);
+}
+
+/** Unmeasured load, to warm a server up; its errors still count against the run. */
+export async function warmUp(options: LoadOptions, seconds: number): Promise<LoadResult> {
+  return summarise(await postUpdates(options, seconds));
+}
+
+/** One measured run of `options.durationSeconds`. */
+export async function measureOnce(options: LoadOptions): Promise<LoadResult> {
+  return summarise(await postUpdates(options, options.durationSeconds));
+}
+
+/**
+ * Runs of one server (warm-up first, then measured rounds) as one result: req/s over the rounds'
+ * total time, the median round's latencies, every error of every run.
+ */
+export function combineRuns(
+  warm: LoadResult,
+  rounds: readonly LoadResult[],
+  roundSeconds: number,
+): LoadResult {
+  const total = rounds.reduce((sum, round) => sum + round.totalRequests, 0);
+  return {
+    requestsPerSecond: total / (roundSeconds * rounds.length),
+    totalRequests: total,
+    p50Ms: median(rounds.map((round) => round.p50Ms)),
+    p99Ms: median(rounds.map((round) => round.p99Ms)),
+    non2xx: rounds.reduce((sum, round) => sum + round.non2xx, warm.non2xx),
+    errors: rounds.reduce((sum, round) => sum + round.errors, warm.errors),
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function postUpdates(options: LoadOptions, durationSeconds: number): Promise<AutocannonResult> {

@@ -32,6 +32,14 @@ const quotient = (numerator: number, denominator: number) =>
 
 const formatRatio = (value: number | undefined) => (value === undefined ? 'n/a' : value.toFixed(2));
 
+/** The req/s ratio of each round: how far the machine moved the figure during the run. */
+export function formatRoundRatios(service: readonly LoadResult[], bare: readonly LoadResult[]): string {
+  const each = service.map((round, index) =>
+    formatRatio(quotient(round.requestsPerSecond, bare[index]!.requestsPerSecond)),
+  );
+  return `service/bare req/s per round: ${each.join(' ')}`;
+}
+
 /** A fixed-width table, one row per server, then the ratios. */
 export function formatReport(results: readonly ServerResult[], ratio: Ratios): string {
   const header = ['server', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors', 'peak RSS MiB'];

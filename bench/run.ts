@@ -7,12 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { formatAlbumLatency, measureAlbumLatency } from './album-latency.ts';
 import { type ChildServer, type ChildServerOptions, startChildServer } from './child-server.ts';
 import { freePort } from '../stand-ins/loopback.ts';
-import { type LoadOptions, measure } from './load.ts';
+import { combineRuns, type LoadOptions, type LoadResult, measureOnce, warmUp } from './load.ts';
 import {
   COLD_STARTS,
   type ServerResult,
   failures,
   formatReport,
+  formatRoundRatios,
   formatStartAndText,
   ratios,
 } from './report.ts';
@@ -30,6 +31,8 @@ import { createUpdateIds, startUpdateBody } from './update-body.ts';
 const HOST = '127.0.0.1';
 const SLUG = 'bench';
 const MAX_WARM_UP_SECONDS = 2;
+/** The measured time is cut in rounds, the two servers taking turns (see below). */
+const ROUNDS = 5;
 const LOG_SETTLE_MS = 300;
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const serviceEntry = join(repoRoot, 'dist', 'server.js');
@@ -105,16 +108,31 @@ async function main(): Promise<number> {
       body: () => startUpdateBody(nextUpdateId()),
     });
 
-    console.log(`node ${process.version}, ${durationSeconds} s × ${connections} connections per server`);
-    const results: ServerResult[] = [];
-    for (const server of [bare, service]) {
+    const roundSeconds = durationSeconds / ROUNDS;
+    console.log(
+      `node ${process.version}, ${durationSeconds} s × ${connections} connections per server, in ${ROUNDS} rounds taken in turn`,
+    );
+    const pair = [bare, service] as const;
+    const warm: LoadResult[] = [];
+    for (const server of pair) {
       console.log(`${server.name}: one update answers ${await sampleAnswer(server, load(server))}`);
-      const result = await measure(load(server), Math.min(MAX_WARM_UP_SECONDS, durationSeconds));
-      results.push({ name: server.name, ...result, peakRssKiB: server.peakRssKiB() });
+      warm.push(await warmUp(load(server), Math.min(MAX_WARM_UP_SECONDS, durationSeconds)));
     }
+    // Taken in turn, so that what else the machine does weighs on both servers alike.
+    const rounds: [LoadResult[], LoadResult[]] = [[], []];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [index, server] of pair.entries())
+        rounds[index]!.push(await measureOnce({ ...load(server), durationSeconds: roundSeconds }));
+    }
+    const results = pair.map((server, index): ServerResult => ({
+      name: server.name,
+      ...combineRuns(warm[index]!, rounds[index]!, roundSeconds),
+      peakRssKiB: server.peakRssKiB(),
+    }));
     const [bareResult, serviceResult] = results as [ServerResult, ServerResult];
     console.log('');
     console.log(formatReport(results, ratios(serviceResult, bareResult)));
+    console.log(formatRoundRatios(rounds[1], rounds[0]));
     console.log(formatStartAndText(coldStartMs, timeTextFunctions()[0]!));
 
     console.log('');
