@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { allJobTypes } from './job-kinds.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { conversationSettings } from './conversation/settings.ts';
@@ -42,7 +42,8 @@ export async function buildApp(config: Config, deps: AppDeps) {
     loggerInstance: deps.logger,
     // One line per request, written below, instead of Fastify's two: at info level each update's
     // lines were a third of its CPU time (bench/README.md).
-    disableRequestLogging: true,
+    // (Through a LogController: Fastify 5 deprecates the top-level option, FSTDEP023.)
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     // Keep a caller's request id (gateway, curl) when it looks like one, so logs can be joined.
     genReqId: (request) => {
