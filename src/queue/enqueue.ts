@@ -80,6 +80,51 @@ export async function waitAlsoFor(
   return true;
 }
 
+/**
+ * Makes a pending job stop waiting for the jobs named by `keys` (they go on as they are): it then
+ * runs once its other dependencies have ended. For a job that no longer needs one of them, such
+ * as a milestone whose step happened another way. False when the job is not pending (it may
+ * already be running): it was left as it was.
+ */
+export async function stopWaitingFor(
+  trx: Transaction<Database>,
+  idempotencyKey: string,
+  keys: readonly string[],
+): Promise<boolean> {
+  let jobQuery = trx.selectFrom('jobs').select(['id', 'state']).where('idempotency_key', '=', idempotencyKey);
+  if (isPostgres(trx)) jobQuery = jobQuery.forUpdate();
+  const job = await jobQuery.executeTakeFirst();
+  if (job?.state !== 'pending') return false;
+  if (keys.length === 0) return true;
+  // Locked as in waitFor: a dependency that ends meanwhile counts itself down before or after.
+  let query = trx.selectFrom('jobs').select(['id', 'state']).where('idempotency_key', 'in', keys);
+  if (isPostgres(trx)) query = query.forUpdate();
+  const dependencies = await query.execute();
+  if (dependencies.length === 0) return true;
+  const dropped = await trx
+    .deleteFrom('job_dependencies')
+    .where('job_id', '=', job.id)
+    .where(
+      'depends_on',
+      'in',
+      dependencies.map((d) => d.id),
+    )
+    .returning('depends_on')
+    .execute();
+  const unfinished = new Set(
+    dependencies.filter((d) => d.state === 'pending' || d.state === 'running').map((d) => d.id),
+  );
+  const released = dropped.filter((edge) => unfinished.has(edge.depends_on)).length;
+  if (released > 0) {
+    await trx
+      .updateTable('jobs')
+      .set((eb) => ({ waiting_for: eb('waiting_for', '-', released) }))
+      .where('id', '=', job.id)
+      .execute();
+  }
+  return true;
+}
+
 /** Every update enqueues: compiled once (src/db/compiled-query.ts). */
 const insertJob = compiledOnce(
   (

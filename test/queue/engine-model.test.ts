@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
-import { enqueue, waitAlsoFor } from '../../src/queue/enqueue.ts';
+import { enqueue, stopWaitingFor, waitAlsoFor } from '../../src/queue/enqueue.ts';
 import { defineJobs } from '../../src/queue/job-kind.ts';
 import {
   claimNextJob,
@@ -18,7 +18,8 @@ import { memoryDatabase, TestClock } from '../support/database.ts';
 /**
  * The engine against random sequences of what workers do to it: claim, finish (done, retry, dead,
  * postpone), heartbeat, crash (a lock left to expire), graceful stop, time passing, new work that
- * a waiting job is made to wait on too (as a report's plan adds its uploads). After every
+ * a waiting job is made to wait on too (as a report's plan adds its uploads), a dependency a
+ * waiting job stops waiting for (as a report confirmed on hold). After every
  * step: no two runs of one job can both act, a finished job is never run again, attempts never
  * exceed the maximum, a dependent never runs before all it waits on have ended; at the end every
  * job ends, and each dependent ran exactly once.
@@ -37,7 +38,8 @@ type Command =
   | { kind: 'crash'; worker: number }
   | { kind: 'stop'; worker: number }
   | { kind: 'advance'; ms: number }
-  | { kind: 'add-work'; target: number };
+  | { kind: 'add-work'; target: number }
+  | { kind: 'stop-waiting'; target: number; dependency: number };
 
 const worker = fc.integer({ min: 0, max: WORKERS - 1 });
 const command: fc.Arbitrary<Command> = fc.oneof(
@@ -55,6 +57,14 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), worker }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stop' as const), worker }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('add-work' as const), target: fc.nat({ max: 5 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('stop-waiting' as const),
+      target: fc.nat({ max: 5 }),
+      dependency: fc.nat({ max: 3 }),
+    }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -145,6 +155,19 @@ async function apply(model: Model, cmd: Command): Promise<void> {
       });
       model.dependsOn.set(work, []);
       if (added) model.dependsOn.set(target, [...(model.dependsOn.get(target) ?? []), work]);
+      return;
+    }
+    case 'stop-waiting': {
+      const target = `job-${cmd.target}`;
+      const waited = model.dependsOn.get(target) ?? [];
+      const dependency = waited[cmd.dependency % Math.max(waited.length, 1)];
+      if (dependency === undefined) return;
+      const dropped = await db.transaction().execute((trx) => stopWaitingFor(trx, target, [dependency]));
+      if (dropped)
+        model.dependsOn.set(
+          target,
+          waited.filter((key) => key !== dependency),
+        );
       return;
     }
   }

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
-import { enqueue, waitAlsoFor } from '../../src/queue/enqueue.ts';
+import { enqueue, stopWaitingFor, waitAlsoFor } from '../../src/queue/enqueue.ts';
 import { defineJobs } from '../../src/queue/job-kind.ts';
 import { claimNextJob, completeJob, dependencyOutcomes, failJob } from '../../src/queue/job-store.ts';
 import { databaseEachTest } from '../support/database.ts';
@@ -105,5 +105,43 @@ describe('dependencies', () => {
       expect(await waitAlsoFor(trx, 'notify', ['photo'])).toBe(false);
       expect(await waitAlsoFor(trx, 'unknown', ['photo'])).toBe(false);
     });
+  });
+
+  it('a job can stop waiting for one of its dependencies: it runs once the others have ended', async () => {
+    await work('notify-work');
+    await work('confirm');
+    await after('milestone', ['notify-work', 'confirm']);
+    await t.db.transaction().execute((trx) => stopWaitingFor(trx, 'milestone', ['notify-work']));
+    const notifyWork = (await claim())!;
+    expect(notifyWork.idempotency_key).toBe('notify-work');
+    const second = (await claim())!;
+    expect(second.idempotency_key).toBe('confirm');
+    // Still waits on 'confirm', although 'notify-work' is running and will take long.
+    expect(await claim()).toBeUndefined();
+    await completeJob(t.db, second, t.clock.now());
+    const milestone = (await claim())!;
+    expect(milestone.idempotency_key).toBe('milestone');
+    expect((await dependencyOutcomes(t.db, milestone.id)).map((d) => d.idempotencyKey)).toEqual(['confirm']);
+    // The dropped dependency ending later counts nothing down twice.
+    await completeJob(t.db, notifyWork, t.clock.now());
+    await completeJob(t.db, milestone, t.clock.now());
+    expect(await claim()).toBeUndefined();
+  });
+
+  it('stopping to wait for a job already ended, or never waited on, changes nothing', async () => {
+    await work('ended');
+    await work('other');
+    await after('milestone', ['ended', 'other']);
+    await completeJob(t.db, (await claim())!, t.clock.now());
+    await t.db.transaction().execute(async (trx) => {
+      await stopWaitingFor(trx, 'milestone', ['ended', 'unknown']);
+      await stopWaitingFor(trx, 'unknown', ['other']);
+    });
+    // Waits for 'other' alone, as before.
+    const other = (await claim())!;
+    expect(other.idempotency_key).toBe('other');
+    expect(await claim()).toBeUndefined();
+    await completeJob(t.db, other, t.clock.now());
+    expect((await claim())!.idempotency_key).toBe('milestone');
   });
 });
