@@ -52,7 +52,8 @@ export function createBackground(
   const nextcloud = nextcloudPorts(config, breaker ? async (call) => breaker.guard(call) : undefined);
   const assistant = config.assistant.enabled ? savAssistant(config, db, clock, nextcloud.files) : undefined;
   const assistantStatus = new AssistantStatus(config.assistant.enabled, () => assistant?.degradation());
-  const isAssistantJob = (type: string) => type.startsWith('assistant.');
+  // The jobs that ask Ollama: the Deck comment talks to Deck, and says nothing of the assistant.
+  const isAssistantJob = (type: string) => type.startsWith('assistant.') && type !== 'assistant.deck-comment';
   const worker = new Worker({
     db,
     handlers: {

@@ -1,3 +1,4 @@
+import type { Transaction } from 'kysely';
 import { texts } from '../conversation/texts.ts';
 import { assistantJobs } from './assistant-job-kinds.ts';
 import { telegramJobs } from '../telegram/telegram-jobs.ts';
@@ -8,7 +9,8 @@ import type { CardPort } from '../reports/report-deps.ts';
 import { defineHandlers, type HandlerSet, type JobContext } from '../queue/job-handler.ts';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
-import { reportConfirmedKey } from '../reports/report-jobs.ts';
+import { reportConfirmedKey, reportJobKey } from '../reports/report-jobs.ts';
+import { jobKeysStartingWith } from '../queue/job-store.ts';
 import { getReport } from '../reports/report-store.ts';
 import { recordAnswer } from './answer-log.ts';
 import type { AssistantAnswer, createSavAssistant } from './sav-assistant.ts';
@@ -40,15 +42,16 @@ export function assistantHandlers(deps: AssistantJobDeps): HandlerSet {
       const answer = await deps.assistant.answer(report.text);
       await deps.db.transaction().execute(async (trx) => {
         const answerId = await recordAnswer<Database>(trx, answerKey(reportId), report.text, answer, now);
-        if (deps.cards) {
+        if (deps.cards && (await cardJobExists(trx, reportId))) {
+          // Once the card's job has ended: the comment needs its id. On hold, the card's job
+          // does not exist yet: the report's plan enqueues this comment when it creates it.
           await enqueue(
             trx,
             assistantJobs['assistant.deck-comment'],
             {
-              idempotencyKey: `report:${reportId}:assistant-comment`,
+              idempotencyKey: reportJobKey(reportId, 'assistant-comment'),
               payload: { reportId },
-              // Once the card's job has ended: the comment needs its id.
-              after: [`report:${reportId}:deck`],
+              after: [reportJobKey(reportId, 'deck')],
             },
             now,
           );
@@ -171,4 +174,9 @@ function feedbackKeyboard(answerId: number) {
       { text: '👎 Pas utile', callback_data: feedbackData(answerId, false) },
     ],
   ];
+}
+
+async function cardJobExists(trx: Transaction<Database>, reportId: number): Promise<boolean> {
+  const card = reportJobKey(reportId, 'deck');
+  return (await jobKeysStartingWith(trx, card)).includes(card);
 }

@@ -3,7 +3,14 @@ import { SAFETY_LINE } from '../../src/assistant/safety.ts';
 import { texts } from '../../src/conversation/texts.ts';
 import type { ScriptedFailure } from '../../stand-ins/telegram-stand-in.ts';
 import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
-import { type Remotes, type ReportHarness, startHarness, startRemotes } from '../support/report-harness.ts';
+import { ADMIN_AUTH, ADMIN_TOKEN } from '../support/admin.ts';
+import {
+  NEXTCLOUD_PASSWORD,
+  type Remotes,
+  type ReportHarness,
+  startHarness,
+  startRemotes,
+} from '../support/report-harness.ts';
 import { buttonUpdate, TECHNICIAN, textUpdate } from '../support/updates.ts';
 
 /**
@@ -34,6 +41,7 @@ beforeEach(async () => {
     OLLAMA_MODEL: STAND_IN_CHAT_MODEL,
     OLLAMA_EMBED_MODEL: STAND_IN_EMBED_MODEL,
     ASSISTANT_KNOWLEDGE_DIR: 'knowledge/Wiki_SAV',
+    ADMIN_TOKEN,
   });
 });
 afterEach(async () => h.close());
@@ -72,6 +80,48 @@ describe('a SAV report with the assistant', () => {
       .where('state', '=', 'dead')
       .execute();
     expect(dead.map((job) => job.idempotency_key)).toEqual(['report:1:confirmation']);
+  });
+});
+
+describe('a SAV report while Nextcloud refuses the app password', () => {
+  it('gets its leads after its on-hold confirmation, without waiting for the office; the card gets them after the resume', async () => {
+    await remotes.webdav.control({ password: 'fake-revoked-password' });
+    remotes.deck.setPassword('fake-revoked-password');
+    try {
+      await h.post(buttonUpdate('sav', 80));
+      await h.post(textUpdate('Huber / onduleur Fronius affiche State 567'));
+      // Nextcloud's jobs wait while the breaker is open: a few simulated minutes, not "until done".
+      for (let second = 0; second < 120; second++) {
+        await h.background.worker.runOnce();
+        h.clock.advance(1_000);
+      }
+      const onHold = delivered();
+      const confirmation = onHold.findIndex((text) => text.startsWith('✅ SAV-0001'));
+      expect(onHold[confirmation]).toContain('Archivage Nextcloud en attente');
+      const leads = onHold.findIndex((text) => text.startsWith(SAFETY_LINE) && text.includes('🎫 SAV-0001'));
+      expect(leads).toBeGreaterThan(confirmation);
+    } finally {
+      await remotes.webdav.control({ password: null });
+      remotes.deck.setPassword(NEXTCLOUD_PASSWORD);
+    }
+    const resume = await h.inject({ method: 'POST', url: '/admin/nextcloud/resume', headers: ADMIN_AUTH });
+    expect(resume).toEqual({ status: 200, body: { resumed: true } });
+    h.clock.advance(60_000);
+    await h.drain();
+
+    expect(delivered().filter((text) => text.startsWith(SAFETY_LINE))).toHaveLength(1);
+    const report = await h.db
+      .selectFrom('reports')
+      .select('deck_card_id')
+      .where('public_id', '=', 'SAV-0001')
+      .executeTakeFirstOrThrow();
+    const comments = remotes.deck.store.allComments(report.deck_card_id!);
+    expect(comments.map((comment) => comment.message)).toEqual([
+      expect.stringMatching(/^🤖 Pistes de l’assistant/u),
+    ]);
+    expect(
+      await h.db.selectFrom('jobs').select('idempotency_key').where('state', '=', 'dead').execute(),
+    ).toEqual([]);
   });
 });
 

@@ -1,16 +1,17 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { MANAGE_RIGHT_MISSING } from '../../nextcloud/deck-errors.ts';
-import { enqueue } from '../../queue/enqueue.ts';
+import { enqueue, stopWaitingFor } from '../../queue/enqueue.ts';
 import type { DependencyOutcome, JobHandler } from '../../queue/job-handler.ts';
 import { jobKeysStartingWith } from '../../queue/job-store.ts';
 import { telegramJobs } from '../../telegram/telegram-jobs.ts';
 import { archivePlanOf, problemsOf } from '../report-facts.ts';
 import type { ReportDeps } from '../report-deps.ts';
-import { type ReportPayload, reportJobKey, reportJobs } from '../report-jobs.ts';
+import { type ReportPayload, reportConfirmedKey, reportJobKey, reportJobs } from '../report-jobs.ts';
 import { archiveOnHold, heldArchiveEnded } from '../report-messages.ts';
 import { getReport, type ReportRow } from '../report-store.ts';
 import { announceReport, officeGroupOf } from './announce-report.ts';
+import { enqueueSavLeads } from './sav-leads.ts';
 
 /**
  * `report.notify`: runs once the report's plan, uploads, Markdown file and card have all ended,
@@ -71,6 +72,10 @@ export function announceOnHoldHandler(
     if (report?.status !== 'received') return;
     await deps.db.transaction().execute(async (trx) => {
       await announceReport(trx, deps, report, [], now, 'on-hold');
+      // Confirmed without the notification, which waits for the archive: what waits for the
+      // confirmation (the SAV leads) may follow it now.
+      await stopWaitingFor(trx, reportConfirmedKey(reportId), [reportJobKey(reportId, 'notify')]);
+      await enqueueSavLeads(trx, deps, report, now);
     });
   };
 }

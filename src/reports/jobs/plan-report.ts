@@ -1,5 +1,4 @@
 import type { Transaction } from 'kysely';
-import { assistantJobs } from '../../assistant/assistant-job-kinds.ts';
 import type { Database } from '../../db/schema.ts';
 import { clientFoldersParent } from '../../nextcloud/report-paths.ts';
 import { enqueue, waitAlsoFor } from '../../queue/enqueue.ts';
@@ -12,6 +11,7 @@ import { archivePlanOf, reportDate, reportKind } from '../report-facts.ts';
 import { getReport, type ReportRow, reportMedia } from '../report-store.ts';
 import { DELAY_NOTICE_AFTER_MS } from './delay-notice.ts';
 import { holdReport } from './notify-report.ts';
+import { enqueueSavLeads, enqueueSavLeadsComment } from './sav-leads.ts';
 
 /**
  * `report.process`: decides where the report's files go (reusing the client's folder, numbering
@@ -129,12 +129,6 @@ async function enqueueWork(
     },
     now,
   );
-  if (deps.assistant && reportKind(report) === 'sav') {
-    await enqueue(
-      trx,
-      assistantJobs['assistant.answer-report'],
-      { idempotencyKey: job('assistant'), payload: { reportId } },
-      now,
-    );
-  }
+  await enqueueSavLeads(trx, deps, report, now);
+  await enqueueSavLeadsComment(trx, deps, report, now);
 }
