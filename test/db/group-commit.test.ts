@@ -15,6 +15,7 @@ let dir: string;
 let db: Db;
 let observer: SQLite.Database;
 let commits: number;
+let savepoints: number;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'group-commit-'));
@@ -22,10 +23,12 @@ beforeEach(async () => {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   commits = 0;
+  savepoints = 0;
   db = new Kysely({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     log: (event) => {
       if (event.query.sql === 'commit') commits += 1;
+      if (event.query.sql.startsWith('savepoint')) savepoints += 1;
     },
   }) as unknown as Db;
   await sql`create table parent (id integer primary key)`.execute(db);
@@ -64,6 +67,8 @@ describe('GroupCommit', () => {
     expect(results).toEqual(['a', 'b', 'c']);
     expect(seenWhenFirstAnswered).toEqual([['a', 'b', 'c']]);
     expect(commits).toBe(1);
+    // No unit failed: none needed a savepoint.
+    expect(savepoints).toBe(0);
   });
 
   it('rolls back a unit that throws, alone: the others are committed', async () => {
@@ -76,6 +81,8 @@ describe('GroupCommit', () => {
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(committedNames()).toEqual(['a', 'c']);
     expect(commits).toBe(1);
+    // The batch ran once without savepoints, was rolled back, and ran again with one per unit.
+    expect(savepoints).toBe(3);
   });
 
   it('fails every unit of a batch whose commit fails, and records none of them', async () => {
