@@ -61,7 +61,7 @@ export class GroupCommit {
     const batch: Waiting[] = [];
     let outcomes: Settled[];
     try {
-      outcomes = await this.#commitBatchOnce(batch);
+      outcomes = await this.#commitPlainFirst(batch);
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
       return;
@@ -74,11 +74,11 @@ export class GroupCommit {
   }
 
   /**
-   * Without savepoints first: two statements fewer per unit (an update has six), measured about
-   * 9 % more updates per second (bench/README.md). A unit that throws rolls that transaction back; the same units then run again,
-   * each in its savepoint, so that the others still commit.
+   * Without savepoints first: two statements fewer per unit (an update has six), about 9 % more
+   * updates per second (bench/README.md). A unit that throws rolls that transaction back; the
+   * same units then run again, each in its savepoint, so that the others still commit.
    */
-  async #commitBatchOnce(batch: Waiting[]): Promise<Settled[]> {
+  async #commitPlainFirst(batch: Waiting[]): Promise<Settled[]> {
     try {
       return await this.#commitBatch(batch, runWhole);
     } catch (error) {
