@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
+import { runsDirectly } from './compiled-query.ts';
 import { isPostgres } from './dialect.ts';
 import { migrations } from './migrations/index.ts';
 import { createPostgres, isPostgresUrl, type PostgresOptions } from './postgres.ts';
@@ -50,7 +51,9 @@ function openSqlite(databaseUrl: string): Db {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  runsDirectly(db, sqlite);
+  return db;
 }
 
 export function sqlitePath(databaseUrl: string): string {
