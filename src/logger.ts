@@ -1,33 +1,14 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
 import type { LogLevel } from './config.ts';
-
-/**
- * Paths whose values never reach a log line. Telegram puts the bot token in its URLs, so the
- * Bot API client never logs URLs at all; these paths catch what could still slip through.
- */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers["x-admin-token"]',
-  'headers.authorization',
-  // Outgoing calls (Nextcloud's Basic auth, the admin bearer) may be logged with their headers.
-  '*.headers.authorization',
-  'authorization',
-  '*.authorization',
-  'token',
-  'password',
-  'adminToken',
-  '*.token',
-  '*.password',
-  '*.adminToken',
-  '*.*.token',
-  '*.*.password',
-];
+import { redactSecretFields } from './log-redaction.ts';
 
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // Telegram puts the bot token in its URLs, so the Bot API client never logs URLs at all;
+      // this catches the secret fields that could still slip through (src/log-redaction.ts).
+      hooks: { streamWrite: redactSecretFields },
       base: { service: 'etm-terrain' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
