@@ -61,7 +61,7 @@ format: install ## apply Prettier and ESLint fixes
 
 check: lint typecheck test ## everything CI checks
 
-bench: build ## throughput of the service vs a bare Fastify server, same run
+bench: build ## throughput of the service vs a bare Fastify server and its SQLite floor, same run
 	node bench/run.ts
 
 send: ## post samples/updates/$(SAMPLE).json (fresh ids) to $(URL) as bot $(SLUG)

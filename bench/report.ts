@@ -40,6 +40,16 @@ export function formatRoundRatios(service: readonly LoadResult[], bare: readonly
   return `service/bare req/s per round: ${each.join(' ')}`;
 }
 
+/**
+ * The floor's share of the bare server's req/s (the most the service could reach here with its
+ * durable writes) and the service's share of the floor's (what its own code leaves of it).
+ */
+export function formatFloor(floor: ServerResult, service: ServerResult, bare: ServerResult): string {
+  const floorShare = formatRatio(quotient(floor.requestsPerSecond, bare.requestsPerSecond));
+  const serviceShare = formatRatio(quotient(service.requestsPerSecond, floor.requestsPerSecond));
+  return `sqlite floor/bare req/s: ${floorShare}   service/floor req/s: ${serviceShare}`;
+}
+
 /** A fixed-width table, one row per server, then the ratios. */
 export function formatReport(results: readonly ServerResult[], ratio: Ratios): string {
   const header = ['server', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors', 'peak RSS MiB'];

@@ -12,6 +12,7 @@ import {
   COLD_STARTS,
   type ServerResult,
   failures,
+  formatFloor,
   formatReport,
   formatRoundRatios,
   formatStartAndText,
@@ -23,8 +24,9 @@ import { imageNodeArgs } from './service-command.ts';
 import { createUpdateIds, startUpdateBody } from './update-body.ts';
 
 /**
- * `make bench`: the real service and a bare Fastify server, each in its own process, driven in
- * turn by autocannon on loopback with the same Update bodies. Exits 1 when a server does not start
+ * `make bench`: the real service, a bare Fastify server and, on SQLite, the floor of the
+ * service's durable writes (bench/floor-server.ts), each in its own process, driven in turn by
+ * autocannon on loopback with the same Update bodies. Exits 1 when a server does not start
  * or when any answer was not 2xx (the numbers would then measure errors).
  */
 
@@ -96,6 +98,18 @@ async function main(): Promise<number> {
     const service = await startChildServer(
       serviceOptions(await freePort(HOST), databaseUrlIn(workDir), workDir),
     ).then(keep(servers));
+    // The floor is the service's SQLite writes alone: no use beside a service on PostgreSQL.
+    const floor =
+      databaseUrl === undefined
+        ? await startChildServer({
+            name: 'sqlite floor',
+            args: [join(repoRoot, 'bench', 'floor-server.ts')],
+            env: { FLOOR_DATABASE: join(workDir, 'floor.db') },
+            host: HOST,
+            port: await freePort(HOST),
+            readyPath: '/healthz',
+          }).then(keep(servers))
+        : undefined;
     console.log(`etm-terrain on ${databaseUrl === undefined ? 'SQLite' : 'PostgreSQL'}`);
 
     // Ids no earlier run used: a PostgreSQL database outlives the run, and a seen id is a shortcut.
@@ -112,27 +126,28 @@ async function main(): Promise<number> {
     console.log(
       `node ${process.version}, ${durationSeconds} s × ${connections} connections per server, in ${ROUNDS} rounds taken in turn`,
     );
-    const pair = [bare, service] as const;
+    const measured = floor ? [bare, service, floor] : [bare, service];
     const warm: LoadResult[] = [];
-    for (const server of pair) {
+    for (const server of measured) {
       console.log(`${server.name}: one update answers ${await sampleAnswer(server, load(server))}`);
       warm.push(await warmUp(load(server), Math.min(MAX_WARM_UP_SECONDS, durationSeconds)));
     }
     // Taken in turn, so that what else the machine does weighs on both servers alike.
-    const rounds: [LoadResult[], LoadResult[]] = [[], []];
+    const rounds: LoadResult[][] = measured.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [index, server] of pair.entries())
+      for (const [index, server] of measured.entries())
         rounds[index]!.push(await measureOnce({ ...load(server), durationSeconds: roundSeconds }));
     }
-    const results = pair.map((server, index): ServerResult => ({
+    const results = measured.map((server, index): ServerResult => ({
       name: server.name,
       ...combineRuns(warm[index]!, rounds[index]!, roundSeconds),
       peakRssKiB: server.peakRssKiB(),
     }));
-    const [bareResult, serviceResult] = results as [ServerResult, ServerResult];
+    const [bareResult, serviceResult, floorResult] = results as [ServerResult, ServerResult, ServerResult?];
     console.log('');
     console.log(formatReport(results, ratios(serviceResult, bareResult)));
-    console.log(formatRoundRatios(rounds[1], rounds[0]));
+    console.log(formatRoundRatios(rounds[1]!, rounds[0]!));
+    if (floorResult) console.log(formatFloor(floorResult, serviceResult, bareResult));
     console.log(formatStartAndText(coldStartMs, timeTextFunctions()[0]!));
 
     console.log('');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { combineRuns, type LoadResult } from '../../bench/load.ts';
-import { formatRoundRatios } from '../../bench/report.ts';
+import { formatFloor, formatRoundRatios } from '../../bench/report.ts';
 
 const run = (totalRequests: number, p99Ms: number, errors = 0): LoadResult => ({
   requestsPerSecond: totalRequests / 2,
@@ -27,6 +27,17 @@ describe('make bench rounds', () => {
   it('prints the req/s ratio of each round', () => {
     expect(formatRoundRatios([run(500, 1), run(600, 1)], [run(2000, 1), run(2000, 1)])).toBe(
       'service/bare req/s per round: 0.25 0.30',
+    );
+  });
+
+  it('prints the floor’s share of the bare server and the service’s share of the floor', () => {
+    const named = (name: string, totalRequests: number) => ({
+      name,
+      peakRssKiB: undefined,
+      ...run(totalRequests, 1),
+    });
+    expect(formatFloor(named('floor', 1200), named('service', 600), named('bare', 2000))).toBe(
+      'sqlite floor/bare req/s: 0.60   service/floor req/s: 0.50',
     );
   });
 });
