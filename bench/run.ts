@@ -132,7 +132,7 @@ async function main(): Promise<number> {
       console.log(`${server.name}: one update answers ${await sampleAnswer(server, load(server))}`);
       warm.push(await warmUp(load(server), Math.min(MAX_WARM_UP_SECONDS, durationSeconds)));
     }
-    // Taken in turn, so that what else the machine does weighs on both servers alike.
+    // Taken in turn, so that what else the machine does weighs on every server alike.
     const rounds: LoadResult[][] = measured.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [index, server] of measured.entries())
