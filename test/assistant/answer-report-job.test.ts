@@ -13,10 +13,10 @@ import { listJobs } from '../../src/queue/job-store.ts';
 import { Worker } from '../../src/queue/worker.ts';
 import type { CardPort } from '../../src/reports/report-deps.ts';
 import { reportJobKey, reportJobs } from '../../src/reports/report-jobs.ts';
-import { insertReport } from '../../src/reports/report-store.ts';
 import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
 import { TestClock } from '../support/database.ts';
 import { assistantDatabase } from './assistant-database.ts';
+import { insertSavReport } from './sav-report.ts';
 
 let ollama: OllamaStandIn;
 let db: Kysely<Database & AssistantDatabase>;
@@ -53,23 +53,7 @@ const unusedDeck: CardPort = {
 };
 
 async function savReport(): Promise<number> {
-  const report = await db.transaction().execute((trx) =>
-    insertReport(
-      trx,
-      'etm',
-      'etm:sav-1',
-      {
-        kind: 'sav',
-        chantier: 'Müller',
-        text: 'PAC en défaut E-12',
-        media: [],
-        technician: { userId: 7, name: 'Anna' },
-        chatId: 7,
-      },
-      clock.now(),
-    ),
-  );
-  return report!.id;
+  return (await db.transaction().execute((trx) => insertSavReport(trx, clock.now()))).id;
 }
 
 /**

@@ -10,9 +10,9 @@ import { enqueue } from '../../src/queue/enqueue.ts';
 import { listJobs } from '../../src/queue/job-store.ts';
 import { Worker } from '../../src/queue/worker.ts';
 import type { CardPort } from '../../src/reports/report-deps.ts';
-import { insertReport } from '../../src/reports/report-store.ts';
 import { type DeckStandIn, startDeckStandIn } from '../../stand-ins/deck-stand-in.ts';
 import { memoryDatabase, TestClock } from '../support/database.ts';
+import { insertSavReport, SAV_TEXT } from './sav-report.ts';
 
 const USER = 'etm-bot';
 const PASSWORD = 'fake-app-password-not-real';
@@ -62,31 +62,18 @@ async function savReportWithCard(): Promise<{ reportId: number; cardId: number }
     description: '**Rapport :** SAV-0042',
   });
   const report = await db.transaction().execute(async (trx) => {
-    const row = await insertReport(
-      trx,
-      'etm',
-      'etm:sav-1',
-      {
-        kind: 'sav',
-        chantier: 'Müller',
-        text: 'PAC en défaut E-12',
-        media: [],
-        technician: { userId: 7, name: 'Anna' },
-        chatId: 7,
-      },
-      clock.now(),
-    );
+    const row = await insertSavReport(trx, clock.now());
     await trx
       .insertInto('assistant_answers')
       .values({
-        key: `report:${row!.id}`,
-        question: 'PAC en défaut E-12',
+        key: `report:${row.id}`,
+        question: SAV_TEXT,
         kind: 'leads',
         text: '⚠️ Couper l’alimentation\n1. Vérifier le capteur',
         created_at: clock.now().getTime(),
       })
       .execute();
-    return row!;
+    return row;
   });
   await db.updateTable('reports').set({ deck_card_id: card.cardId }).where('id', '=', report.id).execute();
   return { reportId: report.id, cardId: card.cardId };
