@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { CSV_SEPARATOR, csvField, reportsCsv } from '../../src/admin/report-csv.ts';
 import type { ViewableReportRow } from '../../src/admin/report-view.ts';
 
@@ -143,6 +145,30 @@ describe('reportsCsv', () => {
         for (const cell of line!) expect(cell).not.toMatch(/^[=+\-@\t\r]/u);
       }),
     );
+  });
+
+  it('writes the example openapi.yaml shows for the export', () => {
+    const spec = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));
+    const example: unknown =
+      spec.paths['/admin/reports.csv'].get.responses['200'].content['text/csv'].examples['two-reports'].value;
+    const materiel = row({
+      public_id: 'MAT-0013',
+      created_at: new Date('2026-03-25T14:05:00Z').getTime(),
+      media: '[]',
+    });
+    const sav = row({
+      public_id: 'SAV-0042',
+      kind: 'sav',
+      created_at: new Date('2026-03-25T09:12:00Z').getTime(),
+      chantier: 'Dupont; "Le Moulin"',
+      text: 'PAC en défaut, code E7',
+      items: '[]',
+      status: 'done',
+      folder: 'SAV_Urgent/2026-03-25_Dupont; Le Moulin',
+      deck_card_id: 317,
+      deck_card_url: 'https://cloud.example.invalid/index.php/apps/deck/board/3/card/317',
+    });
+    expect(example).toBe(reportsCsv([materiel, sav], 'Europe/Paris'));
   });
 
   it('keeps the newest-first order it is given', () => {
