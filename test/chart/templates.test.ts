@@ -143,6 +143,16 @@ describe('the deployment', () => {
     expect(dockerfile).toMatch(/^EXPOSE 8080$/m);
   });
 
+  it('renders every setting the values schema allows for each probe', () => {
+    const schema = JSON.parse(readChartFile('values.schema.json')) as {
+      definitions: { probe: { properties: Record<string, unknown> } };
+    };
+    const settings = Object.keys(schema.definitions.probe.properties);
+    for (const probe of ['startup', 'liveness', 'readiness'])
+      for (const setting of settings)
+        expect(template('deployment.yaml')).toContain(`{{ .Values.probes.${probe}.${setting} }}`);
+  });
+
   it('runs non-root on a read-only root filesystem, without privileges or capabilities', () => {
     expect(template('deployment.yaml')).toContain('{{- toYaml .Values.securityContext | nindent 12 }}');
     expect(template('deployment.yaml')).toContain('{{- toYaml .Values.podSecurityContext | nindent 8 }}');
