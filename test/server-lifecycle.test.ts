@@ -194,14 +194,14 @@ describe('health endpoints', () => {
     t = await createTestApp();
     const ready = await get('/readyz');
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ok', checks: { database: 'ok' } });
+    expect(ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', assistant: 'starting' } });
 
     await t.db.destroy();
     const closed = await get('/readyz');
     expect(closed.statusCode).toBe(503);
     expect(closed.json()).toEqual({
       status: 'unavailable',
-      checks: { database: expect.stringMatching(/^database not writable: .+/) },
+      checks: { database: expect.stringMatching(/^database not writable: .+/), assistant: 'starting' },
     });
   });
 

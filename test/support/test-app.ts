@@ -62,7 +62,13 @@ export async function createTestApp(
   const clock = { now: new Date('2026-03-25T14:30:00Z') };
   const logger = createLogger(config.logLevel, logs);
   const background = options.background ? createBackground(config, db, logger, () => clock.now) : undefined;
-  const app = await buildApp(config, { db, logger, clock: () => clock.now });
+  const app = await buildApp(config, {
+    db,
+    logger,
+    clock: () => clock.now,
+    // As src/service.ts wires it: `starting` until a background exists.
+    assistantStatus: () => background?.assistantStatus() ?? 'starting',
+  });
   await app.ready();
   return {
     app,
