@@ -76,9 +76,10 @@ A Telegram id as digits. Helm reads unquoted YAML numbers as floats, which would
 {{- end }}
 
 {{/*
-Refuses what would break the service: several replicas on one SQLite file, and, when the chart
-makes the Secret, a bot without its token, protected metrics without the admin token, a
-PostgreSQL engine without a postgres:// URL.
+Refuses what would break the service: several replicas on one SQLite file; with the
+NetworkPolicy on, a remote the service needs (Ollama, Nextcloud, PostgreSQL) that it has no way
+out to; and, when the chart makes the Secret, a bot without its token, protected metrics without
+the admin token, a PostgreSQL engine without a postgres:// URL.
 */}}
 {{- define "etm-terrain.validate" -}}
 {{- if and (gt (int .Values.replicaCount) 1) (include "etm-terrain.sqlite" .) }}
@@ -87,6 +88,14 @@ PostgreSQL engine without a postgres:// URL.
 {{- $ollama := .Values.networkPolicy.egress.ollama }}
 {{- if and .Values.config.ollama.assistantEnabled .Values.networkPolicy.enabled (not (or $ollama.cidrs $ollama.peers)) }}
 {{- fail "config.ollama.assistantEnabled needs a way out to Ollama: set networkPolicy.egress.ollama.peers (Ollama in the cluster) or .cidrs (outside), or turn the assistant off" }}
+{{- end }}
+{{- $nextcloud := .Values.networkPolicy.egress.nextcloud }}
+{{- if and .Values.config.nextcloud.url .Values.networkPolicy.enabled (not (or $nextcloud.cidrs $nextcloud.peers)) }}
+{{- fail "config.nextcloud.url needs a way out to Nextcloud: set networkPolicy.egress.nextcloud.cidrs (its address) or .peers (Nextcloud in the cluster)" }}
+{{- end }}
+{{- $database := .Values.networkPolicy.egress.database }}
+{{- if and (not (include "etm-terrain.sqlite" .)) .Values.networkPolicy.enabled (not (or $database.cidrs $database.peers)) }}
+{{- fail "database.engine postgres needs a way out to PostgreSQL: set networkPolicy.egress.database.peers (PostgreSQL in the cluster) or .cidrs (outside)" }}
 {{- end }}
 {{- if not .Values.secret.existingSecret }}
 {{- range .Values.bots }}

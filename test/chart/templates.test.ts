@@ -248,6 +248,15 @@ describe('the other objects', () => {
     );
   });
 
+  it('refuses Nextcloud or PostgreSQL without a way out to them', () => {
+    expect(helperBody('etm-terrain.validate')).toContain(
+      'if and .Values.config.nextcloud.url .Values.networkPolicy.enabled (not (or $nextcloud.cidrs $nextcloud.peers))',
+    );
+    expect(helperBody('etm-terrain.validate')).toContain(
+      'if and (not (include "etm-terrain.sqlite" .)) .Values.networkPolicy.enabled (not (or $database.cidrs $database.peers))',
+    );
+  });
+
   it('allows Telegram on 443 out of the box and nothing else but DNS', () => {
     const egress = valueAt(['networkPolicy', 'egress']) as Record<
       string,
