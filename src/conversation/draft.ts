@@ -65,7 +65,7 @@ export function materialItems(text: string | undefined): string[] {
 
 export interface Missing {
   readonly prompt: string;
-  /** Buttons that answer it: the chantiers to choose from, by index (`ch:<index>`). */
+  /** Buttons that answer it: the chantiers to choose from, by their place (src/conversation/chantier-choice.ts). */
   readonly choices?: readonly string[];
   /** Whether the next plain text is the answer (the chantier) rather than a new `Chantier / texte`. */
   readonly awaitsChantier: boolean;

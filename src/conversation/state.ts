@@ -67,7 +67,7 @@ export interface Draft {
   readonly askedKind: boolean;
   /** A chantier answered but not known yet: it waits for the technician's confirmation. */
   readonly proposedChantier?: string;
-  /** The chantiers offered as buttons (`ch:<index>`) under the last confirmation asked. */
+  /** The chantiers offered as buttons (src/conversation/chantier-choice.ts) under the last confirmation asked. */
   readonly chantierChoices?: readonly string[];
   /** Texts and captions sent before the report was chosen: shown back when they are attached. */
   readonly inputs: readonly string[];

@@ -1,3 +1,4 @@
+import { chantierChoiceData } from './chantier-choice.ts';
 import type { ReportKind } from './state.ts';
 
 /** Every sentence a technician reads: French, short, plain text (no parse mode). */
@@ -117,7 +118,7 @@ export function chantierKeyboard(choices: readonly string[]): Keyboard {
   return choices.map((name, index) => [
     {
       text: index === choices.length - 1 ? `✅ Nouveau : ${excerpt(name)}` : `🏠 ${excerpt(name)}`,
-      callback_data: `ch:${index}`,
+      callback_data: chantierChoiceData(index, name),
     },
   ]);
 }

@@ -1,4 +1,5 @@
 import { sameClient } from '../nextcloud/names.ts';
+import { type ChantierChoice, chosenName, parseChantierChoice } from './chantier-choice.ts';
 import { addMedia, addText, confirmChantier, isBlank, mergeDrafts, missingPiece } from './draft.ts';
 import { type Event, type MediaFile, type Sender, TEXT_MAX } from './events.ts';
 import { OutcomeBuilder, type Outcome } from './outcome.ts';
@@ -228,18 +229,16 @@ function retireButtons(out: Turn, event: Extract<Event, { kind: 'button' }>, ctx
   });
 }
 
-/** `ch:<index>`: one of the chantiers offered under a confirmation question. */
-function parseChantierChoice(data: string): number | undefined {
-  const match = /^ch:(\d{1,2})$/u.exec(data);
-  return match ? Number(match[1]) : undefined;
-}
-
-/** A chantier confirmed by a tap: the one the buttons named, if that question is still open. */
-function chooseChantier(out: Turn, index: number, ctx: TransitionContext): void {
+/**
+ * A chantier confirmed by a tap: the one the button named, if the question open now offers it
+ * (src/conversation/chantier-choice.ts); a button of an earlier question is stale.
+ */
+function chooseChantier(out: Turn, choice: ChantierChoice, ctx: TransitionContext): void {
   const draft = out.state.draft;
-  const choice = draft?.proposedChantier === undefined ? undefined : draft.chantierChoices?.[index];
-  if (!draft || choice === undefined) return void out.say(texts.staleChoice);
-  evaluate(out, confirmChantier(draft, choice, ctx.now.getTime()), ctx, true);
+  const offered = draft?.proposedChantier === undefined ? undefined : draft.chantierChoices;
+  const name = offered ? chosenName(choice, offered) : undefined;
+  if (!draft || name === undefined) return void out.say(texts.staleChoice);
+  evaluate(out, confirmChantier(draft, name, ctx.now.getTime()), ctx, true);
 }
 
 /** `afb:<answer id>:<1|0>`: the 👍 / 👎 buttons under an assistant's answer. */

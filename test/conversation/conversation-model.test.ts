@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { albumCloseDelay } from '../../src/conversation/album-timing.ts';
+import { chantierChoiceData } from '../../src/conversation/chantier-choice.ts';
 import type { NewReport, Outcome } from '../../src/conversation/outcome.ts';
 import { parseReportText } from '../../src/conversation/parser.ts';
 import { DEFAULT_SETTINGS } from '../../src/conversation/settings.ts';
@@ -8,7 +9,7 @@ import type { ConversationState, Draft } from '../../src/conversation/state.ts';
 import { texts } from '../../src/conversation/texts.ts';
 import type { ConversationEvent } from '../../src/conversation/transition.ts';
 import { sameClient } from '../../src/nextcloud/names.ts';
-import { ConversationHarness, MINUTE } from '../support/conversation-harness.ts';
+import { ConversationHarness, MINUTE, reportEffects } from '../support/conversation-harness.ts';
 
 /**
  * Model-based tests of the conversation core: random technician sessions (taps on current and
@@ -40,19 +41,7 @@ const TEXTS = [
   '- cuivre 28mm - disconnecteur',
 ];
 const CAPTIONS = [undefined, 'Müller / toiture', 'Schmidt / cave', 'onduleur posé'];
-const BUTTONS = [
-  'fin',
-  'sav',
-  'materiel',
-  'reprendre',
-  'abandonner',
-  'question',
-  'afb:1:1',
-  'vieux',
-  'ch:0',
-  'ch:1',
-  'ch:2',
-];
+const BUTTONS = ['fin', 'sav', 'materiel', 'reprendre', 'abandonner', 'question', 'afb:1:1', 'vieux'];
 /** What the office already has: `muller` must become `Müller`, `cuivre…` must be confirmed. */
 const KNOWN = ['Müller', 'Schmidt', 'Meyer'];
 const COMMANDS = ['start', 'menu', 'fin', 'sav', 'materiel', 'annuler', 'aide', 'reprendre', 'abandonner'];
@@ -72,6 +61,8 @@ type Step =
       readonly captions: readonly [string | undefined, string | undefined];
     }
   | { readonly t: 'button'; readonly data: string; readonly stale: boolean }
+  /** A chantier button of the last question asked (`age` 0) or of the one before (1). */
+  | { readonly t: 'chantier'; readonly index: number; readonly age: number }
   | { readonly t: 'command'; readonly name: string }
   | { readonly t: 'noise'; readonly what: 'voice' | 'edited' | 'gif' | 'big-video' | 'video' | 'long' }
   | { readonly t: 'wait'; readonly ms: number };
@@ -103,6 +94,12 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc
       .record({ data: fc.constantFrom(...BUTTONS), stale: fc.boolean() })
       .map((b): Step => ({ t: 'button', ...b })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ index: fc.integer({ min: 0, max: 2 }), age: fc.integer({ min: 0, max: 1 }) })
+      .map((c): Step => ({ t: 'chantier', ...c })),
   },
   { weight: 3, arbitrary: fc.constantFrom(...COMMANDS).map((name): Step => ({ t: 'command', name })) },
   {
@@ -141,6 +138,8 @@ class Session {
   private readonly unseenPhotos = new Set<number>();
   private stalemenu = 10;
   private currentMenu = 1000;
+  /** The chantiers offered under each confirmation question shown, latest last. */
+  private readonly chantierQuestions: (readonly string[])[] = [];
 
   run(step: Step): void {
     const h = this.h;
@@ -168,12 +167,11 @@ class Session {
       }
       case 'button': {
         const messageId = step.stale ? this.stalemenu : this.currentMenu;
-        const choice = /^ch:(\d)$/u.exec(step.data);
-        const draft = h.state.draft;
-        const offered = draft?.proposedChantier === undefined ? undefined : draft.chantierChoices;
-        const picked = choice ? offered?.[Number(choice[1])] : undefined;
-        if (picked !== undefined) this.confirmed.push(picked);
         this.answered(this.send(h.button(step.data, { messageId })), step);
+        return;
+      }
+      case 'chantier': {
+        this.tapChantier(step);
         return;
       }
       case 'command': {
@@ -189,6 +187,22 @@ class Session {
         return;
       }
     }
+  }
+
+  /**
+   * (4) A chantier button files the report under the name it shows, whichever question it came
+   * with, or is answered as stale: never under the name the question open now offers instead.
+   */
+  private tapChantier(step: Extract<Step, { t: 'chantier' }>): void {
+    const question = this.chantierQuestions.at(-1 - step.age);
+    const shown = question?.[step.index] ?? 'Personne';
+    const draft = this.h.state.draft;
+    const open = draft?.proposedChantier === undefined ? undefined : draft.chantierChoices;
+    if (open?.[step.index] === shown) this.confirmed.push(shown);
+    const outcome = this.send(this.h.button(chantierChoiceData(step.index, shown)));
+    this.answered(outcome, step);
+    const filed = reportEffects(outcome.effects)[0]?.report.chantier;
+    if (filed !== undefined) expect(filed, 'a chantier button filed another name').toBe(shown);
   }
 
   private noise(step: Extract<Step, { t: 'noise' }>): void {
@@ -273,6 +287,11 @@ class Session {
     const before = heldPhotos(this.h.state);
     const outcome = this.h.send(event);
     this.said.push(...outcome.say.map((s) => s.text));
+    const offered = this.h.state.draft?.chantierChoices;
+    const asked = outcome.say.some((say) =>
+      say.keyboard?.flat().some((b) => b.callback_data.startsWith('ch:')),
+    );
+    if (asked && offered) this.chantierQuestions.push(offered);
     this.trackSight(event, outcome);
     const after = heldPhotos(this.h.state);
     const filedNow = new Set<number>();
@@ -531,6 +550,15 @@ describe('counter-examples found by the model, kept', () => {
         { t: 'command', name: 'fin' },
         { t: 'button', data: 'abandonner', stale: false },
         { t: 'photo', caption: 'Schmidt / cave' },
+      ],
+    ],
+    [
+      'a chantier button of an earlier question filed the report under the name asked now',
+      [
+        { t: 'photo', caption: undefined },
+        { t: 'button', data: 'fin', stale: false },
+        { t: 'noise', what: 'long' },
+        { t: 'chantier', index: 0, age: 1 },
       ],
     ],
   ])('%s', (_name, steps) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { albumCloseDelay } from '../../src/conversation/album-timing.ts';
+import { chantierChoiceData } from '../../src/conversation/chantier-choice.ts';
 import { toEvent } from '../../src/conversation/events.ts';
 import { DEFAULT_SETTINGS } from '../../src/conversation/settings.ts';
 import { texts } from '../../src/conversation/texts.ts';
@@ -338,7 +339,7 @@ describe('any text was taken as the chantier', () => {
     expect(says(answer)).toEqual([texts.confirmChantier('cuivre 28mm et 2 coudes')]);
     expect(answer.say[0]!.keyboard?.flat().at(-1)).toEqual({
       text: '✅ Nouveau : cuivre 28mm et 2 coudes',
-      callback_data: 'ch:0',
+      callback_data: chantierChoiceData(0, 'cuivre 28mm et 2 coudes'),
     });
     // The right name typed instead: a known chantier, taken at once.
     const known = h.send(h.text('koch'));
@@ -351,10 +352,31 @@ describe('any text was taken as the chantier', () => {
     const asked = h.send(h.text('Mueller'));
     const choices = asked.say[0]!.keyboard!.flat();
     expect(choices.map((b) => b.text)).toEqual(['🏠 Müller', '✅ Nouveau : Mueller']);
-    const tapped = h.send(h.button('ch:1', { messageId: 90 }));
+    const tapped = h.send(h.button(choices[1]!.callback_data, { messageId: 90 }));
     expect(reportEffects(tapped.effects).map((e) => e.report.chantier)).toEqual(['Mueller']);
     // The same button again: the question is closed, and it says so.
-    expect(says(h.send(h.button('ch:0', { messageId: 90 })))).toEqual([texts.staleChoice]);
+    expect(says(h.send(h.button(choices[0]!.callback_data, { messageId: 90 })))).toEqual([texts.staleChoice]);
+  });
+
+  it('a chantier button left on an earlier question never answers a later one', () => {
+    const h = new ConversationHarness({ knownChantiers: ['Müller', 'Schmidt', 'Meyer'] });
+    h.send(h.command('sav', 'PAC en défaut E-12'));
+    const first = h.send(h.text('Schmit'));
+    const oldButtons = first.say[0]!.keyboard!.flat();
+    expect(oldButtons.map((b) => b.text)).toEqual(['🏠 Schmidt', '✅ Nouveau : Schmit']);
+    // The exact name typed instead of a tap: the report is made, the buttons stay on message 90.
+    const made = h.send(h.text('Schmidt'));
+    expect(reportEffects(made.effects).map((e) => e.report.chantier)).toEqual(['Schmidt']);
+    h.send(h.command('materiel', '- cuivre 28mm - disconnecteur'));
+    const second = h.send(h.text('Meier'));
+    expect(second.say[0]!.keyboard!.flat().map((b) => b.text)).toEqual(['🏠 Meyer', '✅ Nouveau : Meier']);
+    // « 🏠 Schmidt » tapped on message 90: the open question offers « Meyer » in that place.
+    const tapped = h.send(h.button(oldButtons[0]!.callback_data, { messageId: 90 }));
+    expect(reportEffects(tapped.effects)).toEqual([]);
+    expect(says(tapped)).toEqual([texts.staleChoice]);
+    // The question is still open: a tap on its own button answers it.
+    const answered = h.send(h.chantierButton(0, { messageId: 95 }));
+    expect(reportEffects(answered.effects).map((e) => e.report.chantier)).toEqual(['Meyer']);
   });
 });
 

@@ -31,8 +31,9 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     .constantFrom('Müller', 'mueller', 'Dupont', 'Nouveau chantier', 'oui', '- câble 10 m', 'RAS')
     .map((text) => (h: ConversationHarness) => h.text(text)),
   fc
-    .constantFrom('fin', 'sav', 'materiel', 'reprendre', 'abandonner', 'ch:0', 'ch:1')
+    .constantFrom('fin', 'sav', 'materiel', 'reprendre', 'abandonner')
     .map((data) => (h: ConversationHarness) => h.button(data)),
+  fc.constantFrom(0, 1).map((index) => (h: ConversationHarness) => h.chantierButton(index)),
   fc
     .constantFrom(undefined, 'Müller')
     .map((caption) => (h: ConversationHarness) => h.photo(caption === undefined ? {} : { caption })),

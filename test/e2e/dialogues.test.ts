@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Update } from '../../src/telegram/update-schema.ts';
+import { chantierChoiceData } from '../../src/conversation/chantier-choice.ts';
 import { texts } from '../../src/conversation/texts.ts';
 import { rememberChantiers } from '../../src/dispatch/known-chantiers.ts';
 import { reportItems, reportMedia } from '../../src/reports/report-store.ts';
@@ -450,10 +451,14 @@ describe('the chantier is confirmed, not guessed', () => {
     const asked = await drain();
     expect(asked.at(-1)?.params).toMatchObject({
       text: texts.confirmChantier('Zimmermann'),
-      reply_markup: { inline_keyboard: [[{ text: '✅ Nouveau : Zimmermann', callback_data: 'ch:0' }]] },
+      reply_markup: {
+        inline_keyboard: [
+          [{ text: '✅ Nouveau : Zimmermann', callback_data: chantierChoiceData(0, 'Zimmermann') }],
+        ],
+      },
     });
     expect(await reports()).toEqual([]);
-    await post(buttonUpdate('ch:0', lastSentMessageId()));
+    await post(buttonUpdate(chantierChoiceData(0, 'Zimmermann'), lastSentMessageId()));
     await drain();
     await post(textUpdate('/sav zimmermann / fuite au circulateur'));
     await drain();

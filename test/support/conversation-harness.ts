@@ -1,3 +1,4 @@
+import { chantierChoiceData } from '../../src/conversation/chantier-choice.ts';
 import type { Event, ImageHint, Sender } from '../../src/conversation/events.ts';
 import type { Effect, Outcome, Say } from '../../src/conversation/outcome.ts';
 import { DEFAULT_SETTINGS, type ConversationSettings } from '../../src/conversation/settings.ts';
@@ -208,6 +209,15 @@ export class ConversationHarness {
       data,
       messageAccessible: accessible,
     };
+  }
+
+  /**
+   * A tap on the chantier button at `index` of the question open now (its data names the chantier
+   * it shows, src/conversation/chantier-choice.ts); with no such button, the data of one that was.
+   */
+  chantierButton(index: number, options: ButtonOptions = {}): Event {
+    const name = this.state.draft?.chantierChoices?.[index];
+    return this.button(chantierChoiceData(index, name ?? 'un chantier plus proposé'), options);
   }
 
   albumClosed(mediaGroupId: string): ConversationEvent {
