@@ -76,7 +76,7 @@ export function transition(
     onAlbumClosed(out, event.mediaGroupId, ctx);
     return out.build();
   }
-  const stale = setAsideIfStale(out, ctx);
+  const stale = leavesDraftAlone(event) ? undefined : setAsideIfStale(out, ctx);
   if (!stale) {
     onTechnicianEvent(out, event, ctx);
     return out.build();
@@ -91,6 +91,19 @@ export function transition(
   }
   if (stale.replaced) out.sayFirst(texts.cancelled(describeDraft(stale.replaced)));
   return out.build();
+}
+
+/**
+ * Events answered without touching the draft: an edit, a voice note, a message of a kind we do not
+ * read, a dead button, a 👍 / 👎, a known fix picked. They leave a stale draft where it is: setting
+ * it aside would drop an older set-aside report, which such an event must never do.
+ */
+function leavesDraftAlone(event: TechnicianEvent): boolean {
+  if (event.kind === 'edited' || event.kind === 'voice' || event.kind === 'other') return true;
+  if (event.kind !== 'button') return false;
+  const { data } = event;
+  if (parseFeedback(data) || parseKnownFixChoice(data)) return true;
+  return parseChantierChoice(data) === undefined && !BUTTONS.has(data);
 }
 
 function onTechnicianEvent(out: Turn, event: TechnicianEvent, ctx: TransitionContext): void {

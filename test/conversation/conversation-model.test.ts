@@ -20,8 +20,10 @@ import { ConversationHarness, MINUTE, reportEffects } from '../support/conversat
  * 1. every message the technician sends gets at least one visible answer (an album: once it is in);
  * 2. every photo ends in exactly one report, or is still held, or was dropped with him told;
  * 3. a report holds only inputs attached to it in a way the technician saw;
- * 4. no report names a chantier the technician neither typed nor confirmed;
- * 5. a report's photos are exactly those attached to it (what the office is told is what is filed).
+ * 4. no report names a chantier the technician neither typed nor confirmed, and a chantier
+ *    button files the name it shows or nothing;
+ * 5. a report's photos are exactly those attached to it (what the office is told is what is filed);
+ * 6. what only gets an answer (an edit, a voice note, a dead button) leaves every report where it was.
  */
 
 const SETTINGS = { ...DEFAULT_SETTINGS, assistant: true };
@@ -42,6 +44,8 @@ const TEXTS = [
 ];
 const CAPTIONS = [undefined, 'Müller / toiture', 'Schmidt / cave', 'onduleur posé'];
 const BUTTONS = ['fin', 'sav', 'materiel', 'reprendre', 'abandonner', 'question', 'afb:1:1', 'vieux'];
+/** Buttons that only get an answer: a 👍 under an old answer, data we never sent. */
+const LEAVE_DRAFTS_ALONE = ['afb:1:1', 'vieux'];
 /** What the office already has: `muller` must become `Müller`, `cuivre…` must be confirmed. */
 const KNOWN = ['Müller', 'Schmidt', 'Meyer'];
 const COMMANDS = ['start', 'menu', 'fin', 'sav', 'materiel', 'annuler', 'aide', 'reprendre', 'abandonner'];
@@ -167,7 +171,9 @@ class Session {
       }
       case 'button': {
         const messageId = step.stale ? this.stalemenu : this.currentMenu;
+        const drafts = draftsOf(h.state);
         this.answered(this.send(h.button(step.data, { messageId })), step);
+        if (LEAVE_DRAFTS_ALONE.includes(step.data)) this.checkDraftsAlone(drafts, step);
         return;
       }
       case 'chantier': {
@@ -223,7 +229,14 @@ class Session {
         return h.text(text);
       },
     };
+    const drafts = draftsOf(h.state);
     this.answered(this.send(events[step.what]()), step);
+    if (step.what === 'voice' || step.what === 'edited') this.checkDraftsAlone(drafts, step);
+  }
+
+  /** (6) What only gets an answer (an edit, a dead button) leaves every report where it was. */
+  private checkDraftsAlone(before: readonly Draft[], step: Step): void {
+    expect(draftsOf(this.h.state), `${JSON.stringify(step)} moved a report`).toEqual(before);
   }
 
   private album(count: number, caption: string | undefined, gapMs: number): void {
@@ -559,6 +572,14 @@ describe('counter-examples found by the model, kept', () => {
         { t: 'button', data: 'fin', stale: false },
         { t: 'noise', what: 'long' },
         { t: 'chantier', index: 0, age: 1 },
+      ],
+    ],
+    [
+      'a voice note after the time-out closed the open Fin report',
+      [
+        { t: 'button', data: 'fin', stale: false },
+        { t: 'wait', ms: TIMEOUT + MINUTE },
+        { t: 'noise', what: 'voice' },
       ],
     ],
   ])('%s', (_name, steps) => {

@@ -256,6 +256,41 @@ describe('after the time-out, the answer is used', () => {
   });
 });
 
+describe('a report set aside is dropped only by what acts on the report', () => {
+  /** A set-aside SAV and a current Fin with 2 photos, both idle past the time-out. */
+  function twoReportsWaiting(): ConversationHarness {
+    const h = new ConversationHarness({ knownChantiers: ['Müller'] });
+    h.send(h.command('sav', 'PAC en défaut E-12'));
+    h.advance(DEFAULT_SETTINGS.draftTimeoutMs + MINUTE);
+    h.send(h.command('fin'));
+    h.sendAll([h.photo(), h.photo()]);
+    h.advance(DEFAULT_SETTINGS.draftTimeoutMs + MINUTE);
+    expect(h.state.setAside?.kind).toBe('sav');
+    expect(h.state.draft?.kind).toBe('fin');
+    return h;
+  }
+
+  it.each<[string, (h: ConversationHarness) => ReturnType<ConversationHarness['button']>]>([
+    ['a dead button', (h) => h.button('report:old-format', { messageId: 12 })],
+    ['a 👍 under an old answer', (h) => h.button('afb:7:1', { messageId: 12 })],
+    ['an edit', (h) => h.edited('PAC en défaut E-12, vu avec le client')],
+    ['a voice note', (h) => h.voice()],
+  ])('%s is answered and changes nothing', (_name, event) => {
+    const h = twoReportsWaiting();
+    const before = h.state;
+    const outcome = h.send(event(h));
+    expect(says(outcome).join('\n')).not.toMatch(/🗑️|🕒/u);
+    expect(outcome.state).toEqual(before);
+  });
+
+  it('the next message sets the Fin aside, dropping the older SAV, and says both', () => {
+    const h = twoReportsWaiting();
+    const outcome = h.send(h.text('Müller / onduleur posé'));
+    expect(says(outcome)[0]).toBe(texts.cancelled('Alerte SAV, un texte'));
+    expect(h.state.setAside?.kind).toBe('fin');
+  });
+});
+
 describe('two texts sent before choosing are not merged', () => {
   it('a Fin photo caption and a material list, then Fin: two reports, the list a Matériel one', () => {
     const h = new ConversationHarness();
