@@ -89,6 +89,8 @@ export const texts = {
     `📄 « ${name} » n’est pas une photo : je ne peux pas l’archiver. Envoie-la en photo.`,
   videoTooLarge:
     '🎬 Cette vidéo dépasse 20 Mo, la limite de Telegram pour les bots : envoie un extrait plus court.',
+  fileTooLarge: (name: string) =>
+    `📄 « ${name} » dépasse 20 Mo, la limite de Telegram pour les bots : envoie-la en photo, pas en fichier.`,
   albumPartlyRefused:
     '📎 Dans cet album, je garde les photos et les vidéos de moins de 20 Mo ; les autres fichiers ne sont pas archivés.',
   edited: '✏️ Je ne vois pas les messages modifiés : renvoie le texte corrigé, s’il te plaît.',

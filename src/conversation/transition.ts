@@ -127,6 +127,8 @@ function onTechnicianEvent(out: Turn, event: TechnicianEvent, ctx: TransitionCon
     case 'document':
       if (event.image === 'not-image')
         refuseFile(out, event, texts.notAnImage(event.media.fileName ?? 'ce fichier'));
+      else if ((event.media.fileSize ?? 0) > TELEGRAM_DOWNLOAD_LIMIT)
+        refuseFile(out, event, texts.fileTooLarge(event.media.fileName ?? 'ce fichier'));
       else onMedia(out, event, toDraftMedia(event, 'document'), event.caption, ctx);
       break;
     case 'voice':

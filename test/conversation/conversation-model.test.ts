@@ -68,7 +68,10 @@ type Step =
   /** A chantier button of the last question asked (`age` 0) or of the one before (1). */
   | { readonly t: 'chantier'; readonly index: number; readonly age: number }
   | { readonly t: 'command'; readonly name: string }
-  | { readonly t: 'noise'; readonly what: 'voice' | 'edited' | 'gif' | 'big-video' | 'video' | 'long' }
+  | {
+      readonly t: 'noise';
+      readonly what: 'voice' | 'edited' | 'gif' | 'big-video' | 'big-file' | 'video' | 'long';
+    }
   | { readonly t: 'wait'; readonly ms: number };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
@@ -109,7 +112,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .constantFrom('voice', 'edited', 'gif', 'big-video', 'video', 'long')
+      .constantFrom('voice', 'edited', 'gif', 'big-video', 'big-file', 'video', 'long')
       .map((what): Step => ({ t: 'noise', what: what as 'voice' })),
   },
   {
@@ -218,6 +221,13 @@ class Session {
       edited: () => h.edited('Müller / corrigé'),
       gif: () => h.document({ mimeType: 'image/gif', fileName: 'a.gif', image: 'not-image' }),
       'big-video': () => h.video({ fileSize: 30 * 1024 * 1024 }),
+      'big-file': () =>
+        h.document({
+          image: 'image',
+          mimeType: 'image/jpeg',
+          fileName: 'IMG.jpg',
+          fileSize: 30 * 1024 * 1024,
+        }),
       video: () => {
         const event = h.video();
         if (event.kind === 'video') this.sentPhotos.add(event.origin.messageId);

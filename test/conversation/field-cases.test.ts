@@ -114,6 +114,41 @@ describe('noise is not answered as if typed', () => {
   });
 });
 
+describe('a picture sent as a file over 20 MB', () => {
+  it('is refused at once, as a video is: a Fin report keeps waiting for a photo', () => {
+    const h = new ConversationHarness({ knownChantiers: ['Müller'] });
+    h.send(h.command('fin'));
+    const big = h.document({
+      image: 'image',
+      mimeType: 'image/jpeg',
+      fileName: 'IMG_20260325_153012.jpg',
+      caption: 'Müller / onduleur + batterie posés',
+      fileSize: 31_000_000,
+    });
+    const outcome = h.send(big);
+    expect(reportEffects(outcome.effects)).toEqual([]);
+    expect(says(outcome)).toEqual([texts.fileTooLarge('IMG_20260325_153012.jpg')]);
+    expect(h.state.draft?.media).toEqual([]);
+  });
+
+  it('in an album, one line for the album, and the other photos are kept', () => {
+    const h = new ConversationHarness({ knownChantiers: ['Müller'] });
+    h.send(h.command('fin', 'Müller / onduleur posé'));
+    h.send(h.photo({ mediaGroupId: 'alb-big' }));
+    const big = h.document({
+      image: 'image',
+      mimeType: 'image/jpeg',
+      fileName: 'IMG_big.jpg',
+      fileSize: 31_000_000,
+      mediaGroupId: 'alb-big',
+    });
+    expect(says(h.send(big))).toEqual([texts.albumPartlyRefused]);
+    h.advance(DEFAULT_SETTINGS.albumQuietMs);
+    const closed = h.send(h.albumClosed('alb-big'));
+    expect(reportEffects(closed.effects).map((e) => e.report.media.length)).toEqual([1]);
+  });
+});
+
 describe('videos are kept', () => {
   it('/fin then a video: kept as the report’s media, like a photo', () => {
     const h = new ConversationHarness();

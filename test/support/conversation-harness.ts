@@ -34,6 +34,8 @@ export interface DocumentOptions {
   readonly fileName?: string;
   readonly caption?: string;
   readonly image: ImageHint;
+  readonly fileSize?: number;
+  readonly mediaGroupId?: string;
 }
 
 export interface ButtonOptions {
@@ -173,12 +175,12 @@ export class ConversationHarness {
       media: {
         fileId: `doc-${n}`,
         fileUniqueId: `unique-doc-${n}`,
-        fileSize: 5000,
+        fileSize: options.fileSize ?? 5000,
         mimeType: options.mimeType,
         fileName: options.fileName,
       },
       caption: options.caption,
-      mediaGroupId: undefined,
+      mediaGroupId: options.mediaGroupId,
       takenAt: base.origin.date,
     };
   }
