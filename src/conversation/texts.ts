@@ -80,6 +80,7 @@ export const texts = {
       ? `🕒 Ton rapport en cours (${summary}) est resté ${minutes} min sans suite : je l’ai mis de côté. ↩️ Reprendre : j’y ajoute ce que tu viens d’envoyer (${justSent}). 🗑️ Abandonner : je l’efface et on continue avec ton message.`
       : `🕒 Ton rapport en cours (${summary}) est resté ${minutes} min sans suite : je l’ai mis de côté.`,
   resumed: (summary: string) => `↩️ On reprend : ${summary}.`,
+  resumeAfterAlbum: '⏳ Je reçois encore tes photos : touche ↩️ Reprendre quand elles sont toutes arrivées.',
   stillOpen: (summary: string) => `▶️ Ton rapport en cours : ${summary}.`,
   nothingToResume: 'Aucun rapport mis de côté.',
   voice: '🎤 Je ne lis pas les messages vocaux : écris-moi en texte, s’il te plaît.',

@@ -626,6 +626,10 @@ function resume(out: Turn, ctx: TransitionContext): void {
   }
   const since = draft && !isBlank(draft) ? draft : undefined;
   const joins = since !== undefined && (!since.kind || since.kind === setAside.kind);
+  // Set aside while its album comes in, the report started since would wait for the album for
+  // ever: an album closes in the current report only (src/dispatch/album-close-job.ts).
+  if (since && !joins && since.openAlbums.length > 0)
+    return void out.say(texts.resumeAfterAlbum, setAsideKeyboard);
   const resumed = joins ? mergeDrafts(setAside, since) : setAside;
   out.state = { ...out.state, setAside: joins ? undefined : since };
   out.say(texts.resumed(describeDraft(resumed)));

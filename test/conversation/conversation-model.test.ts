@@ -420,6 +420,12 @@ class Session {
     if (spelling) expect(chantier).toBe(spelling);
   }
 
+  /** At the end, long after the last photo: no album of any report is still waiting to close. */
+  checkEveryAlbumClosed(): void {
+    const open = draftsOf(this.h.state).flatMap((d) => d.openAlbums.map((a) => a.mediaGroupId));
+    expect(open, 'albums that never close').toEqual([]);
+  }
+
   /** At the end: every photo sent is filed once, held, or was dropped with a word. */
   checkEveryPhotoAccounted(): void {
     const held = heldPhotos(this.h.state);
@@ -505,6 +511,7 @@ function runSession(steps: readonly Step[]): void {
   const session = new Session();
   for (const step of steps) session.run(step);
   session.wait(10 * QUIET * 6);
+  session.checkEveryAlbumClosed();
   session.checkEveryPhotoAccounted();
 }
 
@@ -590,6 +597,16 @@ describe('counter-examples found by the model, kept', () => {
         { t: 'button', data: 'fin', stale: false },
         { t: 'wait', ms: TIMEOUT + MINUTE },
         { t: 'noise', what: 'voice' },
+      ],
+    ],
+    [
+      '↩️ Reprendre during an album set its report aside, and the album never closed',
+      [
+        { t: 'text', text: 'Koch' },
+        { t: 'wait', ms: TIMEOUT + MINUTE },
+        { t: 'album', count: 2, caption: undefined, gapMs: 50 },
+        { t: 'button', data: 'fin', stale: false },
+        { t: 'button', data: 'reprendre', stale: false },
       ],
     ],
   ])('%s', (_name, steps) => {

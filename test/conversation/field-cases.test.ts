@@ -326,6 +326,26 @@ describe('a report set aside is dropped only by what acts on the report', () => 
   });
 });
 
+describe('↩️ Reprendre tapped while an album is still coming in', () => {
+  it('waits for the album, then takes the set-aside report up: every photo is filed', () => {
+    const h = new ConversationHarness({ knownChantiers: ['Müller', 'Schmidt'] });
+    h.send(h.command('sav', 'PAC en défaut E-12'));
+    h.advance(DEFAULT_SETTINGS.draftTimeoutMs + MINUTE);
+    h.send(h.command('fin', 'Schmidt / onduleur posé'));
+    h.sendAll(h.album('alb-1', 2));
+    const early = h.send(h.button('reprendre', { messageId: 77 }));
+    expect(says(early)).toEqual([texts.resumeAfterAlbum]);
+    expect(early.say[0]!.keyboard).toBeDefined();
+    h.advance(DEFAULT_SETTINGS.albumQuietMs);
+    const closed = h.send(h.albumClosed('alb-1'));
+    expect(reportEffects(closed.effects).map((e) => [e.report.chantier, e.report.media.length])).toEqual([
+      ['Schmidt', 2],
+    ]);
+    const resumed = h.send(h.button('reprendre', { messageId: 78 }));
+    expect(says(resumed)[0]).toBe(texts.resumed('Alerte SAV, un texte'));
+  });
+});
+
 describe('two texts sent before choosing are not merged', () => {
   it('a Fin photo caption and a material list, then Fin: two reports, the list a Matériel one', () => {
     const h = new ConversationHarness();
