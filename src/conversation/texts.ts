@@ -80,6 +80,8 @@ export const texts = {
       ? `🕒 Ton rapport en cours (${summary}) est resté ${minutes} min sans suite : je l’ai mis de côté. ↩️ Reprendre : j’y ajoute ce que tu viens d’envoyer (${justSent}). 🗑️ Abandonner : je l’efface et on continue avec ton message.`
       : `🕒 Ton rapport en cours (${summary}) est resté ${minutes} min sans suite : je l’ai mis de côté.`,
   resumed: (summary: string) => `↩️ On reprend : ${summary}.`,
+  lateCaption: (caption: string) =>
+    `📝 La légende « ${excerpt(caption)} » est arrivée après l’envoi du rapport : j’y ajoute la photo, pas le texte. Renvoie-le à part s’il compte.`,
   resumeAfterAlbum: '⏳ Je reçois encore tes photos : touche ↩️ Reprendre quand elles sont toutes arrivées.',
   stillOpen: (summary: string) => `▶️ Ton rapport en cours : ${summary}.`,
   nothingToResume: 'Aucun rapport mis de côté.',

@@ -406,8 +406,10 @@ function onMedia(
     ? out.state.closedAlbums.find((album) => album.mediaGroupId === media.mediaGroupId)
     : undefined;
   if (lateAlbum) {
-    // Its report exists: the photo joins it, and the add-media job tells the technician.
+    // Its report exists: the photo joins it, and the add-media job tells the technician. Its
+    // text is already filed with the report: a caption that comes this late is said, not lost.
     out.effect({ kind: 'report-addition', reportKey: lateAlbum.reportKey, media: [media] });
+    if (caption) out.say(texts.lateCaption(caption));
     return;
   }
   let draft = addMedia(out.state.draft ?? newDraft(event, ctx), media, now);

@@ -346,6 +346,21 @@ describe('↩️ Reprendre tapped while an album is still coming in', () => {
   });
 });
 
+describe('an album item that comes after its album closed', () => {
+  it('joins the report, and its caption is said back rather than dropped', () => {
+    const h = new ConversationHarness({ knownChantiers: ['Müller'] });
+    h.send(h.command('fin', 'Müller / toiture'));
+    h.send(h.photo({ mediaGroupId: 'alb-9' }));
+    h.send(h.photo({ mediaGroupId: 'alb-9' }));
+    h.advance(DEFAULT_SETTINGS.albumQuietMs);
+    const closed = h.send(h.albumClosed('alb-9'));
+    expect(reportEffects(closed.effects).map((e) => e.report.media.length)).toEqual([2]);
+    const late = h.send(h.photo({ mediaGroupId: 'alb-9', caption: 'Müller / onduleur + batterie posés' }));
+    expect(late.effects.filter((e) => e.kind === 'report-addition')).toHaveLength(1);
+    expect(says(late)).toEqual([texts.lateCaption('Müller / onduleur + batterie posés')]);
+  });
+});
+
 describe('two texts sent before choosing are not merged', () => {
   it('a Fin photo caption and a material list, then Fin: two reports, the list a Matériel one', () => {
     const h = new ConversationHarness();
