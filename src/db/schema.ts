@@ -7,7 +7,8 @@ import type { NextcloudBreakerTable } from '../nextcloud/credentials-breaker.ts'
  *
  * The database is the only state replicas share; nothing that must hold across them lives in a
  * process. Where each piece lives:
- * - updates already handled: `processed_updates`, a primary key (src/dispatch/seen-updates.ts);
+ * - updates already handled, with the synchronous answer each got: `processed_updates`, a primary
+ *   key (src/dispatch/seen-updates.ts);
  * - conversations and open albums: `conversations`, a version per row (optimistic lock,
  *   src/dispatch/conversation-store.ts); an album closes in a durable job, whichever replica runs
  *   it (src/dispatch/album-close-job.ts);
@@ -49,6 +50,8 @@ export interface ProcessedUpdatesTable {
   slug: string;
   update_id: number;
   received_at: number;
+  /** The synchronous `text` it was answered with, given again if it comes again; null for none. */
+  reply: string | null;
 }
 
 /** Conversation state per (slug, chat, user); `version` guards concurrent updates. */

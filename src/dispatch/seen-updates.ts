@@ -25,6 +25,47 @@ const insertSeen = compiledOnce((db, args: { slug: string; updateId: number; rec
 );
 
 /**
+ * Keeps the synchronous `text` an update was answered with on its seen mark, in the transaction
+ * that marked it: if our 200 never reaches the gateway (a time-out, a crash between the commit and
+ * the response), Telegram sends the update again and `storedReply` gives the same answer, which is
+ * stored nowhere else. Only for updates that have one: the others run no statement more.
+ */
+export async function storeReply(
+  trx: Transaction<Database>,
+  slug: string,
+  updateId: number,
+  reply: string,
+): Promise<void> {
+  await updateReply(trx, { slug, updateId, reply });
+}
+
+const updateReply = compiledOnce((db, args: { slug: string; updateId: number; reply: string }) =>
+  db
+    .updateTable('processed_updates')
+    .set({ reply: args.reply })
+    .where('slug', '=', args.slug)
+    .where('update_id', '=', args.updateId),
+);
+
+/** The synchronous answer stored for an update already seen (`storeReply`); undefined for none. */
+export async function storedReply(
+  trx: Transaction<Database>,
+  slug: string,
+  updateId: number,
+): Promise<string | undefined> {
+  const { rows } = await selectReply(trx, { slug, updateId });
+  return rows[0]?.reply ?? undefined;
+}
+
+const selectReply = compiledOnce((db, args: { slug: string; updateId: number }) =>
+  db
+    .selectFrom('processed_updates')
+    .select('reply')
+    .where('slug', '=', args.slug)
+    .where('update_id', '=', args.updateId),
+);
+
+/**
  * How long an update id is remembered. Telegram re-sends an unanswered update for about a day;
  * after a week without updates it starts numbering at random, so a mark kept much longer could
  * swallow a new update that happens to reuse an old id.

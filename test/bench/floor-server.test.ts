@@ -13,9 +13,13 @@ import { dispatchUpdate } from '../../src/dispatch/dispatch-update.ts';
 // Two /start of one technician (ids 1,000 apart share one), and the first sent again.
 const UPDATE_IDS = [1, 1001, 1];
 
-/** What both leave in the database, without the times and row ids that differ between runs. */
+/**
+ * What both leave in the database, without the times and row ids that differ between runs. The
+ * answer to `/start` goes out as a job, so neither keeps a synchronous reply with the seen mark
+ * (src/dispatch/seen-updates.ts): the floor writes no `reply`, and the service must not either.
+ */
 const ROWS = {
-  processed_updates: 'select slug, update_id from processed_updates order by update_id',
+  processed_updates: 'select slug, update_id, reply from processed_updates order by update_id',
   conversations: 'select slug, chat_id, user_id, state, version from conversations',
   jobs: 'select type, idempotency_key, payload, state, priority, attempts, max_attempts, waiting_for from jobs order by id',
 };

@@ -62,7 +62,7 @@ describe('openDatabase', () => {
     const applied = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(second);
     expect(applied.rows).toHaveLength(Object.keys(migrations).length);
     const kept = await second.selectFrom('processed_updates').selectAll().execute();
-    expect(kept).toEqual([{ slug: 'etm-terrain', update_id: 1, received_at: 0 }]);
+    expect(kept).toEqual([{ slug: 'etm-terrain', update_id: 1, received_at: 0, reply: null }]);
   });
 
   it('lets two handles share one file, as during a restart', async () => {

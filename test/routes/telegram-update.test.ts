@@ -36,14 +36,40 @@ describe('POST /telegram/update', () => {
     await demo.close();
   });
 
-  it('treats a repeated update_id as already handled', async () => {
+  it('treats a repeated update_id as already handled, and answers it as the first time', async () => {
     const update = textUpdate('/aide');
-    expect((await post(update)).json()).toHaveProperty('text');
+    const first = await post(update);
+    expect(first.json()).toHaveProperty('text');
+    const again = await post(update);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(first.json());
+    const rows = await t.db.selectFrom('processed_updates').selectAll().execute();
+    expect(rows).toHaveLength(1);
+    expect(await t.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
+  });
+
+  it('answers an update redelivered after its answer was lost again', async () => {
+    // Our 200 may never reach the gateway (a time-out, a crash after the commit): Telegram then
+    // sends the update again, and a plain line is kept nowhere but with the seen mark.
+    const update = textUpdate('/sav PAC en défaut E-12');
+    const first = await post(update);
+    expect(first.json()).toEqual({ text: expect.stringContaining('Pour quel chantier') });
+    const again = await post(update);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(first.json());
+    const conversations = await t.db.selectFrom('conversations').select('version').execute();
+    expect(conversations).toEqual([{ version: 1 }]);
+  });
+
+  it('answers a repeated update whose answer went through the Bot API with an empty 200, once', async () => {
+    const update = textUpdate('/start');
+    expect((await post(update)).body).toBe('');
     const again = await post(update);
     expect(again.statusCode).toBe(200);
     expect(again.body).toBe('');
-    const rows = await t.db.selectFrom('processed_updates').selectAll().execute();
-    expect(rows).toHaveLength(1);
+    expect(await t.db.selectFrom('jobs').selectAll().execute()).toHaveLength(1);
+    const rows = await t.db.selectFrom('processed_updates').select('reply').execute();
+    expect(rows).toEqual([{ reply: null }]);
   });
 
   it('ignores unknown update kinds and group chatter with an empty 200', async () => {

@@ -7,6 +7,7 @@ import * as jobEngine from './0005-job-engine.ts';
 import * as nextcloudBreaker from './0006-nextcloud-breaker.ts';
 import * as knownChantiers from './0007-known-chantiers.ts';
 import * as sendLog from './0008-send-log.ts';
+import * as updateReplies from './0009-update-replies.ts';
 
 /** Every migration, in order. Names sort; shipped ones are frozen. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006-nextcloud-breaker': nextcloudBreaker,
   '0007-known-chantiers': knownChantiers,
   '0008-send-log': sendLog,
+  '0009-update-replies': updateReplies,
 };
