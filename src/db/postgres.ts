@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { takeLocksOn } from './cluster-lock.ts';
 import type { Database } from './schema.ts';
 
 export interface PostgresOptions {
@@ -21,8 +22,29 @@ export function createPostgres(url: string, options: PostgresOptions): Kysely<Da
     types: numericInt8(),
   });
   pool.on('error', options.onPoolError);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Cluster locks hold a session each while their work queries the main pool (src/db/cluster-lock.ts).
+  const locks = new pg.Pool({ connectionString: url, max: LOCK_CONNECTIONS });
+  locks.on('error', options.onPoolError);
+  // Kysely's pool, ending the lock connections with it (`options` is what Kysely reads, with
+  // `controlClient`, to cancel a query: node_modules/kysely/dist/dialect/postgres/postgres-driver.js).
+  const both = {
+    options: pool.options,
+    connect: () => pool.connect(),
+    end: async () => {
+      await Promise.all([pool.end(), locks.end()]);
+    },
+  };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: both, controlClient: pg.Client }) });
+  takeLocksOn(db, () => locks.connect());
+  return db;
 }
+
+/**
+ * Connections each process keeps for cluster locks, beside the pool: locked work is rare
+ * (housekeeping, the Deck board, the chantiers' refresh, the assistant's sync), and a lock taker
+ * that finds them busy waits for one, as it would wait for the lock itself.
+ */
+export const LOCK_CONNECTIONS = 2;
 
 function numericInt8(): pg.TypeOverrides {
   const types = new pg.TypeOverrides();

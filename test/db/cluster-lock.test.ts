@@ -44,6 +44,17 @@ describe('cluster locks', () => {
     },
   );
 
+  it.runIf(testDialect === 'postgres')(
+    'holds no connection of the pool its work queries: a pool of one still runs locked work',
+    async () => {
+      const db = await openDatabase(await freshDatabaseUrl(), { poolSize: 1 });
+      opened.push(db);
+      const count = () => db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).execute();
+      expect(await withClusterLock(db, 'housekeeping', count)).toEqual([{ n: 0 }]);
+      expect(await ifClusterLockFree(db, 'housekeeping', count)).toEqual([{ n: 0 }]);
+    },
+  );
+
   it('runs the work and returns what it returns; a failure frees the lock', async () => {
     const [first, second] = await twoReplicas();
     await expect(
