@@ -288,21 +288,54 @@ export async function cancelPendingJob(
   return result.numUpdatedRows === 1n;
 }
 
-/** Gives a dead job a fresh set of attempts (admin action). False when it is not dead. */
+/**
+ * Gives a dead job a fresh set of attempts (admin action). False when it is not dead.
+ *
+ * When it died, the jobs waiting on it counted one less (`finish` → releaseDependents), and they
+ * will count one less again when it ends anew: in the same transaction, each dependent still
+ * pending waits for it again (waitAgainFor), or it would run while another of its dependencies
+ * is still pending.
+ */
 export async function retryDeadJob(db: Db, id: number, now: Date): Promise<boolean> {
-  const result = await db
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('jobs')
+      .set({
+        state: 'pending',
+        attempts: 0,
+        run_at: now.getTime(),
+        finished_at: null,
+        updated_at: now.getTime(),
+      })
+      .where('id', '=', id)
+      .where('state', '=', 'dead')
+      .executeTakeFirst();
+    if (result.numUpdatedRows !== 1n) return false;
+    await waitAgainFor(trx, id, now);
+    return true;
+  });
+}
+
+/**
+ * The undoing of releaseDependents, for a job that is pending again: its pending dependents count
+ * it once more. That includes one the death released (waiting_for 0, not claimed yet, or waiting
+ * between two attempts): it runs again anyway, so it waits for the retry and then reads its
+ * outcome rather than the death. Dependents running or ended are left alone: too late to hold
+ * them back, and the retried job's end lowers no counter of theirs (releaseDependents only lowers
+ * counters above 0, and a job runs only at 0). On PostgreSQL the pending filter is checked again
+ * on the locked row (READ COMMITTED,
+ * https://www.postgresql.org/docs/15/transaction-iso.html#XACT-READ-COMMITTED): a dependent claimed
+ * meanwhile, now running, is skipped rather than made to wait.
+ */
+async function waitAgainFor(trx: Transaction<Database>, jobId: number, now: Date): Promise<void> {
+  await trx
     .updateTable('jobs')
-    .set({
-      state: 'pending',
-      attempts: 0,
-      run_at: now.getTime(),
-      finished_at: null,
-      updated_at: now.getTime(),
-    })
-    .where('id', '=', id)
-    .where('state', '=', 'dead')
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+    .set((eb) => ({ waiting_for: eb('waiting_for', '+', 1), updated_at: now.getTime() }))
+    .where('state', '=', 'pending')
+    .where('id', 'in', (eb) =>
+      eb.selectFrom('job_dependencies').select('job_id').where('depends_on', '=', jobId),
+    )
+    .execute();
 }
 
 /**

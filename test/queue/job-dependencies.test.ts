@@ -2,7 +2,13 @@ import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
 import { enqueue, stopWaitingFor, waitAlsoFor } from '../../src/queue/enqueue.ts';
 import { defineJobs } from '../../src/queue/job-kind.ts';
-import { claimNextJob, completeJob, dependencyOutcomes, failJob } from '../../src/queue/job-store.ts';
+import {
+  claimNextJob,
+  completeJob,
+  dependencyOutcomes,
+  failJob,
+  retryDeadJob,
+} from '../../src/queue/job-store.ts';
 import { databaseEachTest } from '../support/database.ts';
 
 const jobs = defineJobs({
@@ -17,7 +23,8 @@ const work = (key: string) =>
   enqueue(t.db, jobs['test.work'], { idempotencyKey: key, payload: {} }, t.clock.now());
 const after = (key: string, keys: string[]) =>
   enqueue(t.db, jobs['test.after'], { idempotencyKey: key, payload: {}, after: keys }, t.clock.now());
-const claim = () => claimNextJob(t.db, { workerId: 'w', now: t.clock.now(), lockMs: 60_000, types: TYPES });
+const claim = (types = TYPES) =>
+  claimNextJob(t.db, { workerId: 'w', now: t.clock.now(), lockMs: 60_000, types });
 
 describe('dependencies', () => {
   it('a job runs once every job it waits on has ended, done or dead, and reads how they ended', async () => {
@@ -143,5 +150,65 @@ describe('dependencies', () => {
     expect(await claim()).toBeUndefined();
     await completeJob(t.db, other, t.clock.now());
     expect((await claim())!.idempotency_key).toBe('milestone');
+  });
+});
+
+describe('an admin retry of a dead dependency', () => {
+  it('does not release the dependent a second time while its other dependency is still pending', async () => {
+    await work('photo:1');
+    await work('photo:2');
+    await after('notify', ['photo:1', 'photo:2']);
+    const photo1 = (await claim(['test.work']))!;
+    await failJob(t.db, photo1, { action: 'fail', reason: '403' }, t.clock.now());
+    const photo2 = (await claim(['test.work']))!;
+    expect(photo2.idempotency_key).toBe('photo:2');
+    await failJob(t.db, photo2, { action: 'retry', reason: '503', delayMs: 60_000 }, t.clock.now());
+    expect(await retryDeadJob(t.db, photo1.id, t.clock.now())).toBe(true);
+    const again = (await claim(['test.work']))!;
+    expect(again.idempotency_key).toBe('photo:1');
+    await completeJob(t.db, again, t.clock.now());
+    // 'photo:2' waits for its retry: 'notify' with it.
+    expect(await claim(['test.after'])).toBeUndefined();
+    t.clock.advance(60_000);
+    await completeJob(t.db, (await claim(['test.work']))!, t.clock.now());
+    const notify = (await claim(['test.after']))!;
+    expect(notify.idempotency_key).toBe('notify');
+    expect((await dependencyOutcomes(t.db, notify.id)).map((d) => d.state)).toEqual(['done', 'done']);
+  });
+
+  it('makes a dependent released by the death, not yet started, wait for the retry and read its outcome', async () => {
+    await work('photo');
+    await after('notify', ['photo']);
+    const photo = (await claim(['test.work']))!;
+    await failJob(t.db, photo, { action: 'fail', reason: '403' }, t.clock.now());
+    expect(await retryDeadJob(t.db, photo.id, t.clock.now())).toBe(true);
+    expect(await claim(['test.after'])).toBeUndefined();
+    await completeJob(t.db, (await claim(['test.work']))!, t.clock.now());
+    const notify = (await claim(['test.after']))!;
+    expect(await dependencyOutcomes(t.db, notify.id)).toEqual([
+      { type: 'test.work', state: 'done', idempotencyKey: 'photo', lastError: null },
+    ]);
+    // Counted down once: nothing waits below zero, nothing else became runnable.
+    await completeJob(t.db, notify, t.clock.now());
+    expect(await claim()).toBeUndefined();
+  });
+
+  it('leaves a dependent that already started as it is', async () => {
+    await work('photo');
+    await after('notify', ['photo']);
+    const photo = (await claim(['test.work']))!;
+    await failJob(t.db, photo, { action: 'fail', reason: '403' }, t.clock.now());
+    const notify = (await claim(['test.after']))!;
+    expect(await retryDeadJob(t.db, photo.id, t.clock.now())).toBe(true);
+    // Its retry, after a failure, is not held back by the job retried meanwhile either.
+    await failJob(t.db, notify, { action: 'retry', reason: '502', delayMs: 0 }, t.clock.now());
+    expect((await claim(['test.after']))?.idempotency_key).toBe('notify');
+    await completeJob(t.db, (await claim(['test.work']))!, t.clock.now());
+    const waiting = await t.db
+      .selectFrom('jobs')
+      .select('waiting_for')
+      .where('idempotency_key', '=', 'notify')
+      .executeTakeFirstOrThrow();
+    expect(waiting.waiting_for).toBe(0);
   });
 });
