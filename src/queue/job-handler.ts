@@ -15,7 +15,13 @@ export interface DependencyOutcome {
 /** What a handler gets besides its payload. */
 export interface JobContext {
   readonly job: JobRow;
+  /** When this run started: one time for the whole run's records. */
   readonly now: Date;
+  /**
+   * The worker's clock, read anew at each call: for what must date from a moment within the run
+   * (a remote's answer after several calls), not from its start.
+   */
+  readonly clock: () => Date;
   readonly log: Logger;
   /** Aborted when the worker stops or this run lost its lock: stop before the next remote call. */
   readonly signal: AbortSignal;

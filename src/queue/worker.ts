@@ -262,6 +262,7 @@ export class Worker {
     return {
       job: run.job,
       now,
+      clock,
       log,
       signal: run.controller.signal,
       progress: () => (run.job.progress === null ? undefined : (JSON.parse(run.job.progress) as unknown)),

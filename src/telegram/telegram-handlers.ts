@@ -161,7 +161,8 @@ async function deliver(
     { scope: scopes[0], window: chatWindow(chatId) },
     { scope: scopes[1], window: TELEGRAM_RATE_LIMITS.total },
   ];
-  const delay = await reserveSend(deps.db, limited, ctx.now, messages);
+  // Dated when it is made: dated at the run's start, the reservation would leave the window early.
+  const delay = await reserveSend(deps.db, limited, ctx.clock(), messages);
   if (delay > 0)
     throw new PostponeError(delay, `outgoing rate limit for a ${chatId > 0 ? 'private' : 'group'} chat`);
   for (let index = delivered; index < steps.length; index++) {
@@ -213,13 +214,17 @@ async function callBot(
 }
 
 async function postponeIfHeld(deps: TelegramHandlerDeps, scopes: readonly string[], ctx: JobContext) {
-  const hold = await heldUntil(deps.db, scopes, ctx.now);
-  if (hold) throw new PostponeError(hold.until - ctx.now.getTime(), hold.reason);
+  const now = ctx.clock();
+  const hold = await heldUntil(deps.db, scopes, now);
+  if (hold) throw new PostponeError(hold.until - now.getTime(), hold.reason);
 }
 
 /**
  * Runs a call; on a 429 with `retry_after`, holds `scope` until then for every worker (it
- * survives a restart) and postpones this job to that time without using an attempt.
+ * survives a restart) and postpones this job to that time without using an attempt. `retry_after`
+ * counts from Telegram's answer (https://core.telegram.org/bots/api#responseparameters), which
+ * may come long after the run started (the steps before it, a slow upload): the hold starts from
+ * the clock read then, not from `ctx.now`.
  */
 async function withHolds(
   deps: TelegramHandlerDeps,
@@ -235,7 +240,7 @@ async function withHolds(
     if (error.retryAfter === undefined) throw error;
     const waitMs = error.retryAfter * 1000;
     const reason = `Telegram asked to wait ${error.retryAfter} s (429 on ${error.method})`;
-    await holdUntil(deps.db, scope, new Date(ctx.now.getTime() + waitMs), reason);
+    await holdUntil(deps.db, scope, new Date(ctx.clock().getTime() + waitMs), reason);
     throw new PostponeError(waitMs, reason);
   }
 }

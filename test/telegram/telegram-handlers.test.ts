@@ -168,6 +168,35 @@ describe('durable outgoing limits', () => {
     ).toEqual(['un', 'un', 'deux']);
   });
 
+  it('a 429 met late in a multi-step send holds the chat for retry_after from the answer, not from the start', async () => {
+    const w = worker();
+    const group = OLD_GROUP - 3;
+    const before = calls('sendMessage');
+    telegram.failNext('sendMessage', { kind: 'tooManyRequests', retryAfter: 10 }, 1, 1);
+    // Part 1 takes 20 s: the 429 on part 2 comes 20 s after the run started.
+    void telegram.nextCall('sendMessage').then(() => clock.advance(20_000));
+    await sendMessage(group, `${'a'.repeat(4000)}\n${'b'.repeat(100)}`);
+    await w.runOnce();
+    expect(calls('sendMessage') - before).toBe(2);
+    // 21 s after the start, 1 s after the 429: the chat is still held for 9 s.
+    clock.advance(1_000);
+    await sendMessage(group, 'autre rapport');
+    await w.runOnce();
+    const texts = telegram
+      .callsTo('sendMessage')
+      .slice(before)
+      .map((call) => String(call.params.text).slice(0, 5));
+    expect(texts).toEqual(['aaaaa', 'bbbbb']);
+    clock.advance(9_000);
+    await w.runOnce();
+    expect(
+      telegram
+        .callsTo('sendMessage')
+        .slice(before + 2)
+        .map((call) => String(call.params.text).slice(0, 5)),
+    ).toEqual(['bbbbb', 'autre']);
+  });
+
   it('a button press is answered at once: callback answers and markup edits are not paced', async () => {
     const w = worker();
     const chat = TECHNICIAN + 3;
