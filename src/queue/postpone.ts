@@ -10,3 +10,21 @@ export class PostponeError extends Error {
     this.delayMs = delayMs;
   }
 }
+
+/** Deeper than any wrapping of ours (a source error around a guarded call); stops a cycle too. */
+const MAX_CAUSE_DEPTH = 8;
+
+/**
+ * The PostponeError in `error` or in its chain of causes, if any. A layer may wrap what it calls
+ * (the knowledge source around the Nextcloud breaker's postponement, src/assistant/knowledge-source.ts),
+ * and the wrapped postponement is still a "not yet", not a failure that uses an attempt. The walk
+ * is bounded: a cause chain may loop.
+ */
+export function postponementIn(error: unknown): PostponeError | undefined {
+  let current = error;
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH && current instanceof Error; depth++) {
+    if (current instanceof PostponeError) return current;
+    current = current.cause;
+  }
+  return undefined;
+}

@@ -16,7 +16,7 @@ import {
   releaseJob,
   renewLock,
 } from './job-store.ts';
-import { PostponeError } from './postpone.ts';
+import { postponementIn } from './postpone.ts';
 
 export interface WorkerOptions {
   readonly db: Db;
@@ -24,7 +24,8 @@ export interface WorkerOptions {
   readonly handlers: HandlerSet;
   /**
    * The retry policy, composed outside the engine (each remote's classification of its own
-   * errors). A `PostponeError` never reaches it: the engine postpones without using an attempt.
+   * errors). A `PostponeError`, thrown or the cause of what was thrown, never reaches it: the
+   * engine postpones without using an attempt.
    */
   readonly decide: (error: unknown, job: JobRow) => FailureDecision;
   readonly clock: () => Date;
@@ -286,10 +287,10 @@ export class Worker {
       log.warn('job handed back at shutdown');
       return 'released';
     }
-    const decision: FailureDecision =
-      failure.error instanceof PostponeError
-        ? { action: 'postpone', reason: failure.error.message, delayMs: failure.error.delayMs }
-        : this.options.decide(failure.error, job);
+    const postponement = postponementIn(failure.error);
+    const decision: FailureDecision = postponement
+      ? { action: 'postpone', reason: postponement.message, delayMs: postponement.delayMs }
+      : this.options.decide(failure.error, job);
     if (!(await failJob(db, job, decision, clock(), this.options.random))) return 'lost-lock';
     const outcome = outcomeOf(job, decision);
     const entry = { action: decision.action, reason: decision.reason };

@@ -7,6 +7,7 @@ import type { FailureDecision } from '../../src/queue/failure.ts';
 import { listJobs } from '../../src/queue/job-store.ts';
 import { defineHandlers, type JobHandler } from '../../src/queue/job-handler.ts';
 import type { PayloadOf } from '../../src/queue/job-kind.ts';
+import { PostponeError } from '../../src/queue/postpone.ts';
 import { Worker } from '../../src/queue/worker.ts';
 import { memoryDatabase, TestClock } from '../support/database.ts';
 import { freshDatabaseUrl, testDialect } from '../support/test-database.ts';
@@ -101,6 +102,39 @@ describe('Worker', () => {
     const w = worker({
       'telegram.send-message': async () => {
         throw new Error('remote down');
+      },
+    });
+    await send('a');
+    await w.runOnce();
+    expect((await listJobs(db))[0]).toMatchObject({ state: 'pending', attempts: 1, last_error: 'boom' });
+  });
+
+  it('postpones without using an attempt a job whose error wraps a postponement', async () => {
+    // As the knowledge source wraps the Nextcloud breaker's PostponeError (src/assistant/knowledge-source.ts).
+    const w = worker({
+      'telegram.send-message': async () => {
+        const paused = new PostponeError(60_000, 'Nextcloud refused the app password');
+        throw new Error('cannot read the Nextcloud folder Wiki_SAV', {
+          cause: new Error('list', { cause: paused }),
+        });
+      },
+    });
+    await send('a');
+    await w.runOnce();
+    expect((await listJobs(db))[0]).toMatchObject({
+      state: 'pending',
+      attempts: 0,
+      run_at: clock.now().getTime() + 60_000,
+      last_error: null,
+    });
+  });
+
+  it('judges by the error decision a failure whose causes loop, without a postponement', async () => {
+    const w = worker({
+      'telegram.send-message': async () => {
+        const looping = new Error('wraps itself');
+        looping.cause = looping;
+        throw looping;
       },
     });
     await send('a');
