@@ -123,6 +123,20 @@ export async function getReport(db: Db, id: number): Promise<ReportRow | undefin
   return db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * Reads a report in the caller's transaction to decide on it and then write it: on PostgreSQL its
+ * row is locked until the transaction ends, as in changeArchivePlan, so that another replica's job
+ * deciding on the same report waits and then reads what this one wrote (in READ COMMITTED a plain
+ * read sees the row as it was before a concurrent writer committed:
+ * https://www.postgresql.org/docs/15/transaction-iso.html#XACT-READ-COMMITTED). SQLite runs one
+ * transaction at a time.
+ */
+export async function lockReport(trx: Transaction<Database>, id: number): Promise<ReportRow | undefined> {
+  let query = trx.selectFrom('reports').selectAll().where('id', '=', id);
+  if (isPostgres(trx)) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
 export function reportMedia(report: ReportRow): DraftMedia[] {
   return JSON.parse(report.media) as DraftMedia[];
 }

@@ -14,7 +14,9 @@ const GROUP_KEYS = { fin: 'chantier', sav: 'sav', materiel: 'magasin' } as const
  * Tells the office group about a report, once, and enqueues the technician's confirmation to run
  * after that message ended (sent or refused), so it can say whether the office heard. `failed`
  * are the lines of what did not work; 'on-hold': Nextcloud refuses the service's password, the
- * archive waits, and the report is announced now rather than when the office fixes it.
+ * archive waits, and the report is announced now rather than when the office fixes it. `report`
+ * must be the row as locked by the caller's transaction (lockReport, src/reports/report-store.ts):
+ * its status and problems are written from it.
  */
 export async function announceReport(
   trx: Transaction<Database>,

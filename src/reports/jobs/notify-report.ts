@@ -9,7 +9,7 @@ import { archivePlanOf, problemsOf } from '../report-facts.ts';
 import type { ReportDeps } from '../report-deps.ts';
 import { type ReportPayload, reportConfirmedKey, reportJobKey, reportJobs } from '../report-jobs.ts';
 import { archiveOnHold, heldArchiveEnded } from '../report-messages.ts';
-import { getReport, type ReportRow } from '../report-store.ts';
+import { lockReport, type ReportRow } from '../report-store.ts';
 import { announceReport, officeGroupOf } from './announce-report.ts';
 import { enqueueSavLeads } from './sav-leads.ts';
 
@@ -23,8 +23,6 @@ import { enqueueSavLeads } from './sav-leads.ts';
 export function notifyReportHandler(deps: ReportDeps): JobHandler<ReportPayload<'report.notify'>> {
   return async ({ reportId }, ctx) => {
     const { now } = ctx;
-    const report = await getReport(deps.db, reportId);
-    if (!report) return;
     const ended = await ctx.dependencies();
     if (ended.length === 0 && ctx.job.idempotency_key === reportJobKey(reportId, 'notify')) {
       return waitLikeNow(deps, reportId, now);
@@ -32,6 +30,11 @@ export function notifyReportHandler(deps: ReportDeps): JobHandler<ReportPayload<
     const dead = ended.filter((job) => job.state === 'dead');
     const failed = failures(dead);
     await deps.db.transaction().execute(async (trx) => {
+      // Decided on the report as it is now, locked: report.announce-on-hold may run meanwhile in
+      // another worker, and a copy read before it ended would either leave the report on hold
+      // for good or never tell the office and the technician that its hold ended.
+      const report = await lockReport(trx, reportId);
+      if (!report) return;
       // No plan, so no card job either: the card is made from the report alone.
       if (dead.some((job) => job.type === 'report.process')) await enqueueCard(trx, deps, report.id, now);
       if (report.status === 'received') await announceReport(trx, deps, report, failed, now, 'ended');
@@ -68,9 +71,10 @@ export function announceOnHoldHandler(
   deps: ReportDeps,
 ): JobHandler<ReportPayload<'report.announce-on-hold'>> {
   return async ({ reportId }, { now }) => {
-    const report = await getReport(deps.db, reportId);
-    if (report?.status !== 'received') return;
     await deps.db.transaction().execute(async (trx) => {
+      // Locked, as in report.notify: announced meanwhile (its archive ended), it is not on hold.
+      const report = await lockReport(trx, reportId);
+      if (report?.status !== 'received') return;
       await announceReport(trx, deps, report, [], now, 'on-hold');
       // Confirmed without the notification, which waits for the archive: what waits for the
       // confirmation (the SAV leads) may follow it now.
@@ -92,7 +96,8 @@ export async function holdReport(trx: Transaction<Database>, reportId: number, n
 
 /**
  * A report announced on hold whose archive has now ended: its status says how, and the office
- * and the technician, who were told it waits, read one line each on how it ended.
+ * and the technician, who were told it waits, read one line each on how it ended. `report` is
+ * the row as locked by the caller's transaction (lockReport).
  */
 async function endHold(
   trx: Transaction<Database>,
