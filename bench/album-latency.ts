@@ -13,9 +13,9 @@ import { startWebDavServer } from '../stand-ins/webdav-server.ts';
  * Telegram, Nextcloud's WebDAV (sabre/dav, as Nextcloud) and Deck. A technician opens a SAV alert
  * and sends an album of photos, the last one with its caption; the time is taken from the answer
  * to that last item to the moment the stand-in receives the message for the SAV group. The album
- * closes after the quiet time; then the report is planned, its photos, Markdown file and card are
- * made, and only then is the office told. So the figure is the quiet time plus what the service
- * adds, archive included (the goal: at most one second more).
+ * closes after the quiet time; then the report is planned, its photos filed, then its Markdown file
+ * and card made (they count the photos filed), and only then is the office told. So the figure is
+ * the quiet time plus what the service adds, archive included (the goal: at most one second more).
  */
 
 const SLUG = 'bench';

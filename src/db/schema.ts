@@ -22,6 +22,9 @@ import type { NextcloudBreakerTable } from '../nextcloud/credentials-breaker.ts'
  *   (src/reports/report-store.ts);
  * - the Deck board and its stacks: created under the cluster lock `deck.board`
  *   (src/reports/jobs/deck-card.ts); each process caches the ids once found;
+ * - report folders and photo names: a client's folder chosen and made under the cluster lock
+ *   `report.folders:<kind>`, the names of a folder under a transaction-level advisory lock
+ *   (src/reports/folder-names.ts);
  * - the knowledge sync: the cluster lock `assistant.sync` (src/assistant/assistant-jobs.ts); the
  *   hourly housekeeping: the cluster lock `housekeeping`, skipped by a replica that finds it
  *   taken (src/queue/worker.ts); both in src/db/cluster-lock.ts;

@@ -22,6 +22,8 @@ export interface ReportCardInput {
   readonly photoCount: number;
   /** A URL to open the report's Nextcloud folder, when it has one. */
   readonly folderLink?: string | undefined;
+  /** What could not be done (a file that is not a picture…): `⚠️` lines under the photos'. */
+  readonly problems?: readonly string[];
   /** IANA name (REPORT_TIMEZONE, `Europe/Paris`): the date is shown as the office lives it. */
   readonly timeZone: string;
   /** SAV cards are due this long after the report was made. Default `DEFAULT_SAV_DUE_DELAY_MS`. */
@@ -138,6 +140,7 @@ function oneLine(text: string): string {
  *   Fuite au niveau de la PAC
  *
  *   📸 2 photos — [Ouvrir le dossier Nextcloud](https://…)
+ *   ⚠️ « plan » n’est pas une image : non archivé.      (one line per problem, if any)
  */
 export function reportCardDescription(input: ReportCardInput): string {
   const kind = KINDS[input.kind];
@@ -154,9 +157,10 @@ export function reportCardDescription(input: ReportCardInput): string {
       : input.text.trim() === ''
         ? undefined
         : `### ${kind.textHeading}\n${input.text.trim()}`;
-  return [header, body, photosLine(input.photoCount, input.folderLink)]
-    .filter((part) => part !== undefined)
-    .join('\n\n');
+  const problems = (input.problems ?? []).map((line) => `⚠️ ${oneLine(line)}`);
+  // Hard breaks ("  \n") as in the header: a Markdown paragraph joins lines otherwise.
+  const photos = [photosLine(input.photoCount, input.folderLink), ...problems].join('  \n');
+  return [header, body, photos].filter((part) => part !== undefined).join('\n\n');
 }
 
 /** `25/03/2026 à 15:30`, in `timeZone`. */

@@ -21,6 +21,8 @@ export interface PlannedFile {
   readonly name: string;
   /** Set once the upload succeeded (or found our own earlier upload). */
   readonly stored?: boolean;
+  /** Set when the file was refused for good (not a picture, over 20 MB): its name is free again. */
+  readonly refused?: boolean;
 }
 
 export interface PlanInput {

@@ -11,6 +11,15 @@ export function archivePlanOf(row: ReportRow): ArchivePlan | undefined {
   return row.archive_plan ? (JSON.parse(row.archive_plan) as ArchivePlan) : undefined;
 }
 
+/**
+ * The photos in the report's folder: those its plan marks stored. Without a plan (no archive
+ * configured, or the plan failed for good) the photos received, as the office's message says.
+ */
+export function filedPhotoCount(row: ReportRow): number {
+  const plan = archivePlanOf(row);
+  return plan ? plan.files.filter((file) => file.stored).length : reportMedia(row).length;
+}
+
 export function problemsOf(row: ReportRow): string[] {
   return JSON.parse(row.problems) as string[];
 }

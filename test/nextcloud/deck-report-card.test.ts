@@ -127,6 +127,17 @@ describe('reportCard: description', () => {
     expect(silent.description).not.toContain('###');
   });
 
+  it('says what could not be done under the photo line, one ⚠️ line each, and nothing when all went well', () => {
+    const card = reportCard(
+      input({ photoCount: 1, problems: ['« plan » n’est pas une image : non archivé.', 'deux\nlignes'] }),
+    );
+    expect(card.description).toMatch(
+      /\n\n📸 1 photo — \[[^\n]*\) {2}\n⚠️ « plan » n’est pas une image : non archivé\. {2}\n⚠️ deux lignes$/u,
+    );
+    expect(withPhotoCount(card.description, 2)).toContain('📸 2 photos — [');
+    expect(reportCard(input({ problems: [] })).description).not.toContain('⚠️');
+  });
+
   it('keeps the folder link a single Markdown destination even with spaces or brackets', () => {
     const card = reportCard(input({ folderLink: 'https://cloud.example.test/f/Chantier (1)/a b' }));
     expect(card.description).toContain(

@@ -1,7 +1,10 @@
-import type { DraftMedia, ReportKind } from '../../conversation/state.ts';
+import type { Transaction } from 'kysely';
+import type { DraftMedia } from '../../conversation/state.ts';
+import type { Database } from '../../db/schema.ts';
 import { sniffPhotoExtension } from '../../nextcloud/report-paths.ts';
 import type { JobHandler } from '../../queue/job-handler.ts';
-import { planPhotos } from '../archive-plan.ts';
+import { type PlannedFile, planPhotos } from '../archive-plan.ts';
+import { takenNamesIn } from '../folder-names.ts';
 import type { ArchivePort, ReportDeps } from '../report-deps.ts';
 import type { ReportPayload } from '../report-jobs.ts';
 import { archivePlanOf, mediaOf, reportKind } from '../report-facts.ts';
@@ -13,9 +16,11 @@ import { downloadTelegramFile, FileTooLargeError } from '../telegram-download.ts
 /**
  * `report.archive-photo`: downloads one photo from Telegram and files it under its planned name,
  * never overwriting. If the name is taken by these very bytes (Nextcloud kept the SHA-1 sent with
- * them), it is our own earlier attempt: done. Another file means someone else took the number:
- * the photo takes the next free one, recorded before the upload, so that a retry after a crash
- * checks that name again rather than starting over from the first one.
+ * them), it is our own earlier attempt: done. Another file means someone else took the number
+ * (the office, by hand): the photo takes the next free one, after what the folder holds and what
+ * the reports planned there (src/reports/folder-names.ts), recorded before the upload, so that a
+ * retry after a crash checks that name again rather than starting over from the first one. A
+ * file refused (not a picture, over 20 MB) gives its planned name back.
  */
 export function archivePhotoHandler(deps: ReportDeps): JobHandler<ReportPayload<'report.archive-photo'>> {
   return async (payload, { now, log }) => {
@@ -27,13 +32,24 @@ export function archivePhotoHandler(deps: ReportDeps): JobHandler<ReportPayload<
     if (!report || !plan || !media || !planned || !deps.archive) return;
 
     const bytes = await download(deps, report, media, now);
-    if (!bytes) return;
-    const photo = { archive: deps.archive, folder: plan.folder, bytes, kind: reportKind(report), media };
-    const rename = async (name: string) => updatePlannedFile(deps, report.id, messageId, { name }, now);
-    const name = await uploadUnderFreeName(photo, planned.name, rename, deps.config.reportTimezone);
+    const change = async (file: Partial<PlannedFile>) =>
+      deps.db.transaction().execute((trx) => changePlannedFile(trx, report.id, messageId, file, now));
+    if (!bytes) {
+      await change({ refused: true });
+      return;
+    }
+    const nextFree = (listed: string[]) =>
+      deps.db.transaction().execute(async (trx) => {
+        const taken = await takenNamesIn(trx, plan.folder, listed);
+        const [next] = planPhotos(reportKind(report), [media], taken, deps.config.reportTimezone);
+        await changePlannedFile(trx, report.id, messageId, { name: next!.name }, now);
+        return next!.name;
+      });
+    const upload = { archive: deps.archive, folder: plan.folder, bytes };
+    const name = await uploadUnderFreeName(upload, planned.name, nextFree);
     if (name !== planned.name)
       log.info({ reportId }, 'photo name was taken; filed under the next free number');
-    await updatePlannedFile(deps, report.id, messageId, { name, stored: true }, now);
+    await change({ name, stored: true });
   };
 }
 
@@ -57,38 +73,32 @@ interface PhotoUpload {
   readonly archive: ArchivePort;
   readonly folder: string;
   readonly bytes: Buffer;
-  readonly kind: ReportKind;
-  readonly media: DraftMedia;
 }
 
+/** `nextFree` chooses and records the next free name, given what the folder holds now. */
 async function uploadUnderFreeName(
   photo: PhotoUpload,
   plannedName: string,
-  rename: (name: string) => Promise<void>,
-  timeZone: string,
+  nextFree: (listed: string[]) => Promise<string>,
 ): Promise<string> {
   let name = plannedName;
   for (let attempt = 0; attempt < 5; attempt++) {
     if ((await photo.archive.uploadNew(`${photo.folder}/${name}`, photo.bytes)) !== 'exists') return name;
-    const taken = ((await photo.archive.listFolder(photo.folder)) ?? []).map((entry) => entry.name);
-    name = planPhotos(photo.kind, [photo.media], taken, timeZone)[0]!.name;
-    await rename(name);
+    name = await nextFree(((await photo.archive.listFolder(photo.folder)) ?? []).map((entry) => entry.name));
   }
   throw new Error('could not find a free photo name after 5 tries');
 }
 
 /** Updates one photo's entry of the plan as it is now: other photos update it too. */
-async function updatePlannedFile(
-  deps: ReportDeps,
+async function changePlannedFile(
+  trx: Transaction<Database>,
   reportId: number,
   messageId: number,
-  change: { name: string; stored?: true },
+  change: Partial<PlannedFile>,
   now: Date,
 ) {
-  await deps.db.transaction().execute((trx) =>
-    changeArchivePlan(trx, reportId, now, (plan) => ({
-      ...plan,
-      files: plan.files.map((file) => (file.messageId === messageId ? { ...file, ...change } : file)),
-    })),
-  );
+  await changeArchivePlan(trx, reportId, now, (plan) => ({
+    ...plan,
+    files: plan.files.map((file) => (file.messageId === messageId ? { ...file, ...change } : file)),
+  }));
 }

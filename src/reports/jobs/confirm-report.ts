@@ -3,11 +3,11 @@ import { enqueue, waitAlsoFor } from '../../queue/enqueue.ts';
 import type { JobHandler } from '../../queue/job-handler.ts';
 import { cancelPendingJob } from '../../queue/job-store.ts';
 import { telegramJobs } from '../../telegram/telegram-jobs.ts';
-import { archivePlanOf, factsOf, problemsOf } from '../report-facts.ts';
+import { factsOf, filedPhotoCount, problemsOf } from '../report-facts.ts';
 import type { ReportDeps } from '../report-deps.ts';
 import { type ReportPayload, reportConfirmedKey, reportJobKey } from '../report-jobs.ts';
 import { archiveOnHold, confirmation } from '../report-messages.ts';
-import { getReport, reportMedia } from '../report-store.ts';
+import { getReport } from '../report-store.ts';
 
 /**
  * `report.confirm`: the technician's confirmation, once the group message it waited on ended. It
@@ -23,10 +23,10 @@ export function confirmReportHandler(deps: ReportDeps): JobHandler<ReportPayload
     const told = group === undefined ? 'no-group' : group.state === 'done' ? 'yes' : 'failed';
     const problems = problemsOf(report);
     const onHold = problems.includes(archiveOnHold);
-    const plan = archivePlanOf(report);
-    const stored = plan ? plan.files.filter((file) => file.stored).length : reportMedia(report).length;
     // On hold, the problem line says where the photos stand: no photo line beside it.
-    const facts = onHold ? { ...factsOf(report, 0), folder: undefined } : factsOf(report, stored);
+    const facts = onHold
+      ? { ...factsOf(report, 0), folder: undefined }
+      : factsOf(report, filedPhotoCount(report));
     const text = confirmation({ ...facts, groupNotified: told, problems });
     const confirmationKey = reportJobKey(report.id, 'confirmation');
     await deps.db.transaction().execute(async (trx) => {

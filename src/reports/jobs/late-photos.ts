@@ -28,6 +28,10 @@ export async function enqueueLatePhotos(
   // The report not announced yet: its announcement waits for these photos and counts them. Too
   // late (it runs or ran): its text does not count them, which a line will say once they are in.
   const groupTold = !(await waitAlsoFor(trx, job('notify'), photos));
+  // The card and the Markdown file count the photos filed: if they still wait for the report's
+  // uploads, these too. Too late: the card's count is set below; the Markdown file stays as is.
+  await waitAlsoFor(trx, job('deck'), photos);
+  await waitAlsoFor(trx, job('markdown'), photos);
   await enqueue(
     trx,
     reportJobs['report.late-photos'],

@@ -135,7 +135,8 @@ async function endHold(
   }
 }
 
-function failures(dead: readonly DependencyOutcome[]): string[] {
+/** The lines of what the dead jobs of a report did not do (the card says those of its uploads). */
+export function failures(dead: readonly DependencyOutcome[]): string[] {
   const problems: string[] = [];
   const types = dead.map((job) => job.type);
   if (types.includes('report.process')) problems.push('Archivage Nextcloud échoué : le bureau est prévenu.');
