@@ -11,6 +11,7 @@ import { type TelegramBot, telegramHandlers } from './telegram/telegram-handlers
 import { purgeEndedHolds } from './queue/not-before.ts';
 import { Worker } from './queue/worker.ts';
 import { assistantHandlers, enqueueAssistantSync, type SavAssistant } from './assistant/assistant-jobs.ts';
+import { OLLAMA_JOB_TYPES } from './assistant/assistant-job-kinds.ts';
 import { AssistantStatus } from './assistant/assistant-status.ts';
 import {
   type KnowledgeSource,
@@ -52,8 +53,9 @@ export function createBackground(
   const nextcloud = nextcloudPorts(config, breaker ? async (call) => breaker.guard(call) : undefined);
   const assistant = config.assistant.enabled ? savAssistant(config, db, clock, nextcloud.files) : undefined;
   const assistantStatus = new AssistantStatus(config.assistant.enabled, () => assistant?.degradation());
-  // The jobs that ask Ollama: the Deck comment talks to Deck, and says nothing of the assistant.
-  const isAssistantJob = (type: string) => type.startsWith('assistant.') && type !== 'assistant.deck-comment';
+  // The jobs that ask Ollama: the Deck comment talks to Deck, and the technician's "no answer"
+  // line only to the database; neither says anything of the assistant.
+  const isAssistantJob = (type: string) => OLLAMA_JOB_TYPES.has(type);
   const worker = new Worker({
     db,
     handlers: {

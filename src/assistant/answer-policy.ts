@@ -31,6 +31,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
 /** Buttons under one message: a choice longer than this is no choice. */
 export const MAX_CHOICES = 5;
 
+export type Choices = readonly [SearchHit, SearchHit, ...SearchHit[]];
+
 export type PolicyDecision =
   | { readonly kind: 'known-fix'; readonly hit: SearchHit; readonly margin: number }
   /**
@@ -40,7 +42,8 @@ export type PolicyDecision =
   | {
       readonly kind: 'choose';
       readonly reason: 'shared-code' | 'same-note';
-      readonly options: readonly SearchHit[];
+      /** Two at least: a choice of one (or none) is no choice. */
+      readonly options: Choices;
     }
   | { readonly kind: 'leads'; readonly context: readonly SearchHit[] };
 
@@ -61,8 +64,8 @@ export function decideAnswer(
   hits: readonly SearchHit[],
   thresholds: Omit<Thresholds, 'lexicalAnswer'>,
 ): PolicyDecision {
-  const sharedCode = notesSharingTheCode(hits);
-  if (sharedCode.length > 1) return { kind: 'choose', reason: 'shared-code', options: sharedCode };
+  const sharedCode = choices(notesSharingTheCode(hits));
+  if (sharedCode) return { kind: 'choose', reason: 'shared-code', options: sharedCode };
   const [top] = hits;
   if (top !== undefined && top.score >= thresholds.answer - EPSILON) {
     const rival = hits.find((hit) => hit.unit.path !== top.unit.path);
@@ -75,9 +78,19 @@ export function decideAnswer(
         top.evidence.strength !== 'none' ||
         top.score - nextCase.score >= CASE_MARGIN - EPSILON;
       if (singledOut) return { kind: 'known-fix', hit: top, margin };
-      // The note is right, but nothing the technician said tells its cases apart: ask which.
-      const options = cases.filter((hit) => hit.score >= thresholds.context - EPSILON);
-      return { kind: 'choose', reason: 'same-note', options: options.slice(0, MAX_CHOICES) };
+      // The note is right, but nothing the technician said tells its cases apart: ask which,
+      // among the cases as close as the best one (the best and the next one included) and any
+      // other case close enough to be shown to the chat model. The context threshold alone
+      // would leave out the best when it reaches the answer threshold but not that one.
+      const options = choices(
+        cases.filter(
+          (hit) => top.score - hit.score < CASE_MARGIN - EPSILON || hit.score >= thresholds.context - EPSILON,
+        ),
+      );
+      // Always two or more (the next case is as close); were it not, a choice of one is no choice.
+      return options
+        ? { kind: 'choose', reason: 'same-note', options }
+        : { kind: 'known-fix', hit: top, margin };
     }
   }
   const context = hits.filter((hit) => hit.score >= thresholds.context).slice(0, thresholds.maxContextNotes);
@@ -91,6 +104,12 @@ export function decideAnswer(
 function notesSharingTheCode(hits: readonly SearchHit[]): SearchHit[] {
   const strongest = hits.some((hit) => hit.evidence.strength === 'code+context') ? 'code+context' : 'code';
   return hits.filter((hit) => hit.evidence.strength === strongest).slice(0, MAX_CHOICES);
+}
+
+/** The first `MAX_CHOICES` hits, when there are two at least. */
+function choices(hits: readonly SearchHit[]): Choices | undefined {
+  const [first, second, ...rest] = hits.slice(0, MAX_CHOICES);
+  return first && second ? [first, second, ...rest] : undefined;
 }
 
 /** The thresholds to decide with, for hits scored by `retrieval`. */

@@ -78,6 +78,19 @@ function inBrackets(...parts: (string | undefined)[]): string {
   return named.length === 0 ? '' : ` (${named.join(', ')})`;
 }
 
+/**
+ * What the technician reads instead of an answer when the assistant's job died (Ollama stayed
+ * down through every attempt, or refused for good: a chat model not pulled). No safety line: it
+ * gives no advice.
+ */
+export const ASSISTANT_UNAVAILABLE =
+  '🔎 L’assistant SAV ne répond pas pour l’instant : réessaie plus tard ou appelle le bureau.';
+
+/** The same for a SAV report's leads; the report id at the end, as under its answer. */
+export function assistantUnavailableForReport(publicId: string): string {
+  return `🔎 L’assistant SAV ne répond pas pour l’instant : pas de pistes pour ce SAV. Réessaie plus tard avec /question ou appelle le bureau.\n\n🎫 ${publicId}`;
+}
+
 export interface LeadsTextInput {
   readonly leadLines: readonly string[];
   readonly citedNotes: readonly CitedNote[];

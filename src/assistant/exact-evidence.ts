@@ -19,7 +19,8 @@ export interface Evidence {
   readonly equipment: readonly string[];
   /**
    * `code`: a code of the unit alone; `code+context`: with its brand or equipment (or it names
-   * none); `other-maker`: the question names another maker than the note's, whatever else matches.
+   * none); `other-maker`: the question names another maker than the one the note names under
+   * `Marque :`, whatever else matches.
    */
   readonly strength: 'none' | 'code' | 'code+context' | 'other-maker';
 }
@@ -109,7 +110,9 @@ export class QuestionEvidence {
     const related = (named: string) => unit.brands.some((own) => this.sameMaker.has(`${own}\n${named}`));
     const brands = this.namedBrands.filter(related);
     const equipment = equipmentHeads(unit.equipment).filter((head) => this.terms.has(head.term));
-    const otherBrand = unit.brands.length > 0 && brands.length === 0 && this.namedMakers.length > 0;
+    // Only a unit that names its own maker (`Marque :`) can be another maker's: one that lists
+    // models alone (`Modèle : Altherma 3`) says nothing against the maker named.
+    const otherBrand = unit.makers.length > 0 && brands.length === 0 && this.namedMakers.length > 0;
     const namesContext = unit.brands.length === 0 && unit.equipment === undefined;
     const strength = otherBrand
       ? 'other-maker'

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { type DecodedText, decodeText } from '../text/decode-text.ts';
 import type { NoteFile } from './knowledge-units.ts';
 
 /**
@@ -32,13 +33,21 @@ export function localFolderSource(root: string): KnowledgeSource {
           .filter(isNotePath)
           .sort();
         return await Promise.all(
-          paths.map(async (path) => ({ path, text: await readFile(join(root, path), 'utf8') })),
+          paths.map(async (path) => noteFile(path, decodeText(await readFile(join(root, path))))),
         );
       } catch (error) {
         throw new KnowledgeSourceError(`cannot read the knowledge folder ${root}`, { cause: error });
       }
     },
   };
+}
+
+/**
+ * A note as read: a note that is not UTF-8 was read as windows-1252 (src/text/decode-text.ts),
+ * and says so, for the sync to name it; a BOM is already gone.
+ */
+function noteFile(path: string, { text, encoding }: DecodedText): NoteFile {
+  return encoding === 'windows-1252' ? { path, text, encoding } : { path, text };
 }
 
 /** A note of the knowledge base, by its path alone (shared with other sources). */
@@ -53,7 +62,7 @@ export function isNotePath(path: string): boolean {
 /** What the Nextcloud source needs of the archive (src/nextcloud/webdav-archive.ts). */
 export interface NextcloudFiles {
   listFolder(path: string): Promise<{ name: string; type: 'file' | 'directory' }[] | undefined>;
-  readText(path: string): Promise<string>;
+  readText(path: string): Promise<DecodedText>;
 }
 
 /**
@@ -66,7 +75,7 @@ export function nextcloudFolderSource(files: NextcloudFiles, root: string): Know
       try {
         const paths = (await notePaths(files, root, '')).sort();
         return await Promise.all(
-          paths.map(async (path) => ({ path, text: await files.readText(`${root}/${path}`) })),
+          paths.map(async (path) => noteFile(path, await files.readText(`${root}/${path}`))),
         );
       } catch (error) {
         throw new KnowledgeSourceError(`cannot read the Nextcloud folder ${root}`, { cause: error });

@@ -74,9 +74,13 @@ function toRow(write: UnitWrite): AssistantUnitsTable {
   };
 }
 
+/** A unit stored before `makers` existed: read as before, each brand a maker, until the next sync. */
+type StoredUnitJson = Omit<KnowledgeUnit, 'makers'> & { readonly makers?: readonly string[] };
+
 function fromRow(row: StoredUnitRow): StoredUnit {
+  const unit = JSON.parse(row.unit) as StoredUnitJson;
   return {
-    unit: JSON.parse(row.unit) as KnowledgeUnit,
+    unit: { ...unit, makers: unit.makers ?? unit.brands },
     textHash: row.text_hash,
     model: row.embed_model,
     vector: bytesToVector(row.vector, row.dimensions),

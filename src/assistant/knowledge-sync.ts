@@ -26,6 +26,8 @@ export interface SyncReport {
   readonly removed: number;
   readonly model: string;
   readonly dimensions: number | undefined;
+  /** Notes that were not UTF-8, read as windows-1252 (a guess): to save again in UTF-8. */
+  readonly readAsWindows1252: readonly string[];
 }
 
 export interface SyncDeps {
@@ -96,6 +98,7 @@ export async function syncKnowledge(deps: SyncDeps): Promise<{ report: SyncRepor
       removed,
       model: deps.embedModel,
       dimensions,
+      readAsWindows1252: files.filter((file) => file.encoding === 'windows-1252').map((file) => file.path),
     },
     index,
   };

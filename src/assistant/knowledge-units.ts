@@ -6,6 +6,11 @@ export interface NoteFile {
   /** Relative to the knowledge folder, `/`-separated: `onduleurs/fronius-567.md`. */
   readonly path: string;
   readonly text: string;
+  /**
+   * Set when the file was not UTF-8 and was read as windows-1252 (src/text/decode-text.ts): the
+   * sync names it, so the office saves it again in UTF-8.
+   */
+  readonly encoding?: 'windows-1252';
 }
 
 /**
@@ -20,6 +25,11 @@ export interface KnowledgeUnit {
   readonly equipment: string | undefined;
   /** Brands and models, as written (`Fronius`, `Symo GEN24`). */
   readonly brands: readonly string[];
+  /**
+   * Those of `brands` written under `Marque :`: the unit names its maker. Models alone
+   * (`Modèle : Altherma 3`) name none, so a question naming a maker never rules the unit out.
+   */
+  readonly makers: readonly string[];
   /** Canonical error codes (`567`, `E12`, `U4`). */
   readonly codes: readonly string[];
   readonly symptoms: string;
@@ -35,6 +45,7 @@ export interface KnowledgeUnit {
 interface Metadata {
   equipment?: string;
   brands: string[];
+  makers: string[];
   codes: string[];
   keywords: string[];
   link?: string;
@@ -47,7 +58,9 @@ interface Section {
 
 /** Splits one note into its known fixes: each `##` section if it has some, else the whole note. */
 export function splitNote(file: NoteFile): KnowledgeUnit[] {
-  const lines = file.text.replace(/\r\n?/gu, '\n').split('\n');
+  // A BOM left by a source that did not decode the bytes itself would hide the `#` title.
+  const text = file.text.startsWith('\uFEFF') ? file.text.slice(1) : file.text;
+  const lines = text.replace(/\r\n?/gu, '\n').split('\n');
   const titleIndex = lines.findIndex((line) => /^#\s+\S/u.test(line));
   const noteTitle =
     titleIndex >= 0 ? lines[titleIndex]!.replace(/^#\s+/u, '').trim() : titleFromPath(file.path);
@@ -65,6 +78,7 @@ export function splitNote(file: NoteFile): KnowledgeUnit[] {
     const metadata: Metadata = {
       equipment: own.equipment ?? noteMetadata.equipment,
       brands: unique([...noteMetadata.brands, ...own.brands]),
+      makers: unique([...noteMetadata.makers, ...own.makers]),
       codes: unique([...noteMetadata.codes, ...own.codes]),
       keywords: unique([...noteMetadata.keywords, ...own.keywords]),
       link: own.link ?? noteMetadata.link,
@@ -102,12 +116,11 @@ const FIELD_NAMES: Record<string, 'symptoms' | 'cause' | 'fix'> = {
   'que faire': 'fix',
 };
 
-const METADATA_LINE = /^\s*(?:[-*]\s*)?(?:\*\*)?([\p{L}' -]+?)(?:\*\*)?\s*:\s*(.+?)\s*$/u;
 const METADATA_KEYS: Record<string, keyof Metadata> = {
   equipement: 'equipment',
   materiel: 'equipment',
-  marque: 'brands',
-  marques: 'brands',
+  marque: 'makers',
+  marques: 'makers',
   modele: 'brands',
   modeles: 'brands',
   code: 'codes',
@@ -145,6 +158,7 @@ function buildUnit(
     title,
     equipment: metadata.equipment,
     brands: metadata.brands,
+    makers: metadata.makers,
     codes: metadata.codes,
     symptoms: [symptoms, metadata.keywords.join(', ')].filter((part) => part !== '').join('\n'),
     cause: fields.cause.join('\n'),
@@ -177,7 +191,7 @@ function prose(lines: readonly string[]): string {
 const LIST_ITEM = /^(?:\d{1,2}[.)]|[-*•])\s/u;
 
 function readMetadata(lines: readonly string[]): Metadata {
-  const metadata: Metadata = { brands: [], codes: [], keywords: [] };
+  const metadata: Metadata = { brands: [], makers: [], codes: [], keywords: [] };
   // Only lines before the first `###`: a "Cause : …" inside a subsection is prose.
   for (const line of lines) {
     if (/^###\s/u.test(line)) break;
@@ -188,9 +202,14 @@ function readMetadata(lines: readonly string[]): Metadata {
     else if (key === 'link') metadata.link = value;
     else if (key === 'codes')
       metadata.codes.push(...list(value).flatMap((code) => canonicalCode(code) ?? []));
-    else metadata[key].push(...list(value));
+    else if (key === 'makers') {
+      // A maker is one of the brands too, in the order the lines come.
+      metadata.makers.push(...list(value));
+      metadata.brands.push(...list(value));
+    } else metadata[key].push(...list(value));
   }
   metadata.codes = unique(metadata.codes);
+  metadata.makers = unique(metadata.makers);
   return metadata;
 }
 
@@ -198,11 +217,38 @@ function isMetadata(line: string): boolean {
   return metadataEntry(line) !== undefined;
 }
 
+/** Markdown's bold and italic marks, the longer first. */
+const EMPHASIS = ['**', '__', '*', '_'] as const;
+const KEY = /^[\p{L}\p{M}' -]+$/u;
+
+/**
+ * `Clé : valeur`, maybe after a list marker, the key maybe bold or italic with the colon inside
+ * the marks or outside (`**Codes** : 567`, `**Codes :** 567`). Read by hand, not with one regex:
+ * the spaces a key may hold, those around the colon and the marks overlap, and such a regex
+ * backtracks in time quadratic in a long line (src/text/trim-edges.ts); here each character is
+ * read a bounded number of times.
+ */
 function metadataEntry(line: string): [keyof Metadata, string] | undefined {
-  const match = METADATA_LINE.exec(line);
-  if (!match) return undefined;
-  const key = METADATA_KEYS[fold(match[1]!).trim()];
-  return key ? [key, match[2]!] : undefined;
+  const colon = line.indexOf(':');
+  if (colon < 0) return undefined;
+  let key = line.slice(0, colon).trim();
+  // A list item: `- Codes`, `* Codes` (a `*` before a letter opens an emphasis instead).
+  if (key.startsWith('-') || /^[*+]\s/u.test(key)) key = key.slice(1).trimStart();
+  const mark = EMPHASIS.find((m) => key.startsWith(m));
+  let open = false;
+  if (mark !== undefined) {
+    key = key.slice(mark.length);
+    open = !key.endsWith(mark);
+    if (!open) key = key.slice(0, -mark.length);
+    key = key.trim();
+  }
+  if (!KEY.test(key)) return undefined;
+  const field = METADATA_KEYS[fold(key).trim()];
+  if (!field) return undefined;
+  let value = line.slice(colon + 1).trim();
+  // The mark closed after the colon: `**Codes :** 567`.
+  if (open && value.startsWith(mark!)) value = value.slice(mark!.length).trimStart();
+  return value === '' ? undefined : [field, value];
 }
 
 /** Cuts lines into parts at each line matching `heading`; the first part has no heading. */

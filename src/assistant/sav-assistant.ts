@@ -271,7 +271,8 @@ export function createSavAssistant<DB extends AssistantDatabase>(
         return knownFixAnswer(settings, decision.hit, scores, retrieval, why);
       }
       if (decision.kind === 'choose') return chooseAnswer(settings, decision, scores, retrieval);
-      return leadsAnswer(settings, client, budget, text, decision.context, scores, retrieval);
+      const leads = { question: text, context: decision.context, indexed: hits };
+      return leadsAnswer(settings, client, budget, leads, scores, retrieval);
     },
     health: async () => checkAssistantHealth(client, [settings.chatModel, settings.embedModel]),
     degradation: () => degradation,
@@ -355,8 +356,9 @@ function chooseAnswer(
   retrieval: Retrieval,
 ): AssistantAnswer {
   const options = decision.options;
-  // The code the notes share, not each one's other writings of it (`E102` beside `102`).
-  const sharedCodes = options[0]!.evidence.codes.filter((code) =>
+  // The code the notes share, not each one's other writings of it (`E102` beside `102`). There
+  // are two options at least (`Choices`, src/assistant/answer-policy.ts).
+  const sharedCodes = options[0].evidence.codes.filter((code) =>
     options.every((hit) => hit.evidence.codes.includes(code)),
   );
   const { text, cut } = choiceText(
@@ -409,12 +411,19 @@ function noteGoneAnswer(settings: Settings): AssistantAnswer {
   };
 }
 
+interface LeadsInput {
+  readonly question: string;
+  /** The notes the chat model sees. */
+  readonly context: readonly SearchHit[];
+  /** Every unit of the index: a code any of them explains is in our notes, shown or not. */
+  readonly indexed: readonly SearchHit[];
+}
+
 async function leadsAnswer(
   settings: Settings,
   client: OllamaClient,
   budget: Budget,
-  question: string,
-  context: readonly SearchHit[],
+  { question, context, indexed }: LeadsInput,
   scores: Scores,
   retrieval: Retrieval,
 ): Promise<AssistantAnswer> {
@@ -443,11 +452,14 @@ async function leadsAnswer(
     questionCodes,
   );
   const cited = notesUsed.map((note) => ({ ...note, link: linkTo(settings, note.unit) }));
+  // "Not in our notes" must be true of every note, not only of those shown: a note left out (a
+  // lower score, another maker named) may still explain the code.
+  const inOurNotes = codesExplainedBy(indexed.map((hit) => hit.unit));
   const { text, cut } = leadsText(
     {
       leadLines: renderLeads(screened.kept),
       citedNotes: cited,
-      unknownCodes: [...questionCodes].filter((code) => !knownCodes.has(code)),
+      unknownCodes: [...questionCodes].filter((code) => !inOurNotes.has(code)),
       cutByModel,
     },
     settings.maxChars,

@@ -1,6 +1,7 @@
 import { readBoundedText } from '../http/bounded-body.ts';
 import { startDeadline } from '../http/deadline.ts';
 import { retryAfterSeconds } from '../http/retry-after.ts';
+import { type DecodedText, decodeText } from '../text/decode-text.ts';
 /**
  * The Nextcloud files of the service account, over WebDAV, as the reports need them: list a
  * folder, create folders, upload without ever overwriting (https://docs.nextcloud.com/server/latest/developer_manual/client_apis/WebDAV/basic.html).
@@ -66,8 +67,11 @@ export interface NextcloudArchive {
   uploadNew(path: string, body: UploadBody, size?: number): Promise<UploadOutcome>;
   /** Writes a small UTF-8 text file (the report's Markdown) the same way, without overwriting. */
   writeTextNew(path: string, text: string): Promise<UploadOutcome>;
-  /** A text file's content (UTF-8): the assistant's known fixes live in Nextcloud. */
-  readText(path: string): Promise<string>;
+  /**
+   * A text file's content, decoded by its bytes (src/text/decode-text.ts: UTF-8, a BOM's encoding,
+   * else windows-1252, which the result names): the assistant's known fixes live in Nextcloud.
+   */
+  readText(path: string): Promise<DecodedText>;
   /**
    * `<url>/index.php/apps/files/?dir=/<path>`: the folder in the Files app. The path is the
    * service account's; another user sees it at the same place only if the tree is shared the
@@ -132,7 +136,7 @@ export function createNextcloudArchive(options: NextcloudArchiveOptions): Nextcl
   };
   return {
     listFolder: async (path) => listFolder(dav, davSegments(path)),
-    readText: async (path) => (await exchange(dav, 'GET', fileSegments(path), { accept: [200] })).body,
+    readText: async (path) => readText(dav, fileSegments(path)),
     ensureFolder: async (path) => ensureFolder(dav, davSegments(path)),
     uploadNew: async (path, body, size) => uploadNew(dav, fileSegments(path), body, size, PHOTO_CONTENT_TYPE),
     writeTextNew: async (path, text) =>
@@ -559,6 +563,36 @@ async function exchange(
   } catch (error) {
     if (error instanceof NextcloudError) throw error;
     throw nextcloudTransportError(method, path, error, dav.secrets);
+  } finally {
+    deadline.clear();
+  }
+}
+
+/**
+ * GET of a text file, its bytes decoded by decodeText rather than undici's `body.text()`, which
+ * turns bytes that are not UTF-8 into U+FFFD without a word (a note saved as windows-1252 would
+ * lose its accents). Bounded and classified as `exchange` does.
+ */
+async function readText(dav: Dav, segments: readonly string[]): Promise<DecodedText> {
+  const path = segments.join('/');
+  const deadline = startDeadline(dav.deadlineMs);
+  try {
+    const response = await request(urlOf(dav, segments), {
+      method: 'GET',
+      headers: { authorization: dav.authorization },
+      signal: deadline.signal,
+      dispatcher: dav.dispatcher,
+      headersTimeout: dav.timeoutMs,
+      bodyTimeout: dav.timeoutMs,
+    });
+    if (response.statusCode !== 200) {
+      const body = await readBoundedText(response.body, MAX_ERROR_BODY_BYTES);
+      throw refusal(dav, 'GET', path, response.statusCode, response.headers, body);
+    }
+    return decodeText(new Uint8Array(await response.body.arrayBuffer()));
+  } catch (error) {
+    if (error instanceof NextcloudError) throw error;
+    throw nextcloudTransportError('GET', path, error, dav.secrets);
   } finally {
     deadline.clear();
   }

@@ -3,6 +3,7 @@ import {
   answerThresholdFor,
   confidencePercent,
   decideAnswer,
+  DEFAULT_THRESHOLDS,
   type Thresholds,
 } from '../../src/assistant/answer-policy.ts';
 import type { Evidence } from '../../src/assistant/exact-evidence.ts';
@@ -104,6 +105,54 @@ describe('the answer policy', () => {
       thresholds,
     );
     expect(decision).toMatchObject({ kind: 'choose', reason: 'same-note' });
+    expect(decision.kind === 'choose' && decision.options.map((hit) => hit.unit.id)).toEqual([
+      'pac.md#cas-a',
+      'pac.md#cas-b',
+    ]);
+  });
+
+  it('with the default thresholds, asks between close cases that reach the answer threshold but not the context one', () => {
+    // 0.40 answers, 0.45 is needed to be shown to the chat model: the best case scores between.
+    const note = {
+      path: 'pac/pac-bruit.md',
+      text: [
+        '# PAC bruyante',
+        '## Ventilateur',
+        '### Symptômes',
+        'bruit de sifflement ventilateur unité extérieure',
+        '## Compresseur',
+        '### Symptômes',
+        'bruit de sifflement compresseur unité extérieure',
+      ].join('\n'),
+    };
+    const [a, b] = splitNote(note);
+    const hit = (unit: typeof a, score: number): SearchHit => ({
+      unit: unit!,
+      score,
+      lexical: score,
+      cosine: score,
+      evidence: NO_EVIDENCE,
+    });
+    const decision = decideAnswer([hit(a, 0.43), hit(b, 0.42)], DEFAULT_THRESHOLDS);
+    expect(decision).toMatchObject({ kind: 'choose', reason: 'same-note' });
+    expect(decision.kind === 'choose' && decision.options.map((option) => option.unit.id)).toEqual([
+      'pac/pac-bruit.md#ventilateur',
+      'pac/pac-bruit.md#compresseur',
+    ]);
+  });
+
+  it('never offers a choice of one: the best case is among the options with the close ones', () => {
+    const cases = splitNote({ path: 'pac.md', text: '# PAC\n## Cas A\n## Cas B\n## Cas C' });
+    // The best reaches the context threshold, the next is as close but does not.
+    const [x, y, z] = hits(0.85, 0.8, 0.2);
+    const decision = decideAnswer(
+      [
+        { ...x!, unit: cases[0]! },
+        { ...y!, unit: cases[1]! },
+        { ...z!, unit: cases[2]! },
+      ],
+      { ...thresholds, context: 0.82 },
+    );
     expect(decision.kind === 'choose' && decision.options.map((hit) => hit.unit.id)).toEqual([
       'pac.md#cas-a',
       'pac.md#cas-b',

@@ -1,5 +1,8 @@
+import { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { assistantHandlers, enqueueAssistantSync } from '../../src/assistant/assistant-jobs.ts';
 import type { AssistantDatabase } from '../../src/assistant/assistant-schema.ts';
 import { type KnowledgeSource, KnowledgeSourceError } from '../../src/assistant/knowledge-source.ts';
 import { bytesToVector } from '../../src/assistant/knowledge-store.ts';
@@ -7,6 +10,8 @@ import type { NoteFile } from '../../src/assistant/knowledge-units.ts';
 import { assistantFailureDecision } from '../../src/assistant/assistant-failure.ts';
 import { createSavAssistant, type SavAssistant } from '../../src/assistant/sav-assistant.ts';
 import type { Database } from '../../src/db/schema.ts';
+import { decideFailure } from '../../src/job-failure.ts';
+import { Worker } from '../../src/queue/worker.ts';
 import { TestClock } from '../support/database.ts';
 import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
 import { assistantDatabase } from './assistant-database.ts';
@@ -89,6 +94,7 @@ describe('knowledge sync', () => {
       removed: 0,
       model: STAND_IN_EMBED_MODEL,
       dimensions: 256,
+      readAsWindows1252: [],
     });
     const stored = await rows();
     expect(stored.map((row) => row.id)).toEqual([
@@ -107,6 +113,36 @@ describe('knowledge sync', () => {
     expect([...bytesToVector(fronius.vector, 256)].map((x) => x.toFixed(6))).toEqual(
       expected.map((x) => x.toFixed(6)),
     );
+  });
+
+  it('names the notes that were not UTF-8 and were read as windows-1252, in a warning of the sync job', async () => {
+    files = [{ path: 'fronius.md', text: FRONIUS, encoding: 'windows-1252' }, ...files.slice(1)];
+    expect(await assistant().sync()).toMatchObject({ units: 3, readAsWindows1252: ['fronius.md'] });
+
+    const logged: { level: number; msg: string; notes?: string[] }[] = [];
+    const lines = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged.push(JSON.parse(chunk.toString('utf8')) as (typeof logged)[number]);
+        done();
+      },
+    });
+    const worker = new Worker({
+      db,
+      handlers: assistantHandlers({ db, assistant: assistant(), cards: undefined, hasBotApi: () => false }),
+      decide: decideFailure,
+      clock: clock.now,
+      logger: pino({ level: 'warn' }, lines),
+      concurrency: 1,
+    });
+    await enqueueAssistantSync(db, clock.now(), 'test');
+    await worker.runOnce();
+    expect(logged).toEqual([
+      expect.objectContaining({
+        level: 40,
+        notes: ['fronius.md'],
+        msg: 'knowledge notes not in UTF-8 were read as windows-1252: save them again in UTF-8',
+      }),
+    ]);
   });
 
   it('embeds nothing again when nothing changed, but one note to check the model', async () => {

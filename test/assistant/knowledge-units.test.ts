@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { localFolderSource } from '../../src/assistant/knowledge-source.ts';
 import { embeddingText, splitNote } from '../../src/assistant/knowledge-units.ts';
@@ -80,6 +83,72 @@ describe('splitting notes into known fixes', () => {
     expect(text).toContain('Codes : 42, E7');
     expect(text).toContain("L'écran affiche 42");
     expect(text).not.toContain('Resserrer');
+  });
+
+  it('reads metadata whether the colon is inside the bold or outside', () => {
+    const plain = splitNote({
+      path: 'a.md',
+      text: '# Fronius State 567\n**Codes** : 567, 568\n**Marque** : Fronius\n',
+    })[0]!;
+    const bold = splitNote({
+      path: 'b.md',
+      text: '# Fronius State 567\n**Codes :** 567, 568\n**Marque :** Fronius\n',
+    })[0]!;
+    const listed = splitNote({
+      path: 'c.md',
+      text: '# Fronius State 567\n- __Codes :__ 567, 568\n* *Marque* : Fronius\n',
+    })[0]!;
+    for (const unit of [plain, bold, listed]) {
+      expect(unit).toMatchObject({ codes: ['567', '568'], brands: ['Fronius'], makers: ['Fronius'] });
+      expect(unit.body).toBe('');
+    }
+  });
+
+  // Completion only, as test/text/adversarial-texts.test.ts: a reading quadratic in the line
+  // takes minutes on these and fails on the test timeout.
+  it('reads metadata lines of a million spaces', () => {
+    const spaces = ' '.repeat(1_000_000);
+    const [unit] = splitNote({
+      path: 'a.md',
+      text: `# T\nCodes${spaces}x\n**Codes${spaces}x\nMarque${spaces}:${spaces}Fronius${spaces}`,
+    });
+    expect(unit).toMatchObject({ codes: [], brands: ['Fronius'] });
+  });
+
+  it('tells the maker (Marque) from models listed alone (Modèle)', () => {
+    const [unit] = splitNote({
+      path: 'pac/altherma.md',
+      text: '# PAC Altherma\nModèle : Altherma 3\nMarque : Daikin\nCodes : U4',
+    });
+    expect(unit).toMatchObject({ brands: ['Altherma 3', 'Daikin'], makers: ['Daikin'] });
+    const [models] = splitNote({ path: 'pac/altherma.md', text: '# PAC Altherma\nModèle : Altherma 3' });
+    expect(models).toMatchObject({ brands: ['Altherma 3'], makers: [] });
+  });
+
+  it('finds the title behind a byte order mark', () => {
+    const [unit] = splitNote({
+      path: 'onduleurs/fronius-567.md',
+      text: '\uFEFF# Fronius State 567\n### Solution\nRedémarrer.',
+    });
+    expect(unit!.title).toBe('Fronius State 567');
+  });
+
+  it('reads a note saved in windows-1252 (Latin-1) with its accents, and says it was not UTF-8', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'etm-knowledge-'));
+    try {
+      const text =
+        '# Pompe à chaleur : défaut E-12\nCodes : E-12\n### Solution\nPurger le circuit ; vérifier la pression (1,5 bar).';
+      await writeFile(join(dir, 'pac-e12.md'), Buffer.from(text, 'latin1'));
+      await writeFile(join(dir, 'bom.md'), `\uFEFF# Onduleur : défaut 42\nCodes : 42`);
+      const notes = await localFolderSource(dir).list();
+      expect(notes).toEqual([
+        { path: 'bom.md', text: '# Onduleur : défaut 42\nCodes : 42' },
+        { path: 'pac-e12.md', text, encoding: 'windows-1252' },
+      ]);
+      expect(splitNote(notes[1]!)[0]!.title).toBe('Pompe à chaleur : défaut E-12');
+    } finally {
+      await rm(dir, { recursive: true });
+    }
   });
 
   it('takes the title from the file name when the note has none', () => {

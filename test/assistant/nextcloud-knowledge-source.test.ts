@@ -34,6 +34,16 @@ describe('nextcloudFolderSource', () => {
     ]);
   });
 
+  it('reads a note saved in windows-1252 with its accents, and says it was not UTF-8', async () => {
+    const text = '# Pompe à chaleur : défaut E-12\nPurger le circuit.';
+    await archive.uploadNew('Latin1/pac-e12.md', Buffer.from(text, 'latin1'));
+    await archive.uploadNew('Latin1/bom.md', Buffer.from('\uFEFF# Onduleur : défaut 42', 'utf8'));
+    expect(await nextcloudFolderSource(archive, 'Latin1').list()).toEqual([
+      { path: 'bom.md', text: '# Onduleur : défaut 42' },
+      { path: 'pac-e12.md', text, encoding: 'windows-1252' },
+    ]);
+  });
+
   it('gives an empty base for a folder that does not exist yet', async () => {
     expect(await nextcloudFolderSource(archive, 'Pas_encore').list()).toEqual([]);
   });

@@ -195,6 +195,69 @@ describe('SAV assistant: choosing between known fixes', () => {
   });
 });
 
+describe('SAV assistant: with the default thresholds', () => {
+  it('answers, never crashes, when a note’s close cases reach the answer threshold but not the context one', async () => {
+    const noisy = notes({
+      path: 'pac/pac-bruit.md',
+      text: [
+        '# PAC bruyante',
+        '## Ventilateur',
+        '### Symptômes',
+        'bruit de sifflement ventilateur unité extérieure',
+        '## Compresseur',
+        '### Symptômes',
+        'bruit de sifflement compresseur unité extérieure',
+      ].join('\n'),
+    });
+    const sav = assistant({ knowledge: { source: noisy }, thresholds: {} });
+    const answer = await sav.answer('PAC bruyante bruit de sifflement unité');
+    expect(['choose', 'known-fix', 'leads']).toContain(answer.kind);
+    if (answer.kind === 'choose') expect(answer.choices.length).toBeGreaterThanOrEqual(2);
+    expectSafeText(answer);
+  });
+});
+
+describe('SAV assistant: a maker named with a note that lists models only', () => {
+  const altherma = notes({
+    path: 'pac/altherma-u4.md',
+    text: [
+      '# PAC Altherma : code U4 après une coupure',
+      'Équipement : pompe à chaleur air/eau',
+      'Modèle : Altherma 3',
+      'Codes : U4',
+      '### Symptômes',
+      'La PAC affiche U4 après une coupure de courant et ne redémarre pas.',
+      '### Solution',
+      '1. Vérifier le câble de communication entre unité intérieure et extérieure.',
+    ].join('\n'),
+  });
+
+  it('answers with the note whether the maker is named or not', async () => {
+    const sav = assistant({ knowledge: { source: altherma }, thresholds: {} });
+    expect((await sav.answer('PAC code U4 après coupure')).kind).toBe('known-fix');
+    const named = await sav.answer('PAC Daikin code U4 après coupure');
+    expect(named.kind).toBe('known-fix');
+    expect(named.text).toContain('code U4 + pompe');
+    expect(named.text).not.toContain('Le code U4 ne figure pas dans nos notes');
+  });
+
+  it('never says a code is missing from the notes when a note not shown declares it', async () => {
+    const mitsubishi = notes({
+      path: 'pac/mitsubishi-u4.md',
+      text: '# PAC Mitsubishi : code U4\nÉquipement : pompe à chaleur\nMarque : Mitsubishi\nCodes : U4\n### Solution\nRéarmer.',
+    });
+    // No note is shown to the model: the Mitsubishi note, another maker's, scores too low.
+    const sav = assistant({
+      knowledge: { source: mitsubishi },
+      thresholds: { ...THRESHOLDS, context: 0.99 },
+    });
+    const answer = await sav.answer('PAC Daikin code U4 après coupure');
+    expect(answer.kind).toBe('leads');
+    expect(answer.sources).toEqual([]);
+    expect(answer.text).not.toContain('Le code U4 ne figure pas dans nos notes');
+  });
+});
+
 describe('SAV assistant: leads from the chat model', () => {
   const twins = notes(
     {
