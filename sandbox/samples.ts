@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TelegramFiles } from './telegram-files.ts';
+import type { FileKind, TelegramFiles } from './telegram-files.ts';
 
 /**
  * The sample Updates of samples/updates/, for replay from the web page and `make send`. Their
@@ -17,6 +17,11 @@ export interface SampleFileRef {
   readonly fileId: string;
   readonly fileUniqueId: string;
   readonly mimeType: string;
+  /**
+   * How Telegram holds it: a document's file_id (a picture sent "as a file", a voice note) is
+   * refused by sendPhoto, a photo's by sendDocument, as the stand-in does.
+   */
+  readonly kind: FileKind;
   /** Which message of the samples it belongs to, to spread the bundled photos over them. */
   readonly messageId: number;
 }
@@ -39,21 +44,27 @@ export function sampleFileRefs(update: Record<string, unknown>): SampleFileRef[]
     if (!message) continue;
     const messageId = Number(message.message_id);
     const photos = Array.isArray(message.photo) ? (message.photo as Record<string, unknown>[]) : [];
-    for (const size of photos) refs.push(ref(size, 'image/jpeg', messageId));
+    for (const size of photos) refs.push(ref(size, 'image/jpeg', 'photo', messageId));
     for (const field of ['document', 'voice']) {
       const file = message[field] as Record<string, unknown> | undefined;
       const mimeType = typeof file?.mime_type === 'string' ? file.mime_type : 'application/octet-stream';
-      if (file) refs.push(ref(file, mimeType, messageId));
+      if (file) refs.push(ref(file, mimeType, 'document', messageId));
     }
   }
   return refs.filter((item) => item.fileId !== '');
 }
 
-function ref(file: Record<string, unknown>, mimeType: string, messageId: number): SampleFileRef {
+function ref(
+  file: Record<string, unknown>,
+  mimeType: string,
+  kind: FileKind,
+  messageId: number,
+): SampleFileRef {
   return {
     fileId: typeof file.file_id === 'string' ? file.file_id : '',
     fileUniqueId: typeof file.file_unique_id === 'string' ? file.file_unique_id : '',
     mimeType,
+    kind,
     messageId,
   };
 }
@@ -64,6 +75,6 @@ export function holdSampleFiles(samples: readonly Sample[], files: TelegramFiles
   const messageIds = [...new Set(refs.map((item) => item.messageId))].sort((a, b) => a - b);
   for (const item of refs) {
     const photo = photos[messageIds.indexOf(item.messageId) % photos.length]!;
-    files.hold(item.fileId, photo, item.mimeType, item.fileUniqueId || undefined);
+    files.hold(item.fileId, photo, item.mimeType, item.kind, item.fileUniqueId || undefined);
   }
 }

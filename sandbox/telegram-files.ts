@@ -8,6 +8,9 @@ import type { TelegramStandIn } from '../stand-ins/telegram-stand-in.ts';
  * (sandbox/start-sandbox.ts).
  */
 
+/** How Telegram got a file (stand-ins/telegram-stand-in.ts, AddFileOptions.kind). */
+export type FileKind = 'photo' | 'document';
+
 export interface HeldFile {
   readonly bytes: Buffer;
   readonly mimeType: string;
@@ -30,24 +33,37 @@ export class TelegramFiles {
   /** A new photo from the web page, registered under a fresh id. */
   addPhoto(jpeg: Buffer): RegisteredFile {
     const fileId = `sandbox-photo-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-    return this.register(fileId, jpeg, 'image/jpeg');
+    return this.register(fileId, jpeg, 'image/jpeg', 'photo');
   }
 
   /** A file with a given id (those of the samples), in memory only. Registering twice is harmless. */
-  hold(fileId: string, bytes: Buffer, mimeType: string, fileUniqueId?: string): RegisteredFile {
+  hold(
+    fileId: string,
+    bytes: Buffer,
+    mimeType: string,
+    kind: FileKind,
+    fileUniqueId?: string,
+  ): RegisteredFile {
     const known = this.held.get(fileId);
     if (known)
       return { file_id: fileId, file_unique_id: fileUniqueId ?? fileId, file_size: known.bytes.length };
-    return this.register(fileId, bytes, mimeType, fileUniqueId);
+    return this.register(fileId, bytes, mimeType, kind, fileUniqueId);
   }
 
   get(fileId: string): HeldFile | undefined {
     return this.held.get(fileId);
   }
 
-  private register(fileId: string, bytes: Buffer, mimeType: string, fileUniqueId?: string): RegisteredFile {
+  private register(
+    fileId: string,
+    bytes: Buffer,
+    mimeType: string,
+    kind: FileKind,
+    fileUniqueId?: string,
+  ): RegisteredFile {
     const ids = this.standIn.addFile(bytes, {
       mimeType,
+      kind,
       fileId,
       fileUniqueId: fileUniqueId ?? `${fileId}-unique`,
     });

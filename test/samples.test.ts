@@ -177,8 +177,16 @@ describe('tools/send-sample.sh (make send)', () => {
       'sample: album-2',
       'sample: album-3',
     ]);
+    // `album` among other names stands for its three items too.
+    const among = await send('button-fin album', DEMO, url);
+    expect(among.stdout.match(/sample: \S+/g)).toEqual([
+      'sample: button-fin',
+      'sample: album-1',
+      'sample: album-2',
+      'sample: album-3',
+    ]);
     const ids = await t.db.selectFrom('processed_updates').select('update_id').execute();
-    expect(new Set(ids.map((row) => row.update_id)).size).toBe(9);
+    expect(new Set(ids.map((row) => row.update_id)).size).toBe(13);
   });
 
   it('says when the answer is empty', async () => {

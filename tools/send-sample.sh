@@ -35,7 +35,13 @@ available_samples() {
 NAMES=$1
 SLUG=$2
 URL=${3%/}
-[ "$NAMES" = album ] && NAMES="album-1 album-2 album-3"
+# `album` stands for its three items, alone or among other names.
+EXPANDED=""
+for SAMPLE in $NAMES; do
+  [ "$SAMPLE" = album ] && SAMPLE="album-1 album-2 album-3"
+  EXPANDED="$EXPANDED $SAMPLE"
+done
+NAMES=$EXPANDED
 
 # Names are checked before touching the file system: no path may escape samples/updates.
 FILES=""

@@ -105,9 +105,10 @@ describe('sampleFileRefs', () => {
     expect(new Set(refs.map((ref) => ref.fileId)).size).toBe(4);
   });
 
-  it('keeps a document’s own MIME type', async () => {
+  it('keeps a document’s own MIME type, and holds it as a document, as Telegram does', async () => {
     const refs = sampleFileRefs(await sample('document-heic'));
-    expect(refs.map((ref) => ref.mimeType)).toEqual(['image/heic']);
+    expect(refs.map((ref) => [ref.mimeType, ref.kind])).toEqual([['image/heic', 'document']]);
+    expect(sampleFileRefs(await sample('album-1')).every((ref) => ref.kind === 'photo')).toBe(true);
   });
 
   it('finds nothing in a text message or a button press', async () => {
