@@ -38,7 +38,8 @@ dist/.built: $(BUILD_INPUTS)
 build: install dist/.built ## bundle the service into dist/ (when a source changed)
 
 run: install ## the sandbox (no bot configured; web chat at /sandbox), else the real service
-	@if [ -n "$(CONFIGURED_BOTS)" ]; then \
+	@bots="$$(node sandbox/configured-bots.ts)" || exit $$?; \
+	if [ -n "$$bots" ]; then \
 	  $(MAKE) --no-print-directory build && exec node --max-semi-space-size=8 dist/server.js; \
 	else \
 	  tools/install-debian-packages.sh sandbox || exit 1; \

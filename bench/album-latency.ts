@@ -44,15 +44,13 @@ export async function measureAlbumLatency(
   host: string,
   postgresUrl?: string,
 ): Promise<AlbumLatency> {
-  if (postgresUrl === undefined)
-    return measureOn(serviceArgs, `sqlite:${join(workDir, 'album.db')}`, workDir, host);
-  return withFreshSchema(postgresUrl, (url) => measureOn(serviceArgs, url, workDir, host));
+  if (postgresUrl === undefined) return measureOn(serviceArgs, `sqlite:${join(workDir, 'album.db')}`, host);
+  return withFreshSchema(postgresUrl, (url) => measureOn(serviceArgs, url, host));
 }
 
 async function measureOn(
   serviceArgs: readonly string[],
   databaseUrl: string,
-  workDir: string,
   host: string,
 ): Promise<AlbumLatency> {
   const telegram = await TelegramStandIn.start();
@@ -76,7 +74,7 @@ async function measureOn(
         ALBUM_QUIET_MS: String(QUIET_MS),
         ASSISTANT_ENABLED: 'false',
         LOG_LEVEL: 'warn',
-        ENV_FILE: join(workDir, 'no.env'),
+        ENV_FILE: '/dev/null',
       },
       host,
       port: await freePort(host),

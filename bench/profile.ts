@@ -45,7 +45,7 @@ async function main(): Promise<void> {
         DATABASE_URL: `sqlite:${join(workDir, 'bench.db')}`,
         LOG_LEVEL: 'warn',
         WORKER_ENABLED: 'false',
-        ENV_FILE: join(workDir, 'no.env'),
+        ENV_FILE: '/dev/null',
       },
       host: HOST,
       port: await freePort(HOST),

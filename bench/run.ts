@@ -90,14 +90,14 @@ async function main(): Promise<number> {
     const coldStartMs = {
       bare: await measureColdStart(await bareOptions(), COLD_STARTS),
       service: await measureColdStart(
-        serviceOptions(await freePort(HOST), databaseUrlIn(workDir), workDir),
+        serviceOptions(await freePort(HOST), databaseUrlIn(workDir)),
         COLD_STARTS,
       ),
     };
     const bare = await startChildServer(await bareOptions()).then(keep(servers));
-    const service = await startChildServer(
-      serviceOptions(await freePort(HOST), databaseUrlIn(workDir), workDir),
-    ).then(keep(servers));
+    const service = await startChildServer(serviceOptions(await freePort(HOST), databaseUrlIn(workDir))).then(
+      keep(servers),
+    );
     // The floor is the service's SQLite writes alone: no use beside a service on PostgreSQL.
     const floor =
       databaseUrl === undefined
@@ -161,7 +161,7 @@ async function main(): Promise<number> {
   }
 }
 
-function serviceOptions(port: number, databaseUrl: string, workDir: string): ChildServerOptions {
+function serviceOptions(port: number, databaseUrl: string): ChildServerOptions {
   return {
     name: 'etm-terrain',
     args: serviceArgs,
@@ -171,8 +171,8 @@ function serviceOptions(port: number, databaseUrl: string, workDir: string): Chi
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'warn',
       WORKER_ENABLED: 'false',
-      // A developer's .env must not change what is measured.
-      ENV_FILE: join(workDir, 'no.env'),
+      // A developer's .env must not change what is measured: an empty file is read instead.
+      ENV_FILE: '/dev/null',
     },
     host: HOST,
     port,

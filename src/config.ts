@@ -82,6 +82,14 @@ const SLUG_LIST = '^\\s*[a-z0-9-]+(\\s*,\\s*[a-z0-9-]+)*\\s*$';
 const BOT_TOKEN = '^[0-9]+:[A-Za-z0-9_-]+$';
 const BOOLEAN = '^(true|false|1|0)$';
 const FRACTION = '^(0(\\.[0-9]+)?|1(\\.0+)?)$';
+/**
+ * What `Authorization: Bearer <token>` can carry: RFC 6750's b64token
+ * (https://www.rfc-editor.org/rfc/rfc6750#section-2.1). A token with a space or another character
+ * could be set, but never presented, so it is refused at start-up.
+ */
+const ADMIN_TOKEN_PATTERN = '^[A-Za-z0-9._~+/-]+=*$';
+const ADMIN_TOKEN_WORDS =
+  'at least 16 characters among letters, digits and - . _ ~ + / (= only at the end), no space: a bearer token (RFC 6750)';
 
 const optional = (pattern: string, description: string) =>
   Type.Optional(Type.String({ pattern, description }));
@@ -111,7 +119,9 @@ const fixedKeys = {
   ASSISTANT_ANSWER_THRESHOLD: optional(FRACTION, 'a number from 0 to 1'),
   ASSISTANT_LEXICAL_ANSWER_THRESHOLD: optional(FRACTION, 'a number from 0 to 1'),
   ASSISTANT_ANSWER_MARGIN: optional(FRACTION, 'a number from 0 to 1'),
-  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'at least 16 characters' })),
+  ADMIN_TOKEN: Type.Optional(
+    Type.String({ minLength: 16, pattern: ADMIN_TOKEN_PATTERN, description: ADMIN_TOKEN_WORDS }),
+  ),
   METRICS_REQUIRE_TOKEN: optional(BOOLEAN, 'true or false'),
   LOG_LEVEL: optional(
     '^(fatal|error|warn|info|debug|trace|silent)$',
@@ -336,7 +346,32 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   };
 }
 
-/** `postgres://etm:secret@db/etm` → `postgres://etm:[set]@db/etm`; a SQLite path is kept. */
+/**
+ * `postgres://etm:secret@db/etm` → `postgres://etm:[set]@db/etm`; a SQLite path is kept. pg reads a
+ * PostgreSQL URL with WHATWG `URL` (node_modules/pg-connection-string/index.js), so `URL` here
+ * finds the same password: up to the last `@` before the host (`etm:s3cret@db-pass@db` is user
+ * `etm`, password `s3cret@db-pass`), and in any query parameter, since pg takes every one as a
+ * setting (`?password=…`). The fragment, which pg ignores, is left out: a `#` in a password ends
+ * it there. A URL that `URL` cannot read shows nothing of itself.
+ */
 function withoutPassword(databaseUrl: string): string {
-  return databaseUrl.replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@]*@/, '$1[set]@');
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) return databaseUrl;
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    return 'postgres://[set]';
+  }
+  const userInfo = `${url.username}${url.password === '' ? '' : ':[set]'}`;
+  const query = url.search.slice(1).split('&').filter(Boolean).map(withoutPasswordValue);
+  return [
+    `${url.protocol}//${userInfo === '' ? '' : `${userInfo}@`}${url.host}${url.pathname}`,
+    query.length > 0 ? `?${query.join('&')}` : '',
+  ].join('');
+}
+
+/** `password=…` (or `sslpassword=…`, any case, as its name decodes) → `password=[set]`. */
+function withoutPasswordValue(parameter: string): string {
+  const [name = ''] = new URLSearchParams(parameter).keys();
+  return /password/i.test(name) ? `${parameter.split('=')[0] ?? ''}=[set]` : parameter;
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
+import { resolve } from 'node:path';
 import type { Config } from './config.ts';
 
 // Keeps V8's compiled code of every module on disk (in the OS temporary folder), so a restart
@@ -24,11 +25,27 @@ async function main(): Promise<void> {
   });
 }
 
-/** The real environment wins over `.env`, as in every dotenv setup. */
+/**
+ * The real environment wins over `.env`, as in every dotenv setup. A missing `.env` is skipped;
+ * the file ENV_FILE names must be there: without it the service would start on other settings
+ * (demo mode, SQLite) while the operator believes it read theirs. An empty ENV_FILE is unset.
+ */
 function environment(): Record<string, string | undefined> {
-  const file = process.env.ENV_FILE ?? '.env';
-  const fromFile = existsSync(file) ? parseDotenv(readFileSync(file)) : {};
-  return { ...fromFile, ...process.env };
+  const named = process.env.ENV_FILE?.trim() || undefined;
+  if (named === undefined && !existsSync('.env')) return { ...process.env };
+  return { ...parseDotenv(readEnvFile(named ?? '.env', named !== undefined)), ...process.env };
+}
+
+function readEnvFile(file: string, named: boolean): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const what = named ? 'ENV_FILE is invalid' : '.env cannot be read';
+    const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`;
+    const hint = named ? ' (unset ENV_FILE to read .env, if there is one)' : '';
+    throw new ConfigError([`${what}: ${resolve(file)} ${why}${hint}`]);
+  }
 }
 
 function configOrExit(): Config {

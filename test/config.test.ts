@@ -257,7 +257,7 @@ describe('ConfigError', () => {
         'NEXTCLOUD_USER is required when NEXTCLOUD_URL is set',
         'NEXTCLOUD_PASSWORD is required when NEXTCLOUD_URL is set',
         'REPORT_TIMEZONE is invalid: expected an IANA time zone such as Europe/Paris',
-        'ADMIN_TOKEN is invalid: expected at least 16 characters',
+        'ADMIN_TOKEN is invalid: expected at least 16 characters among letters, digits and - . _ ~ + / (= only at the end), no space: a bearer token (RFC 6750)',
         'TELEGRAM_API_URL is invalid: expected Bot API root',
         'DATABASE_URL is invalid: expected sqlite:<path> or postgres://…',
         'WORKER_CONCURRENCY is invalid: expected positive integer',
@@ -286,6 +286,29 @@ describe('ConfigError', () => {
 
   it('accepts the highest TCP port', () => {
     expect(loadConfig({ PORT: '65535' }).port).toBe(65535);
+  });
+
+  // `Authorization: Bearer <token>` carries one b64token (https://www.rfc-editor.org/rfc/rfc6750#section-2.1):
+  // any other ADMIN_TOKEN could never be presented.
+  it.each([
+    ['a space', 'correct horse battery staple'],
+    ['a character outside the b64token set', 'fake-admin-token:0123456789'],
+    ['= before the end', 'fake=admin-token-0123456789'],
+    ['a non-ASCII letter', 'fake-admin-tökén-0123456789'],
+  ])('refuses an ADMIN_TOKEN with %s, saying what the token may hold', (_name, token) => {
+    const error = configError({ ADMIN_TOKEN: token });
+    expect(error.problems).toEqual([
+      'ADMIN_TOKEN is invalid: expected at least 16 characters among letters, digits and - . _ ~ + / (= only at the end), no space: a bearer token (RFC 6750)',
+    ]);
+    expect(error.message).not.toContain(token);
+  });
+
+  it.each([
+    ['hexadecimal (openssl rand -hex 24)', '3f9a0c6e1b7d4a25c8e0f1a2b3c4d5e6f708192a3b4c5d6e'],
+    ['base64 with padding (openssl rand -base64 20)', 'q1Zk+9yT/0bW3xLr5mNs8vPa2cE='],
+    ['base64url', 'fake_admin-token.0123~456789'],
+  ])('takes an ADMIN_TOKEN in %s', (_name, token) => {
+    expect(loadConfig({ ADMIN_TOKEN: token }).adminToken).toBe(token);
   });
 
   it('takes a PostgreSQL URL and its pool size', () => {
@@ -365,6 +388,57 @@ describe('the config object', () => {
       nextcloud: undefined,
       adminToken: '[unset]',
     });
+  });
+
+  // pg reads the URL as WHATWG URL does (node_modules/pg-connection-string/index.js): the password
+  // runs to the last `@`, and every query parameter is a setting, `password` included.
+  it.each([
+    [
+      'a password parameter',
+      'postgres://etm@db.example/etm?password=s3cret-db-pass',
+      'postgres://etm@db.example/etm?password=[set]',
+    ],
+    [
+      'an @ in the password',
+      'postgres://etm:s3cret@db-pass@db.example/etm',
+      'postgres://etm:[set]@db.example/etm',
+    ],
+    [
+      'both, among other parameters',
+      'postgresql://etm:s3cret@db-pass@db.example:5433/etm?sslmode=require&PASSWORD=s3cret&sslpassword=db-pass',
+      'postgresql://etm:[set]@db.example:5433/etm?sslmode=require&PASSWORD=[set]&sslpassword=[set]',
+    ],
+    [
+      'a parameter name in percent-encoding',
+      'postgres://etm@db.example/etm?pass%77ord=s3cret-db-pass',
+      'postgres://etm@db.example/etm?pass%77ord=[set]',
+    ],
+    [
+      'a # in the password, which URL reads as the fragment',
+      'postgres://etm@db.example/etm?password=s3cret#db-pass',
+      'postgres://etm@db.example/etm?password=[set]',
+    ],
+    [
+      'a URL that URL cannot read (pg retries it with a stand-in host)',
+      'postgres://etm:s3cret-db-pass@/etm?host=/run/postgresql',
+      'postgres://[set]',
+    ],
+    [
+      'no password',
+      'postgres://etm@db.example:5432/etm?options=-c%20search_path%3Dt1',
+      'postgres://etm@db.example:5432/etm?options=-c%20search_path%3Dt1',
+    ],
+  ])('hides the password of a PostgreSQL URL with %s', (_name, databaseUrl, logged) => {
+    const redacted = redactedConfig(loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl }));
+    const text = JSON.stringify(redacted);
+    expect(text).not.toContain('s3cret');
+    expect(text).not.toContain('db-pass');
+    expect(redacted.databaseUrl).toBe(logged);
+  });
+
+  it('keeps a SQLite path as it is', () => {
+    const config = loadConfig({ DATABASE_URL: 'sqlite:./data/etm@office:1.db' });
+    expect(redactedConfig(config).databaseUrl).toBe('sqlite:./data/etm@office:1.db');
   });
 });
 

@@ -14,8 +14,14 @@ import {
   ReportTypeSchema,
 } from '../src/admin/report-view.ts';
 import { BODY_LIMIT_BYTES } from '../src/app.ts';
-import { JobListSchema } from '../src/routes/admin-jobs.ts';
-import { ReportListSchema } from '../src/routes/admin-reports.ts';
+import { JobIdParamsSchema, JobListQuerySchema, JobListSchema } from '../src/routes/admin-jobs.ts';
+import {
+  ReportCsvQuerySchema,
+  ReportKeyParamsSchema,
+  ReportListQuerySchema,
+  ReportListSchema,
+} from '../src/routes/admin-reports.ts';
+import { StatsQuerySchema } from '../src/routes/admin-stats.ts';
 import { EmptySchema, ErrorSchema, ReplySchema } from '../src/routes/telegram-update.ts';
 import { UpdateSchema } from '../src/telegram/update-schema.ts';
 import { createTestApp, postUpdate, type TestApp } from './support/test-app.ts';
@@ -34,7 +40,14 @@ interface MediaType {
   readonly schema: Record<string, unknown>;
   readonly examples?: Record<string, Example>;
 }
+interface Parameter {
+  readonly name: string;
+  readonly in: string;
+  readonly required?: boolean;
+  readonly schema: unknown;
+}
 interface Operation {
+  readonly parameters?: readonly Parameter[];
   readonly requestBody?: { readonly content: Record<string, MediaType> };
   readonly responses: Record<string, { readonly content?: Record<string, MediaType> }>;
 }
@@ -200,6 +213,30 @@ describe('openapi.yaml', () => {
     expect(validationOnly(documented)).toEqual(validationOnly(JSON.parse(JSON.stringify(routeSchema))));
   });
 
+  it.each([
+    ['GET /admin/jobs', 'query', JobListQuerySchema],
+    ['POST /admin/jobs/{id}/retry', 'path', JobIdParamsSchema],
+    ['GET /admin/reports', 'query', ReportListQuerySchema],
+    ['GET /admin/reports.csv', 'query', ReportCsvQuerySchema],
+    ['GET /admin/reports/{id}', 'path', ReportKeyParamsSchema],
+    ['GET /admin/stats', 'query', StatsQuerySchema],
+  ])('describes the %s parameters in the %s exactly as the route validates them', (route, place, schema) => {
+    const [method, path] = route.split(' ') as [string, string];
+    const parameters = (spec.paths[path]?.[method.toLowerCase()]?.parameters ?? []).filter(
+      (parameter) => parameter.in === place,
+    );
+    const validated = JSON.parse(JSON.stringify(schema)) as {
+      properties: Record<string, unknown>;
+      required?: string[];
+    };
+    expect(
+      Object.fromEntries(parameters.map((parameter) => [parameter.name, validationOnly(parameter.schema)])),
+    ).toEqual(validationOnly(validated.properties));
+    expect(parameters.filter((parameter) => parameter.required).map((parameter) => parameter.name)).toEqual(
+      validated.required ?? [],
+    );
+  });
+
   it('fits every example to the schema it is documented with', () => {
     const examples = allExamples();
     expect(examples.length).toBeGreaterThan(0);
@@ -265,6 +302,14 @@ describe('openapi.yaml', () => {
     try {
       const answers = {
         'missing-token': await admin.app.inject({ url: '/admin/reports' }),
+        'other-scheme': await admin.app.inject({
+          url: '/admin/reports',
+          headers: { authorization: 'Basic YWRtaW46eA==' },
+        }),
+        'malformed-token': await admin.app.inject({
+          url: '/admin/reports',
+          headers: { authorization: 'Bearer correct horse battery staple' },
+        }),
         'wrong-token': await admin.app.inject({
           url: '/admin/reports',
           headers: { authorization: 'Bearer x' },
@@ -283,6 +328,8 @@ describe('openapi.yaml', () => {
       };
       const documented = {
         'missing-token': example(components, 'Unauthorized', 'missing-token'),
+        'other-scheme': example(components, 'Unauthorized', 'other-scheme'),
+        'malformed-token': example(components, 'Unauthorized', 'malformed-token'),
         'wrong-token': example(components, 'Unauthorized', 'wrong-token'),
         'invalid-date-range': example(components, 'InvalidFilter', 'invalid-date-range'),
         'report-not-found': example(

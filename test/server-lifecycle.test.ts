@@ -1,13 +1,17 @@
 import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { type IncomingMessage, request as httpRequest, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createLogger } from '../src/logger.ts';
 import { createShutdown } from '../src/shutdown.ts';
+import { startServiceProcess, startServiceProcessToExit } from './support/service-process.ts';
 import { createTestApp, LogCapture, type TestApp, testEnv } from './support/test-app.ts';
 import { testDialect } from './support/test-database.ts';
 import { textUpdate } from './support/updates.ts';
@@ -175,6 +179,43 @@ describe('createShutdown', () => {
   });
 });
 
+// The child service runs on SQLite in memory whatever the project: once is enough.
+describe.runIf(testDialect === 'sqlite')('the settings file (ENV_FILE, else .env)', () => {
+  let folder: string;
+  beforeEach(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'etm-env-file-'));
+  });
+  afterEach(async () => rm(folder, { recursive: true, force: true }));
+
+  it('stops the service with 78 when ENV_FILE names a file that does not exist', async () => {
+    const missing = join(folder, 'prod.env');
+    const stopped = await startServiceProcessToExit({ env: { ENV_FILE: missing } });
+    expect(stopped.code, stopped.stderr.join('\n')).toBe(78);
+    expect(stopped.stderr).toContain(
+      `  - ENV_FILE is invalid: ${missing} does not exist (unset ENV_FILE to read .env, if there is one)`,
+    );
+    // It stopped before anything started: no log line, no demo mode.
+    expect(stopped.logs).toEqual([]);
+  });
+
+  it('reads the file ENV_FILE names, the environment winning over it', async () => {
+    const file = join(folder, 'prod.env');
+    await writeFile(file, 'REPORT_TIMEZONE=America/Montreal\nDECK_BOARD=Depuis le fichier\n');
+    const service = await startServiceProcess({
+      env: { ENV_FILE: file, DECK_BOARD: 'Depuis l’environnement' },
+    });
+    try {
+      const started = await service.waitForLog((line) => line.msg === 'etm-terrain started');
+      expect(started.config).toMatchObject({
+        reportTimezone: 'America/Montreal',
+        deckBoard: 'Depuis l’environnement',
+      });
+    } finally {
+      await service.stop();
+    }
+  });
+});
+
 describe('health endpoints', () => {
   let t: TestApp;
   afterEach(async () => t.close());
@@ -202,6 +243,29 @@ describe('health endpoints', () => {
     expect(closed.json()).toEqual({
       status: 'unavailable',
       checks: { database: expect.stringMatching(/^database not writable: .+/), assistant: 'starting' },
+    });
+  });
+
+  it('answers /readyz 503, not 500, once the database is closed while Nextcloud is configured', async () => {
+    t = await createTestApp({
+      NEXTCLOUD_URL: 'http://127.0.0.1:9',
+      NEXTCLOUD_USER: 'etm',
+      NEXTCLOUD_PASSWORD: 'fake-app-password',
+    });
+    const ready = await get('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks).toEqual({ database: 'ok', assistant: 'starting', nextcloud: 'ok' });
+
+    await t.db.destroy();
+    const closed = await get('/readyz');
+    expect(closed.statusCode, closed.body).toBe(503);
+    expect(closed.json()).toEqual({
+      status: 'unavailable',
+      checks: {
+        database: expect.stringMatching(/^database not writable/),
+        assistant: 'starting',
+        nextcloud: 'unknown: kept in the database, which fails',
+      },
     });
   });
 

@@ -1,4 +1,4 @@
-import { addDays, isCalendarDay, startOfZonedDay } from './zoned-days.ts';
+import { isCalendarDay, startOfZonedDay } from './zoned-days.ts';
 
 /**
  * The `from`/`to` filters of the admin API. A day (`2026-03-25`) is a whole day in the report
@@ -41,7 +41,8 @@ function boundStart(value: string, timeZone: string): number {
 }
 
 function boundEnd(value: string, timeZone: string): number {
-  if (isDay(value)) return isCalendarDay(value) ? startOfZonedDay(addDays(value, 1), timeZone) : NaN;
+  // A day `to` is included: the range ends when the next day starts.
+  if (isDay(value)) return isCalendarDay(value) ? startOfZonedDay(value, timeZone, 1) : NaN;
   // An instant `to` is included: the range ends just after it.
   return instant(value) + 1;
 }

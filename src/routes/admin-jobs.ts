@@ -18,7 +18,10 @@ export const JobListQuerySchema = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
 });
 export const JobListSchema = Type.Object({ jobs: Type.Array(JobSchema) });
-export const JobIdParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+/** Up to the largest safe integer: a larger id made PostgreSQL's bigint comparison fail with a 500. */
+export const JobIdParamsSchema = Type.Object({
+  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+});
 
 /** The job queue for whoever runs the service: what waits, what failed, and a retry. */
 export const adminJobRoutes: FastifyPluginAsyncTypebox<AdminJobRoutesOptions> = async (app, options) => {

@@ -34,11 +34,17 @@ const filterFields = {
   to: Type.Optional(DateBound),
 };
 
+/**
+ * The largest offset taken: beyond it, a number no longer reaches SQLite's and PostgreSQL's
+ * OFFSET exactly (JavaScript's safe integers), and a larger one made them fail with a 500.
+ */
+export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+
 export const ReportCsvQuerySchema = Type.Object(filterFields);
 export const ReportListQuerySchema = Type.Object({
   ...filterFields,
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET, default: 0 })),
 });
 export const ReportListSchema = Type.Object({
   total: Type.Integer({ minimum: 0 }),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { DATE_BOUND_PATTERN, parseDateRange } from '../admin/date-range.ts';
 import { readStats, StatsSchema } from '../admin/report-stats.ts';
-import { addDays, startOfZonedDay, zonedDay } from '../admin/zoned-days.ts';
+import { startOfZonedDay, zonedDay } from '../admin/zoned-days.ts';
 import type { Db } from '../db/database.ts';
 import { HttpError } from '../http-error.ts';
 import { ErrorSchema } from './telegram-update.ts';
@@ -31,10 +31,9 @@ export const adminStatsRoutes: FastifyPluginAsyncTypebox<AdminStatsRoutesOptions
       if ('problem' in parsed) throw new HttpError(400, 'invalid_date_range', parsed.problem);
       const now = options.clock().getTime();
       const today = zonedDay(now, zone);
-      const toMs = parsed.range.toMs ?? startOfZonedDay(addDays(today, 1), zone);
+      const toMs = parsed.range.toMs ?? startOfZonedDay(today, zone, 1);
       const fromMs =
-        parsed.range.fromMs ??
-        startOfZonedDay(addDays(zonedDay(toMs - 1, zone), 1 - DEFAULT_STATS_DAYS), zone);
+        parsed.range.fromMs ?? startOfZonedDay(zonedDay(toMs - 1, zone), zone, 1 - DEFAULT_STATS_DAYS);
       if (fromMs >= toMs) throw new HttpError(400, 'invalid_date_range', 'from must come before to');
       return readStats(options.db, fromMs, toMs, zone);
     },

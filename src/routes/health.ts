@@ -7,7 +7,10 @@ export interface HealthRouteOptions {
   readonly clock: () => Date;
   /** The SAV assistant's state: reported, never a reason to be unready. */
   readonly assistantStatus?: () => string;
-  /** 'ok' or 'unauthorized' (the credentials breaker is open): reported, never a reason to be unready. */
+  /**
+   * 'ok' or 'unauthorized' (the credentials breaker is open), read from the database: reported,
+   * never a reason to be unready.
+   */
   readonly nextcloudStatus?: () => Promise<string>;
 }
 
@@ -27,7 +30,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteOptions> = async
     const database = await databaseWritable(options.db, options.clock());
     const checks: Record<string, string> = { database };
     if (options.assistantStatus) checks.assistant = options.assistantStatus();
-    if (options.nextcloudStatus) checks.nextcloud = await options.nextcloudStatus();
+    if (options.nextcloudStatus) checks.nextcloud = await nextcloudState(options.nextcloudStatus, database);
     if (database === 'ok') return { status: 'ok' as const, checks };
     request.log.warn({ database }, 'not ready');
     return reply.code(503).send({ status: 'unavailable', checks });
@@ -45,5 +48,19 @@ async function databaseWritable(db: Db, now: Date): Promise<string> {
     return 'ok';
   } catch (error) {
     return `database not writable: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/**
+ * Nextcloud's state as the breaker keeps it, in the database: not asked when the database has just
+ * failed (the same failure would only come again, or a 500 instead of the 503), and `unknown: …`
+ * when the read fails all the same.
+ */
+async function nextcloudState(status: () => Promise<string>, database: string): Promise<string> {
+  if (database !== 'ok') return 'unknown: kept in the database, which fails';
+  try {
+    return await status();
+  } catch (error) {
+    return `unknown: ${error instanceof Error ? error.message : String(error)}`;
   }
 }

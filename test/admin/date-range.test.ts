@@ -29,6 +29,15 @@ describe('parseDateRange', () => {
     });
   });
 
+  it('takes the farthest days the query string accepts, as an office user types them for "all"', () => {
+    expect(parseDateRange('0001-01-01', '9999-12-31', 'UTC')).toEqual({
+      range: { fromMs: at('0001-01-01T00:00:00Z'), toMs: at('9999-12-31T00:00:00Z') + 24 * 60 * 60 * 1000 },
+    });
+    expect(parseDateRange(undefined, '9999-12-31', PARIS)).toEqual({
+      range: { fromMs: undefined, toMs: at('9999-12-31T23:00:00Z') },
+    });
+  });
+
   it.each([
     ['2026-02-30', undefined, 'from is not a real date: 2026-02-30'],
     [undefined, '2026-04-31', 'to is not a real date: 2026-04-31'],

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  addDays,
-  isCalendarDay,
-  startOfZonedDay,
-  zonedDateTime,
-  zonedDay,
-} from '../../src/admin/zoned-days.ts';
+import { isCalendarDay, startOfZonedDay, zonedDateTime, zonedDay } from '../../src/admin/zoned-days.ts';
 
 const PARIS = 'Europe/Paris';
 const at = (iso: string) => new Date(iso).getTime();
@@ -41,10 +35,25 @@ describe('days in a time zone', () => {
     expect(zonedDateTime(at('2026-07-01T22:05:00Z'), PARIS)).toBe('2026-07-02 00:05');
   });
 
-  it('adds days across months and years', () => {
-    expect(addDays('2026-03-31', 1)).toBe('2026-04-01');
-    expect(addDays('2026-01-01', -1)).toBe('2025-12-31');
-    expect(addDays('2026-03-25', -29)).toBe('2026-02-24');
+  it('starts the day some days later or earlier, across months, years and clock changes', () => {
+    expect(startOfZonedDay('2026-03-31', PARIS, 1)).toBe(at('2026-03-31T22:00:00Z'));
+    expect(startOfZonedDay('2026-01-01', PARIS, -1)).toBe(at('2025-12-30T23:00:00Z'));
+    expect(startOfZonedDay('2026-03-25', PARIS, -29)).toBe(at('2026-02-23T23:00:00Z'));
+    expect(startOfZonedDay('2026-03-28', PARIS, 2)).toBe(at('2026-03-29T22:00:00Z'));
+  });
+
+  it('starts the day after 9999-12-31, which has no YYYY-MM-DD', () => {
+    expect(startOfZonedDay('9999-12-31', PARIS, 1)).toBe(at('9999-12-31T23:00:00Z'));
+    expect(startOfZonedDay('9999-12-31', 'UTC', 1)).toBe(Date.UTC(9999, 11, 31) + 24 * 60 * 60 * 1000);
+    expect(zonedDay(at('9999-12-31T23:30:00Z'), PARIS)).toBe('10000-01-01');
+    expect(startOfZonedDay('10000-01-01', PARIS)).toBe(at('9999-12-31T23:00:00Z'));
+  });
+
+  // Date.UTC reads the years 0 to 99 as 1900 to 1999; Intl writes year 0 as 1 (without its era).
+  it('starts the days of the first years, Paris then on its local mean time (+00:09:21)', () => {
+    expect(startOfZonedDay('0001-01-01', 'UTC')).toBe(at('0001-01-01T00:00:00Z'));
+    expect(startOfZonedDay('0050-06-15', PARIS)).toBe(at('0050-06-14T23:50:39Z'));
+    expect(startOfZonedDay('0001-01-01', PARIS, -1)).toBe(at('0000-12-30T23:50:39Z'));
   });
 
   it.each([
@@ -55,6 +64,10 @@ describe('days in a time zone', () => {
     ['2026-04-31', false],
     ['2026-4-1', false],
     ['26-04-01', false],
+    ['9999-12-31', true],
+    ['0001-01-01', true],
+    ['0099-02-29', false],
+    ['0096-02-29', true],
   ])('knows whether %s is a calendar day', (day, real) => {
     expect(isCalendarDay(day)).toBe(real);
   });

@@ -54,6 +54,34 @@ describe('the admin API with ADMIN_TOKEN', () => {
     }
   });
 
+  it.each([
+    [
+      'another scheme',
+      `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`,
+      'Bearer realm="etm-terrain"',
+      'the Authorization header does not start with Bearer: this route needs Authorization: Bearer <ADMIN_TOKEN>',
+    ],
+    [
+      'a token with spaces',
+      'Bearer correct horse battery staple',
+      'Bearer realm="etm-terrain", error="invalid_token"',
+      'the bearer token is malformed: after "Bearer " comes one token of letters, digits and - . _ ~ + / (= only at the end), no space',
+    ],
+  ])(
+    'refuses %s saying what is wrong, not that the header is missing',
+    async (_name, authorization, challenge, message) => {
+      t = await createTestApp({ ADMIN_TOKEN });
+      const missing = (await request(ADMIN_REQUESTS[0])).json().message;
+      for (const target of ADMIN_REQUESTS) {
+        const response = await request(target, { authorization });
+        expect(response.statusCode, target.url).toBe(401);
+        expect(response.headers['www-authenticate']).toBe(challenge);
+        expect(response.json()).toEqual({ error: 'unauthorized', message });
+        expect(message).not.toBe(missing);
+      }
+    },
+  );
+
   it('takes the token only as a Bearer credential', async () => {
     t = await createTestApp({ ADMIN_TOKEN });
     const basic = `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`;

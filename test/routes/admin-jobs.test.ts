@@ -118,11 +118,14 @@ describe('GET /admin/jobs', () => {
     expect(pendingMessages.jobs[0].idempotencyKey).toBe('c');
   });
 
-  it.each(['state=lost', 'limit=0', 'limit=501', 'type=Not A Type'])('refuses ?%s', async (query) => {
-    const response = await get(`/admin/jobs?${query}`);
-    expect(response.statusCode).toBe(400);
-    expect(response.json()).toEqual({ error: 'invalid_request', message: expect.any(String) });
-  });
+  it.each(['state=lost', 'limit=0', 'limit=501', 'limit=100000000000000000000', 'type=Not A Type'])(
+    'refuses ?%s',
+    async (query) => {
+      const response = await get(`/admin/jobs?${query}`);
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toEqual({ error: 'invalid_request', message: expect.any(String) });
+    },
+  );
 });
 
 describe('POST /admin/jobs/{id}/retry', () => {
@@ -170,7 +173,18 @@ describe('POST /admin/jobs/{id}/retry', () => {
     expect(response.json()).toEqual({ error: 'job_not_found', message: 'no job 4242' });
   });
 
-  it.each(['abc', '0', '-1'])('answers 400 for the id %s', async (id) => {
-    expect((await retry(id)).statusCode).toBe(400);
+  it.each(['abc', '0', '-1', '1.5', '9007199254740992', '100000000000000000000'])(
+    'answers 400 invalid_request for the id %s',
+    async (id) => {
+      const response = await retry(id);
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toEqual({ error: 'invalid_request', message: expect.any(String) });
+    },
+  );
+
+  it('answers 404 for the largest id it takes, on either database', async () => {
+    const response = await retry('9007199254740991');
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({ error: 'job_not_found', message: 'no job 9007199254740991' });
   });
 });

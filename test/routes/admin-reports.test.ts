@@ -106,6 +106,11 @@ describe('GET /admin/reports', () => {
     ['?to=2026-03-24', ['FIN-0001']],
     ['?from=2026-03-26', ['FIN-0002']],
     ['?from=2026-03-25T08:00:00Z&to=2026-03-25T09:00:00Z', ['SAV-0002', 'MAT-0001']],
+    // The farthest days the query string takes: "everything", as an office user writes it.
+    ['?to=9999-12-31', ['FIN-0002', 'SAV-0002', 'MAT-0001', 'SAV-0001', 'FIN-0001']],
+    ['?from=2026-03-25&to=9999-12-31', ['FIN-0002', 'SAV-0002', 'MAT-0001', 'SAV-0001']],
+    ['?from=0001-01-01&to=2026-03-24', ['FIN-0001']],
+    ['?to=9999-12-31T23:59:59.999-23:59', ['FIN-0002', 'SAV-0002', 'MAT-0001', 'SAV-0001', 'FIN-0001']],
     ['?chantier=nobody', []],
   ])('filters %s', async (query, expected) => {
     await seedOffice();
@@ -142,6 +147,10 @@ describe('GET /admin/reports', () => {
       expect(last.reports.map((report: { publicId: string }) => report.publicId)).toEqual(all.slice(-1));
       const beyond = (await get(`/admin/reports?offset=100${extra}`)).json();
       expect(beyond).toMatchObject({ total: all.length, nextOffset: null, reports: [] });
+      // The largest offset taken reaches either database's OFFSET as it is.
+      const farthest = await get(`/admin/reports?offset=${Number.MAX_SAFE_INTEGER}${extra}`);
+      expect(farthest.statusCode, farthest.body).toBe(200);
+      expect(farthest.json()).toMatchObject({ total: all.length, nextOffset: null, reports: [] });
     },
   );
 
@@ -151,6 +160,9 @@ describe('GET /admin/reports', () => {
     ['?limit=0', 'invalid_request'],
     ['?limit=501', 'invalid_request'],
     ['?offset=-1', 'invalid_request'],
+    ['?offset=9007199254740992', 'invalid_request'],
+    ['?offset=100000000000000000000', 'invalid_request'],
+    ['?limit=100000000000000000000', 'invalid_request'],
     ['?from=25/03/2026', 'invalid_request'],
     ['?from=2026-03-25T10:00:00', 'invalid_request'],
     ['?from=2026-02-30', 'invalid_date_range'],
@@ -257,6 +269,8 @@ describe('GET /admin/reports.csv', () => {
     expect(lines.map((line) => line.split(';')[0])).toEqual(['SAV-0001']);
     const byDay = dataLines((await csv('?from=2026-03-26')).body);
     expect(byDay.map((line) => line.split(';')[0])).toEqual(['FIN-0002']);
+    const toTheEnd = dataLines((await csv('?from=2026-03-26&to=9999-12-31')).body);
+    expect(toTheEnd.map((line) => line.split(';')[0])).toEqual(['FIN-0002']);
   });
 
   it('quotes what would break a line or a column', async () => {

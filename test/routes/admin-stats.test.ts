@@ -103,6 +103,21 @@ describe('GET /admin/stats', () => {
     });
   });
 
+  it.each([
+    ['?from=2026-01-01&to=9999-12-31', '2025-12-31T23:00:00.000Z', '9999-12-31T23:00:00.000Z', 2],
+    ['?from=0001-01-01', '0000-12-31T23:50:39.000Z', '2026-03-25T23:00:00.000Z', 2],
+    // Without `from`: the 30 days up to `to`, none of them with a report.
+    ['?to=9999-12-31', '9999-12-01T23:00:00.000Z', '9999-12-31T23:00:00.000Z', 0],
+    // 10000-01-01T23:58:59.999Z, already 10000-01-02 in Paris (Date writes such years with a sign).
+    ['?to=9999-12-31T23:59:59.999-23:59', '9999-12-03T23:00:00.000Z', '+010000-01-01T23:59:00.000Z', 0],
+  ])('covers the farthest bounds the query string takes: %s', async (query, from, to, total) => {
+    await seedReport(t.db, { kind: 'fin', chantier: 'Ancien', at: '2026-02-23T12:00:00Z' });
+    await seedReport(t.db, { kind: 'sav', chantier: 'Muller', at: '2026-03-24T23:30:00Z' });
+    const response = await get(`/admin/stats${query}`);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ from, to, reports: { byType: { total } } });
+  });
+
   it('has no median before any report was confirmed', async () => {
     await seedReport(t.db, { kind: 'sav', chantier: 'Muller', at: '2026-03-25T10:00:00Z' });
     const body = (await get('/admin/stats')).json();

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,6 +148,21 @@ describe('sandbox/configured-bots.ts (what make run and make send ask)', () => {
       expect(await run({ BOTS: '' }, folder)).toBe('');
       await writeFile(join(folder, 'other.env'), 'BOTS=other\n');
       expect(await run({ ENV_FILE: 'other.env' }, folder)).toBe('other');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('stops with 78, as the service does, when ENV_FILE names a file that does not exist', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'configured-bots-'));
+    try {
+      await writeFile(join(folder, '.env'), 'BOTS=etm-terrain\n');
+      await expect(run({ ENV_FILE: 'prod.env' }, folder)).rejects.toMatchObject({
+        code: 78,
+        stdout: '',
+        // The child's working directory, as it resolves it (a temporary folder may be behind a link).
+        stderr: `ENV_FILE is invalid: ${join(await realpath(folder), 'prod.env')} does not exist (unset ENV_FILE to read .env, if there is one)\n`,
+      });
     } finally {
       await rm(folder, { recursive: true, force: true });
     }

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -64,17 +63,9 @@ const LISTENING = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/u;
 
 /** Starts the service and resolves once it listens; rejects with its output if it exits first. */
 export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [options.entry ?? SERVER_ENTRY], {
-    cwd: REPO_ROOT,
-    env: serviceEnv(options),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const service = new RunningService(child);
+  const service = new RunningService(spawnService(options));
   try {
-    const listening = await service.waitForLog(
-      (line) => LISTENING.test(line.msg ?? ''),
-      options.startTimeoutMs ?? 15_000,
-    );
+    const listening = await service.waitForLog(isListening, options.startTimeoutMs ?? 15_000);
     service.url = LISTENING.exec(listening.msg!)![1]!;
   } catch (error) {
     await service.kill('SIGKILL');
@@ -82,6 +73,52 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
   }
   return service;
 }
+
+/** How a service that was expected to stop before listening ended, and everything it wrote. */
+export interface StoppedService extends Exit {
+  readonly logs: readonly LogLine[];
+  /** Its stderr, line by line (where a configuration error goes). */
+  readonly stderr: readonly string[];
+}
+
+/**
+ * Starts the service on settings it must refuse, and resolves once it has ended and its output is
+ * read to the end; rejects, killing it, if it listens instead.
+ */
+export async function startServiceProcessToExit(options: ServiceProcessOptions): Promise<StoppedService> {
+  const child = spawnService(options);
+  const service = new RunningService(child);
+  const timeoutMs = options.startTimeoutMs ?? 15_000;
+  // `close` comes once stdout and stderr are read to their end, unlike `exit`.
+  const closed = once(child, 'close').then(async () => service.exited);
+  const listened = service.waitForLog(isListening, timeoutMs).then(
+    () => 'listening' as const,
+    // It ended first (or stayed silent, which the wait below bounds).
+    async () => closed,
+  );
+  let outcome: Exit | 'listening';
+  try {
+    outcome = await within(Promise.race([closed, listened]), timeoutMs, 'end of the service');
+  } catch (error) {
+    await service.kill('SIGKILL');
+    throw new Error(`the service neither listened nor stopped:\n${service.output()}`, { cause: error });
+  }
+  if (outcome === 'listening') {
+    await service.kill('SIGKILL');
+    throw new Error(`the service listened instead of stopping:\n${service.output()}`);
+  }
+  return { ...outcome, logs: service.logs, stderr: service.stderrLines };
+}
+
+function spawnService(options: ServiceProcessOptions): ChildProcess {
+  return spawn(process.execPath, [options.entry ?? SERVER_ENTRY], {
+    cwd: REPO_ROOT,
+    env: serviceEnv(options),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+const isListening = (line: LogLine) => LISTENING.test(line.msg ?? '');
 
 /**
  * Only what the test says, nothing inherited: a developer's shell (LOG_LEVEL, BOTS…) or a `.env`
@@ -93,7 +130,8 @@ function serviceEnv(options: ServiceProcessOptions): Record<string, string> {
     PORT: '0',
     LOG_LEVEL: 'info',
     DATABASE_URL: options.databaseUrl ?? `sqlite:${options.dbPath ?? ':memory:'}`,
-    ENV_FILE: join(tmpdir(), 'etm-no-env-file'),
+    // An empty settings file, so that a `.env` in the checkout is not read (a missing one stops the service).
+    ENV_FILE: '/dev/null',
     ...options.env,
   };
 }
@@ -168,6 +206,10 @@ class RunningService implements ServiceProcess {
     } finally {
       this.logWaiters.delete(listener!);
     }
+  }
+
+  get stderrLines(): readonly string[] {
+    return this.stderr;
   }
 
   /** Everything the process wrote, for failure messages (the service never logs its tokens). */
