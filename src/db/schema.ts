@@ -91,6 +91,12 @@ export interface JobsTable {
   progress: string | null;
   /** How many of the jobs it depends on have not ended yet; claimable at 0. */
   waiting_for: Generated<number>;
+  /**
+   * The lane it joined at its first run, while unfinished, marked as the lane's head once it took
+   * its turn: jobs of one lane take effect in id order, each one's effects together (the messages
+   * of one Telegram chat; src/queue/job-store.ts, lanes). Null otherwise.
+   */
+  lane: string | null;
 }
 
 /** `job_id` runs only once `depends_on` has ended (done or dead). */

@@ -5,8 +5,16 @@
 export type FailureDecision =
   /** Try again later: after `delayMs` when the remote said so (429 retry_after), else backoff. */
   | { readonly action: 'retry'; readonly reason: string; readonly delayMs?: number }
-  /** Not now, and not a failure (an outgoing rate limit): run again later without using an attempt. */
-  | { readonly action: 'postpone'; readonly reason: string; readonly delayMs: number }
+  /**
+   * Not now, and not a failure (an outgoing rate limit): run again later without using an attempt;
+   * with `afterJob`, once that job has ended rather than after `delayMs`.
+   */
+  | {
+      readonly action: 'postpone';
+      readonly reason: string;
+      readonly delayMs: number;
+      readonly afterJob?: number;
+    }
   /** Retrying cannot help (403 bot blocked, 400 chat not found…): the job is dead now, surfaced. */
   | { readonly action: 'fail'; readonly reason: string }
   /** The remote says the effect already holds ("message is not modified"): the job is done. */

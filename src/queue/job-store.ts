@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { ExpressionBuilder, Selectable, Transaction, UpdateQueryBuilder, UpdateResult } from 'kysely';
+import { lockForTransaction } from '../db/cluster-lock.ts';
 import type { Db } from '../db/database.ts';
 import { isPostgres } from '../db/dialect.ts';
 import type { Database, JobsTable, JobState } from '../db/schema.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { FailureDecision } from './failure.ts';
-import type { DependencyOutcome } from './job-handler.ts';
+import { type DependencyOutcome, LostLockError } from './job-handler.ts';
 
 /**
  * The durable job table's life cycle: pending → running (claimed, attempt counted) → done | dead,
@@ -35,8 +36,9 @@ export interface ClaimOptions {
  * one statement: `UPDATE jobs … WHERE id = (SELECT id … LIMIT 1) RETURNING *`. On PostgreSQL the
  * inner select takes its row `FOR UPDATE SKIP LOCKED`, so replicas claiming at the same moment each
  * take a different row instead of waiting for, then repeating, another's claim
- * (https://www.postgresql.org/docs/15/sql-select.html#SQL-FOR-UPDATE-SHARE). SQLite has no row
- * locks and needs none: its one writer runs the statement alone.
+ * (https://www.postgresql.org/docs/15/sql-select.html#SQL-FOR-UPDATE-SHARE), holding the claims
+ * lock in shared mode meanwhile (`claimsSettled`). SQLite has no row locks and needs none: its one
+ * writer runs the statement alone.
  */
 export async function claimNextJob(db: Db, options: ClaimOptions): Promise<JobRow | undefined> {
   if (options.types.length === 0) return undefined;
@@ -55,7 +57,7 @@ export async function claimNextJob(db: Db, options: ClaimOptions): Promise<JobRo
     .orderBy('next.id')
     .limit(1);
   if (exclude.length > 0) next = next.where('next.id', 'not in', exclude);
-  if (isPostgres(db)) next = next.forUpdate().skipLocked();
+  if (isPostgres(db)) next = next.where(holdingClaimsLock).forUpdate().skipLocked();
   return db
     .updateTable('jobs')
     .set((eb) => ({
@@ -69,6 +71,28 @@ export async function claimNextJob(db: Db, options: ClaimOptions): Promise<JobRo
     .where('id', '=', next)
     .returningAll()
     .executeTakeFirst();
+}
+
+/**
+ * Every claim on PostgreSQL holds the claims lock in shared mode until it commits, taken before it
+ * locks its row: an uncorrelated subquery, run once before the scan (an InitPlan, checked as a
+ * one-time filter; https://www.postgresql.org/docs/15/using-explain.html). Claims do not wait on
+ * one another for it; `claimsSettled` waits for those under way. Its own key space (two keys),
+ * apart from the names of src/db/cluster-lock.ts.
+ */
+const holdingClaimsLock = sql<boolean>`(SELECT true FROM (SELECT pg_advisory_xact_lock_shared(hashtext('jobs'), hashtext('claims'))) AS claims_lock)`;
+
+/**
+ * Returns once every claim under way when it was called has committed, in any replica: a claim
+ * that started before this job's own, and took an older job, is then seen running. On PostgreSQL
+ * a claim is visible only when it commits, and another replica's may still be committing after
+ * this job was claimed (it skipped that row, locked); the claims lock, taken and let go at once,
+ * waits for it (https://www.postgresql.org/docs/15/explicit-locking.html#ADVISORY-LOCKS). SQLite
+ * runs one statement at a time: nothing is under way.
+ */
+export async function claimsSettled(db: Db): Promise<void> {
+  if (!isPostgres(db)) return;
+  await sql`SELECT pg_advisory_xact_lock(hashtext('jobs'), hashtext('claims'))`.execute(db);
 }
 
 /**
@@ -97,6 +121,7 @@ async function buryAbandonedLastAttempts(db: Db, types: readonly string[], now: 
           locked_by: null,
           locked_until: null,
           lock_token: null,
+          lane: null,
           last_error: 'its worker stopped during the last attempt (lock expired)',
         })
         .where('id', '=', id)
@@ -162,13 +187,19 @@ export async function failJob(
     case 'fail':
       return finish(db, job, now, { state: 'dead', finished_at: at, last_error: decision.reason });
     case 'postpone':
-      // Not ready (a rate limit, an album still filling): give the attempt back.
-      return finish(db, job, now, {
-        state: 'pending',
-        run_at: later(decision.delayMs),
-        attempts: job.attempts - 1,
-        last_error: job.last_error,
-      });
+      // Not ready (a rate limit, an album still filling, a job to let go first): give the attempt back.
+      return finish(
+        db,
+        job,
+        now,
+        {
+          state: 'pending',
+          run_at: later(decision.delayMs),
+          attempts: job.attempts - 1,
+          last_error: job.last_error,
+        },
+        decision.afterJob,
+      );
     case 'retry':
       if (job.attempts >= job.max_attempts) {
         return finish(db, job, now, {
@@ -204,18 +235,59 @@ interface Finish {
 }
 
 /**
- * Writes the outcome if this run still holds the job. When the job ended (done or dead), the jobs
- * waiting on it count one less in the same transaction: the last to end makes them runnable.
+ * Writes the outcome if this run still holds the job. When the job ended (done or dead), it
+ * leaves its lane, and the jobs waiting on it count one less in the same transaction: the last to
+ * end makes them runnable. With `afterJob` (a job pending again), it waits on that job too, if
+ * that one has not ended.
  */
-async function finish(db: Db, job: JobRow, now: Date, values: Finish): Promise<boolean> {
+async function finish(db: Db, job: JobRow, now: Date, values: Finish, afterJob?: number): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
+    const ended = values.state === 'done' || values.state === 'dead';
+    // Read (and on PostgreSQL locked) before this job's row, as the ending of that job locks its
+    // own row before its dependents': the same order, so the two never wait on each other. Either
+    // it ended first and is seen ended, or it ends after this commit and counts this job down.
+    const ahead = afterJob === undefined ? undefined : await unfinishedJob(trx, afterJob);
     const result = await heldBy(trx.updateTable('jobs'), job)
-      .set({ ...values, locked_by: null, locked_until: null, lock_token: null, updated_at: now.getTime() })
+      .set({
+        ...values,
+        ...(ended ? { lane: null } : {}),
+        locked_by: null,
+        locked_until: null,
+        lock_token: null,
+        updated_at: now.getTime(),
+      })
       .executeTakeFirst();
     if (result.numUpdatedRows !== 1n) return false;
-    if (values.state === 'done' || values.state === 'dead') await releaseDependents(trx, job.id, now);
+    if (ended) await releaseDependents(trx, job.id, now);
+    if (ahead !== undefined) await waitOn(trx, job.id, ahead);
     return true;
   });
+}
+
+/** `id` if that job has not ended (pending or running); on PostgreSQL its row stays locked. */
+async function unfinishedJob(trx: Transaction<Database>, id: number): Promise<number | undefined> {
+  let query = trx.selectFrom('jobs').select(['id', 'state']).where('id', '=', id);
+  if (isPostgres(trx)) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row && (row.state === 'pending' || row.state === 'running') ? row.id : undefined;
+}
+
+/**
+ * Makes a job that was running (so it waited on nothing) wait on `dependsOn` as well. The edge may
+ * already be there (that job was waited on before, ended, and an admin retried it): it counts
+ * once more all the same, as that job's next end counts it down once.
+ */
+async function waitOn(trx: Transaction<Database>, jobId: number, dependsOn: number): Promise<void> {
+  await trx
+    .insertInto('job_dependencies')
+    .values({ job_id: jobId, depends_on: dependsOn })
+    .onConflict((oc) => oc.columns(['job_id', 'depends_on']).doNothing())
+    .execute();
+  await trx
+    .updateTable('jobs')
+    .set((eb) => ({ waiting_for: eb('waiting_for', '+', 1) }))
+    .where('id', '=', jobId)
+    .execute();
 }
 
 async function releaseDependents(trx: Transaction<Database>, jobId: number, now: Date): Promise<void> {
@@ -237,6 +309,88 @@ function heldBy<Q extends UpdateQueryBuilder<Database, 'jobs', 'jobs', UpdateRes
     .where('id', '=', job.id)
     .where('state', '=', 'running')
     .where('lock_token', '=', job.lock_token ?? '') as Q;
+}
+
+/**
+ * Lanes: jobs whose effects must follow each other in the order they were enqueued (their ids),
+ * whatever postponements and retries come in between, in every worker of every replica, and each
+ * job's effects together: the messages of one Telegram chat (src/telegram/telegram-handlers.ts).
+ * Before its effects a job takes its turn (`takeTurnInLane`): it joins the lane, and waits, as a
+ * dependency (`WaitForJobError`, src/queue/postpone.ts: no polling), for the nearest unfinished
+ * job of the lane with a lower id; with none, for the lane's head, the job that took its turn and
+ * has not ended; with none, it becomes the head, and stays it, postponed or retried, until it
+ * ends (`finish` takes it out of the lane). Waiting on the nearest makes a chain: each end
+ * releases one job. A job that waited on others (`after`) joins when they have ended, and then
+ * goes before the newer ones still waiting, but never into the middle of the head's effects.
+ *
+ * Joining at the first run rather than at enqueue leaves the enqueue as it was (no more work per
+ * update: bench/README.md). The older jobs that have not joined yet are found all the same: one
+ * not claimed yet would be claimed first (claims go by priority, then run_at, then id, so a
+ * lane's kinds share one priority); one claimed before this one is running, and seen so once
+ * every claim under way has committed (`claimsSettled`). Left over: a job whose run_at is later
+ * than a newer one's (enqueued by a replica whose clock runs ahead) may come after it.
+ */
+
+export interface LaneQuery {
+  readonly lane: string;
+  /** The job kinds that take turns in this kind of lane. */
+  readonly types: readonly string[];
+  /** Whether a running job of those kinds that has not joined a lane yet belongs to this one. */
+  readonly belongs: (job: { readonly type: string; readonly payload: string }) => boolean;
+}
+
+/** The lane's head is marked by its lane's name with this suffix: both found by `jobs_lane`. */
+const HEAD = ' (head)';
+
+/**
+ * Takes the turn of the job this run holds in its lane: undefined when it may take effect now
+ * (it is, or has just become, the lane's head), else the id of the job it must wait for. One
+ * transaction under the lane's lock, so two jobs never both become its head. Each step is an
+ * index range of the lane, or a read of the jobs running in the cluster: never the jobs of other
+ * lanes, however many wait.
+ */
+export async function takeTurnInLane(db: Db, job: JobRow, query: LaneQuery): Promise<number | undefined> {
+  const head = `${query.lane}${HEAD}`;
+  if (job.lane === head) return undefined;
+  await claimsSettled(db);
+  return db.transaction().execute(async (trx) => {
+    await lockForTransaction(trx, `jobs.lane:${query.lane}`);
+    if (job.lane !== query.lane) await markLane(trx, job, query.lane);
+    const older = await trx
+      .selectFrom('jobs')
+      .select('id')
+      .where('lane', '=', query.lane)
+      .where('id', '<', job.id)
+      .where('state', 'in', ['pending', 'running'])
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const joining = await trx
+      .selectFrom('jobs')
+      .select(['id', 'type', 'payload'])
+      .where('state', '=', 'running')
+      .where('lane', 'is', null)
+      .where('type', 'in', query.types)
+      .where('id', '<', job.id)
+      .execute();
+    const nearest = Math.max(older?.id ?? 0, ...joining.filter(query.belongs).map((row) => row.id));
+    if (nearest > 0) return nearest;
+    const current = await trx
+      .selectFrom('jobs')
+      .select('id')
+      .where('lane', '=', head)
+      .where('state', 'in', ['pending', 'running'])
+      .limit(1)
+      .executeTakeFirst();
+    if (current) return current.id;
+    await markLane(trx, job, head);
+    return undefined;
+  });
+}
+
+async function markLane(trx: Transaction<Database>, job: JobRow, lane: string): Promise<void> {
+  const result = await heldBy(trx.updateTable('jobs'), job).set({ lane }).executeTakeFirst();
+  if (result.numUpdatedRows !== 1n) throw new LostLockError(job.id);
 }
 
 /** How each job this one waited on ended (its handler decides what a dead one means). */
@@ -281,7 +435,13 @@ export async function cancelPendingJob(
 ): Promise<boolean> {
   const result = await db
     .updateTable('jobs')
-    .set({ state: 'done', finished_at: now.getTime(), updated_at: now.getTime(), last_error: 'cancelled' })
+    .set({
+      state: 'done',
+      finished_at: now.getTime(),
+      updated_at: now.getTime(),
+      lane: null,
+      last_error: 'cancelled',
+    })
     .where('idempotency_key', '=', idempotencyKey)
     .where('state', '=', 'pending')
     .executeTakeFirst();

@@ -11,6 +11,21 @@ export class PostponeError extends Error {
   }
 }
 
+/**
+ * Thrown by a handler whose effect must follow another job's (the message ahead of it in its
+ * chat, src/telegram/telegram-handlers.ts): the job waits until that job has ended, done or dead,
+ * as if enqueued `after` it (src/queue/job-store.ts), without using an attempt; no polling, and at
+ * once again if that job has already ended.
+ */
+export class WaitForJobError extends PostponeError {
+  readonly jobId: number;
+  constructor(jobId: number, reason: string) {
+    super(0, reason);
+    this.name = 'WaitForJobError';
+    this.jobId = jobId;
+  }
+}
+
 /** Deeper than any wrapping of ours (a source error around a guarded call); stops a cycle too. */
 const MAX_CAUSE_DEPTH = 8;
 

@@ -16,7 +16,7 @@ import {
   releaseJob,
   renewLock,
 } from './job-store.ts';
-import { postponementIn } from './postpone.ts';
+import { postponementIn, WaitForJobError } from './postpone.ts';
 
 export interface WorkerOptions {
   readonly db: Db;
@@ -289,7 +289,12 @@ export class Worker {
     }
     const postponement = postponementIn(failure.error);
     const decision: FailureDecision = postponement
-      ? { action: 'postpone', reason: postponement.message, delayMs: postponement.delayMs }
+      ? {
+          action: 'postpone',
+          reason: postponement.message,
+          delayMs: postponement.delayMs,
+          ...(postponement instanceof WaitForJobError ? { afterJob: postponement.jobId } : {}),
+        }
       : this.options.decide(failure.error, job);
     if (!(await failJob(db, job, decision, clock(), this.options.random))) return 'lost-lock';
     const outcome = outcomeOf(job, decision);

@@ -1,8 +1,9 @@
 import type { Db } from '../db/database.ts';
 import { defineHandlers, type HandlerSet, type JobContext } from '../queue/job-handler.ts';
 import type { PayloadOf } from '../queue/job-kind.ts';
+import { takeTurnInLane } from '../queue/job-store.ts';
 import { heldUntil, holdUntil } from '../queue/not-before.ts';
-import { PostponeError } from '../queue/postpone.ts';
+import { PostponeError, WaitForJobError } from '../queue/postpone.ts';
 import type { BotApiClient } from './bot-api-client.ts';
 import { BOT_COMMANDS } from './bot-commands.ts';
 import { currentChatId, recordChatMigration } from './chat-migrations.ts';
@@ -39,6 +40,10 @@ interface Step {
 /**
  * Handlers of the `telegram.*` jobs. A job that makes several calls (a long text in parts, an
  * album then its text) records each delivered step, so a retry resumes after the last one.
+ * The messages of one chat go out in the order their jobs were enqueued, each job's steps
+ * together: a job lets every earlier message job of its chat end first (sent, or dead), whatever
+ * postponed or retried it, in any worker of any replica, and none goes while another one of the
+ * chat is between its steps (`waitForEarlierMessages`).
  * Messages keep the outgoing limits of their chat and of the bot, counted in the database for
  * every replica (src/telegram/send-log.ts). A 429 holds the chat (or the bot) in the database
  * until `retry_after`: every send checks it first. Either way the job postpones itself without
@@ -54,8 +59,9 @@ export function telegramHandlers(deps: TelegramHandlerDeps): HandlerSet {
     'telegram.send-photos': async (payload, ctx) => {
       await deliver(deps, payload, photoSteps(payload), ctx);
     },
-    // Not messages: they go out at once, outside the per-chat pace (a button press gets its
-    // answer without waiting for the message before it).
+    // Not messages: they go out at once, outside the per-chat pace and order (a button press
+    // gets its answer without waiting for the message before it; an edit changes a message the
+    // chat already shows).
     'telegram.answer-callback': async ({ slug, callbackQueryId, text }, ctx) => {
       await callBot(deps, slug, [botScope(slug)], ctx, (client) =>
         client.answerCallbackQuery({ callback_query_id: callbackQueryId, ...(text ? { text } : {}) }),
@@ -141,8 +147,9 @@ async function sendBatch(client: BotApiClient, chatId: number, type: 'photo' | '
 }
 
 /**
- * Sends the steps not yet delivered, to where the group now lives, once no 429 holds the chat or
- * the bot and the outgoing limits have room for all of them (else the job is postponed without
+ * Sends the steps not yet delivered, to where the group now lives, once it is this job's turn in
+ * the chat (no earlier message job of it left, none sending), no 429 holds the chat or the bot,
+ * and the outgoing limits have room for all of them (else the job waits, or is postponed, without
  * using an attempt), recording each delivered step before the next.
  */
 async function deliver(
@@ -153,6 +160,7 @@ async function deliver(
 ): Promise<void> {
   const delivered = deliveredSteps(ctx);
   if (delivered >= steps.length) return;
+  await waitForEarlierMessages(deps, target, ctx);
   let chatId = await currentChatId(deps.db, target.slug, target.chatId);
   const scopes = [chatScope(target.slug, chatId), botScope(target.slug)] as const;
   await postponeIfHeld(deps, scopes, ctx);
@@ -171,6 +179,40 @@ async function deliver(
     await ctx.saveProgress({ delivered: index + 1 });
   }
 }
+
+/**
+ * The chat's messages in the order their jobs were enqueued, each job's parts together: this job
+ * takes its turn in the chat's lane (src/queue/job-store.ts), waiting first for the earlier
+ * message jobs of the chat that have not ended, then for the one sending (its parts, a 429 or a
+ * 5xx between them). A postponed job keeps its place: newer jobs wait behind it, rather than take
+ * the room in the pace that a postponement left to whichever was claimed first (claims go by
+ * run_at, and a postponement moves it on). The lane is the chat id the job was given (a group's
+ * old id after it became a supergroup), as every job for it is.
+ */
+async function waitForEarlierMessages(
+  deps: TelegramHandlerDeps,
+  target: { slug: string; chatId: number },
+  ctx: JobContext,
+): Promise<void> {
+  const lane = chatScope(target.slug, target.chatId);
+  const ahead = await takeTurnInLane(deps.db, ctx.job, {
+    lane,
+    types: MESSAGE_JOBS,
+    belongs: sameChat(target),
+  });
+  if (ahead !== undefined)
+    throw new WaitForJobError(ahead, `another message to this chat goes first (job ${ahead})`);
+}
+
+/** The job kinds that send messages into a chat, one lane per chat: the same priority. */
+const MESSAGE_JOBS = ['telegram.send-message', 'telegram.send-photos'] as const;
+
+const sameChat =
+  (target: { slug: string; chatId: number }) =>
+  ({ payload }: { payload: string }): boolean => {
+    const other = JSON.parse(payload) as { slug?: unknown; chatId?: unknown };
+    return other.slug === target.slug && other.chatId === target.chatId;
+  };
 
 function deliveredSteps(ctx: JobContext): number {
   const progress = ctx.progress();

@@ -49,7 +49,10 @@ export const telegramJobs = defineJobs({
       documentIds: Type.Optional(Type.Array(Type.String())),
       caption: Type.String({ minLength: 1 }),
     }),
-    priority: 60,
+    // As telegram.send-message's: the messages of one chat go in the order they were enqueued,
+    // and a claim by priority would take a newer text before an older album
+    // (src/queue/job-store.ts, lanes).
+    priority: 80,
     maxAttempts: 10,
   },
   'telegram.set-commands': {

@@ -83,6 +83,25 @@ describe('a SAV report with the assistant', () => {
   });
 });
 
+describe('the menu, a tap on ⚠️ Alerte SAV, then the SAV (make send SAMPLE="start button-sav sav-text")', () => {
+  const prompt = (text: unknown) => text === texts.start.sav;
+
+  it('shows the prompt before the SAV is confirmed, even when Telegram takes the prompt late', async () => {
+    // The prompt waits for the pace behind the menu, then Telegram fails it once: the SAV's
+    // confirmation and leads, ready meanwhile, wait for it rather than take its place.
+    remotes.telegram.failMatching('sendMessage', (p) => prompt(p.text), slowly, 1);
+    await h.post(textUpdate('/start'));
+    await h.post(buttonUpdate('sav', 80));
+    await h.post(textUpdate('Müller / PAC ne démarre plus après coupure EDF'));
+    await h.drain();
+    const order = delivered();
+    expect(order).toHaveLength(4);
+    expect(order.slice(0, 2)).toEqual([texts.greeting('Jean'), texts.start.sav]);
+    expect(order[2]).toMatch(/^✅ SAV-0001 — Müller/u);
+    expect(order[3]!.startsWith(SAFETY_LINE)).toBe(true);
+  });
+});
+
 describe('a SAV report while Nextcloud refuses the app password', () => {
   it('gets its leads after its on-hold confirmation, without waiting for the office; the card gets them after the resume', async () => {
     await remotes.webdav.control({ password: 'fake-revoked-password' });

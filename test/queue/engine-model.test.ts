@@ -21,7 +21,8 @@ import { memoryDatabase, TestClock } from '../support/database.ts';
  * postpone), heartbeat, crash (a lock left to expire), graceful stop, time passing, new work that
  * a waiting job is made to wait on too (as a report's plan adds its uploads), a dependency a
  * waiting job stops waiting for (as a report confirmed on hold), an admin's retry of a dead job
- * (src/routes/admin-jobs.ts). After every step: no two runs of one job can both act, a finished
+ * (src/routes/admin-jobs.ts), a run that lets an earlier job end first (a message behind another
+ * of its chat, src/queue/job-store.ts, lanes). After every step: no two runs of one job can both act, a finished
  * job is never run again, attempts never exceed the maximum, a pending job counts exactly the
  * dependencies it still waits on, a dependent never runs before all it waits on have ended; at
  * the end every job ends, and each dependent ran exactly once.
@@ -35,7 +36,14 @@ const WORKERS = 3;
 
 type Command =
   | { kind: 'claim'; worker: number }
-  | { kind: 'finish'; worker: number; run: number; how: 'done' | 'retry' | 'fail' | 'postpone' }
+  | {
+      kind: 'finish';
+      worker: number;
+      run: number;
+      how: 'done' | 'retry' | 'fail' | 'postpone' | 'wait';
+      /** For `wait`: which earlier job (modulo how many there are). */
+      on: number;
+    }
   | { kind: 'heartbeat'; worker: number }
   | { kind: 'crash'; worker: number }
   | { kind: 'stop'; worker: number }
@@ -53,7 +61,14 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       kind: fc.constant('finish' as const),
       worker,
       run: fc.nat({ max: 3 }),
-      how: fc.constantFrom('done' as const, 'retry' as const, 'fail' as const, 'postpone' as const),
+      how: fc.constantFrom(
+        'done' as const,
+        'retry' as const,
+        'fail' as const,
+        'postpone' as const,
+        'wait' as const,
+      ),
+      on: fc.nat({ max: 5 }),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('heartbeat' as const), worker }) },
@@ -142,6 +157,10 @@ async function apply(model: Model, cmd: Command): Promise<void> {
         }
         return;
       }
+      if (cmd.how === 'wait') {
+        await waitForEarlier(model, run, cmd.on, now);
+        return;
+      }
       const decision =
         cmd.how === 'postpone'
           ? { action: 'postpone' as const, reason: 'wait', delayMs: 500 }
@@ -219,6 +238,31 @@ async function retryDead(model: Model, target: number, now: Date): Promise<void>
     if (state.get(key) === 'pending') model.exempt.delete(pair);
     else model.exempt.add(pair);
   }
+}
+
+/**
+ * The run lets an earlier job of the initial graph end first (`afterJob`, as a message waits for
+ * the one ahead of it in its chat): it waits on it if that job has not ended, as if enqueued
+ * `after` it, else it is runnable again at once. Only graph jobs wait, on earlier ones: no job
+ * waits on one that waits on it (work added to a job is newer than it, and waits on nothing).
+ */
+async function waitForEarlier(model: Model, run: JobRow, on: number, now: Date): Promise<void> {
+  const waiter = /^job-(\d+)$/u.exec(run.idempotency_key);
+  const decision = { action: 'postpone' as const, reason: 'let an earlier job go first', delayMs: 0 };
+  const earlier = waiter ? Number(waiter[1]) : 0;
+  if (earlier === 0) {
+    await failJob(model.db, run, decision, now);
+    return;
+  }
+  const key = `job-${on % earlier}`;
+  const rows = await listJobs(model.db, { limit: 1000 });
+  const target = rows.find((row) => row.idempotency_key === key)!;
+  const unfinished = target.state === 'pending' || target.state === 'running';
+  if (!(await failJob(model.db, run, { ...decision, afterJob: target.id }, now))) return;
+  if (!unfinished) return;
+  const deps = model.dependsOn.get(run.idempotency_key) ?? [];
+  if (!deps.includes(key)) model.dependsOn.set(run.idempotency_key, [...deps, key]);
+  model.exempt.delete(exemption(run.idempotency_key, key));
 }
 
 const exemption = (dependent: string, dependency: string) => `${dependent} > ${dependency}`;
@@ -348,7 +392,7 @@ describe('the job engine, model-based', () => {
             [[], [0]],
             [
               { kind: 'claim', worker: 0 },
-              { kind: 'finish', worker: 0, run: 0, how: 'fail' },
+              { kind: 'finish', worker: 0, run: 0, how: 'fail', on: 0 },
               { kind: 'admin-retry', target: 0 },
             ],
           ],

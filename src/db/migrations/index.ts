@@ -8,6 +8,7 @@ import * as nextcloudBreaker from './0006-nextcloud-breaker.ts';
 import * as knownChantiers from './0007-known-chantiers.ts';
 import * as sendLog from './0008-send-log.ts';
 import * as updateReplies from './0009-update-replies.ts';
+import * as jobLanes from './0010-job-lanes.ts';
 
 /** Every migration, in order. Names sort; shipped ones are frozen. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-known-chantiers': knownChantiers,
   '0008-send-log': sendLog,
   '0009-update-replies': updateReplies,
+  '0010-job-lanes': jobLanes,
 };
