@@ -49,7 +49,11 @@ describe('cluster locks', () => {
     async () => {
       const db = await openDatabase(await freshDatabaseUrl(), { poolSize: 1 });
       opened.push(db);
-      const count = () => db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).execute();
+      const count = () =>
+        db
+          .selectFrom('jobs')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .execute();
       expect(await withClusterLock(db, 'housekeeping', count)).toEqual([{ n: 0 }]);
       expect(await ifClusterLockFree(db, 'housekeeping', count)).toEqual([{ n: 0 }]);
     },
