@@ -9,6 +9,7 @@ import {
 import type { Evidence } from '../../src/assistant/exact-evidence.ts';
 import type { SearchHit } from '../../src/assistant/knowledge-index.ts';
 import { splitNote } from '../../src/assistant/knowledge-units.ts';
+import { CLOSE_CASES_NOTE } from './close-cases-note.ts';
 
 const thresholds: Thresholds = {
   answer: 0.8,
@@ -113,19 +114,7 @@ describe('the answer policy', () => {
 
   it('with the default thresholds, asks between close cases that reach the answer threshold but not the context one', () => {
     // 0.40 answers, 0.45 is needed to be shown to the chat model: the best case scores between.
-    const note = {
-      path: 'pac/pac-bruit.md',
-      text: [
-        '# PAC bruyante',
-        '## Ventilateur',
-        '### Symptômes',
-        'bruit de sifflement ventilateur unité extérieure',
-        '## Compresseur',
-        '### Symptômes',
-        'bruit de sifflement compresseur unité extérieure',
-      ].join('\n'),
-    };
-    const [a, b] = splitNote(note);
+    const [a, b] = splitNote(CLOSE_CASES_NOTE);
     const hit = (unit: typeof a, score: number): SearchHit => ({
       unit: unit!,
       score,

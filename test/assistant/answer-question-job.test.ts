@@ -1,22 +1,21 @@
 import type { Kysely } from 'kysely';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ASSISTANT_UNAVAILABLE, assistantUnavailableForReport } from '../../src/assistant/answer-text.ts';
 import { assistantJobs } from '../../src/assistant/assistant-job-kinds.ts';
 import { assistantHandlers } from '../../src/assistant/assistant-jobs.ts';
 import type { AssistantDatabase } from '../../src/assistant/assistant-schema.ts';
-import { localFolderSource } from '../../src/assistant/knowledge-source.ts';
-import { createSavAssistant, type SavAssistant } from '../../src/assistant/sav-assistant.ts';
+import { type SavAssistant } from '../../src/assistant/sav-assistant.ts';
 import type { Database } from '../../src/db/schema.ts';
-import { decideFailure } from '../../src/job-failure.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
 import { listJobs, retryDeadJob } from '../../src/queue/job-store.ts';
 import { Worker } from '../../src/queue/worker.ts';
 import { reportConfirmedKey, reportJobKey, reportJobs } from '../../src/reports/report-jobs.ts';
-import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
+import { OllamaStandIn, STAND_IN_CHAT_MODEL } from '../../stand-ins/ollama-stand-in.ts';
 import { TestClock } from '../support/database.ts';
 import { assistantDatabase } from './assistant-database.ts';
 import { insertSavReport } from './sav-report.ts';
+import { testWorker } from '../support/test-worker.ts';
+import { standInAssistant } from './stand-in-assistant.ts';
 
 /**
  * A question, or a SAV report's leads, that the assistant cannot answer for good (the chat model
@@ -35,23 +34,12 @@ beforeEach(async () => {
   ollama = await OllamaStandIn.start();
   db = await assistantDatabase();
   clock = new TestClock();
-  assistant = createSavAssistant({
-    ollamaUrl: ollama.url,
-    chatModel: STAND_IN_CHAT_MODEL,
-    embedModel: STAND_IN_EMBED_MODEL,
-    db,
-    knowledge: { source: localFolderSource('knowledge/Wiki_SAV') },
-    clock: clock.now,
-  });
-  worker = new Worker({
+  assistant = standInAssistant(ollama.url, db, { clock: clock.now });
+  worker = testWorker({
     db,
     // No Telegram handler: the messages stay queued, where the test reads them.
     handlers: assistantHandlers({ db, assistant, cards: undefined, hasBotApi: () => true }),
-    decide: decideFailure,
     clock: clock.now,
-    logger: pino({ level: 'silent' }),
-    concurrency: 1,
-    random: () => 0,
   });
 });
 afterEach(async () => {

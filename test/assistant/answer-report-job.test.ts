@@ -1,22 +1,21 @@
 import type { Kysely } from 'kysely';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assistantJobs } from '../../src/assistant/assistant-job-kinds.ts';
 import { assistantHandlers } from '../../src/assistant/assistant-jobs.ts';
 import type { AssistantDatabase } from '../../src/assistant/assistant-schema.ts';
 import { localFolderSource } from '../../src/assistant/knowledge-source.ts';
-import { createSavAssistant, type SavAssistant } from '../../src/assistant/sav-assistant.ts';
+import { type SavAssistant } from '../../src/assistant/sav-assistant.ts';
 import type { Database } from '../../src/db/schema.ts';
-import { decideFailure } from '../../src/job-failure.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
 import { listJobs } from '../../src/queue/job-store.ts';
-import { Worker } from '../../src/queue/worker.ts';
 import type { CardPort } from '../../src/reports/report-deps.ts';
 import { reportJobKey, reportJobs } from '../../src/reports/report-jobs.ts';
-import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
+import { OllamaStandIn } from '../../stand-ins/ollama-stand-in.ts';
 import { TestClock } from '../support/database.ts';
 import { assistantDatabase } from './assistant-database.ts';
 import { insertSavReport } from './sav-report.ts';
+import { testWorker } from '../support/test-worker.ts';
+import { standInAssistant } from './stand-in-assistant.ts';
 
 let ollama: OllamaStandIn;
 let db: Kysely<Database & AssistantDatabase>;
@@ -26,11 +25,7 @@ beforeEach(async () => {
   ollama = await OllamaStandIn.start();
   db = await assistantDatabase();
   clock = new TestClock();
-  assistant = createSavAssistant({
-    ollamaUrl: ollama.url,
-    chatModel: STAND_IN_CHAT_MODEL,
-    embedModel: STAND_IN_EMBED_MODEL,
-    db,
+  assistant = standInAssistant(ollama.url, db, {
     knowledge: {
       source: localFolderSource('knowledge/Wiki_SAV'),
       linkBase: 'https://cloud.example.test/sav',
@@ -80,14 +75,10 @@ async function enqueueLeads(reportId: number): Promise<void> {
 
 /** Runs the leads' job: the assistant's jobs are the only ones this worker takes. */
 async function runLeads(): Promise<void> {
-  const worker = new Worker({
+  const worker = testWorker({
     db,
     handlers: assistantHandlers({ db, assistant, cards: unusedDeck, hasBotApi: () => false }),
-    decide: decideFailure,
     clock: clock.now,
-    logger: pino({ level: 'silent' }),
-    concurrency: 1,
-    random: () => 0,
   });
   await worker.runOnce();
   const leads = await listJobs(db, { type: 'assistant.answer-report' });

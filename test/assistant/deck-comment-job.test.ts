@@ -1,14 +1,10 @@
 import type { Kysely } from 'kysely';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assistantUnavailableForReport } from '../../src/assistant/answer-text.ts';
 import { assistantJobs } from '../../src/assistant/assistant-job-kinds.ts';
 import { assistantHandlers, type SavAssistant } from '../../src/assistant/assistant-jobs.ts';
 import type { AssistantDatabase } from '../../src/assistant/assistant-schema.ts';
-import { localFolderSource } from '../../src/assistant/knowledge-source.ts';
-import { createSavAssistant } from '../../src/assistant/sav-assistant.ts';
 import type { Database } from '../../src/db/schema.ts';
-import { decideFailure } from '../../src/job-failure.ts';
 import { createDeckClient, type DeckClient, upsertReportCard } from '../../src/nextcloud/deck-client.ts';
 import { DeckTransportError } from '../../src/nextcloud/deck-errors.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
@@ -17,10 +13,12 @@ import { Worker } from '../../src/queue/worker.ts';
 import type { CardPort } from '../../src/reports/report-deps.ts';
 import { reportJobKey, reportJobs } from '../../src/reports/report-jobs.ts';
 import { type DeckStandIn, startDeckStandIn } from '../../stand-ins/deck-stand-in.ts';
-import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
+import { OllamaStandIn } from '../../stand-ins/ollama-stand-in.ts';
 import { TestClock } from '../support/database.ts';
 import { assistantDatabase } from './assistant-database.ts';
 import { insertSavReport, SAV_TEXT } from './sav-report.ts';
+import { testWorker } from '../support/test-worker.ts';
+import { standInAssistant } from './stand-in-assistant.ts';
 
 const USER = 'etm-bot';
 const PASSWORD = 'fake-app-password-not-real';
@@ -90,7 +88,7 @@ async function savReportWithCard(): Promise<{ reportId: number; cardId: number }
 describe('assistant.deck-comment', () => {
   it('posts the comment once when Deck stored it but the answer was lost', async () => {
     const { reportId, cardId } = await savReportWithCard();
-    const worker = new Worker({
+    const worker = testWorker({
       db,
       // The comment job never calls the model: no assistant is needed to run it.
       handlers: assistantHandlers({
@@ -99,11 +97,7 @@ describe('assistant.deck-comment', () => {
         cards: losingFirstAnswer(),
         hasBotApi: () => false,
       }),
-      decide: decideFailure,
       clock: clock.now,
-      logger: pino({ level: 'silent' }),
-      concurrency: 1,
-      random: () => 0,
     });
     await enqueue(
       db,
@@ -127,14 +121,7 @@ describe('assistant.deck-comment after an admin retry of the leads', () => {
   let assistant: SavAssistant;
   beforeEach(async () => {
     ollama = await OllamaStandIn.start();
-    assistant = createSavAssistant({
-      ollamaUrl: ollama.url,
-      chatModel: STAND_IN_CHAT_MODEL,
-      embedModel: STAND_IN_EMBED_MODEL,
-      db,
-      knowledge: { source: localFolderSource('knowledge/Wiki_SAV') },
-      clock: clock.now,
-    });
+    assistant = standInAssistant(ollama.url, db, { clock: clock.now });
   });
   afterEach(async () => {
     await assistant.close();
@@ -170,18 +157,14 @@ describe('assistant.deck-comment after an admin retry of the leads', () => {
       .set({ deck_card_id: card.cardId, text: 'le chauffe-eau thermodynamique fait un bruit bizarre' })
       .where('id', '=', report.id)
       .execute();
-    const worker = new Worker({
+    const worker = testWorker({
       db,
       handlers: {
         ...assistantHandlers({ db, assistant, cards: deckCards, hasBotApi: () => true }),
         // The card exists already: its job only has to end.
         'report.deck-card': { kind: reportJobs['report.deck-card'], run: async () => undefined },
       },
-      decide: decideFailure,
       clock: clock.now,
-      logger: pino({ level: 'silent' }),
-      concurrency: 1,
-      random: () => 0,
     });
     // What the report's plan enqueues (src/reports/jobs/sav-leads.ts).
     const payload = { reportId: report.id };

@@ -24,6 +24,7 @@ import type { Database } from '../../src/db/schema.ts';
 import { TestClock } from '../support/database.ts';
 import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
 import { assistantDatabase } from './assistant-database.ts';
+import { CLOSE_CASES_NOTE } from './close-cases-note.ts';
 
 /** Thresholds for the stand-in's bag-of-words vectors (its cosines run lower than a real model's). */
 const THRESHOLDS = { answer: 0.5, lexicalAnswer: 0.6, margin: 0.05, context: 0.15, maxContextNotes: 3 };
@@ -197,18 +198,7 @@ describe('SAV assistant: choosing between known fixes', () => {
 
 describe('SAV assistant: with the default thresholds', () => {
   it('answers, never crashes, when a note’s close cases reach the answer threshold but not the context one', async () => {
-    const noisy = notes({
-      path: 'pac/pac-bruit.md',
-      text: [
-        '# PAC bruyante',
-        '## Ventilateur',
-        '### Symptômes',
-        'bruit de sifflement ventilateur unité extérieure',
-        '## Compresseur',
-        '### Symptômes',
-        'bruit de sifflement compresseur unité extérieure',
-      ].join('\n'),
-    });
+    const noisy = notes(CLOSE_CASES_NOTE);
     const sav = assistant({ knowledge: { source: noisy }, thresholds: {} });
     const answer = await sav.answer('PAC bruyante bruit de sifflement unité');
     expect(['choose', 'known-fix', 'leads']).toContain(answer.kind);

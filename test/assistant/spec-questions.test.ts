@@ -4,16 +4,12 @@ import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AssistantDatabase } from '../../src/assistant/assistant-schema.ts';
-import { localFolderSource } from '../../src/assistant/knowledge-source.ts';
-import {
-  type AssistantAnswer,
-  createSavAssistant,
-  type SavAssistant,
-} from '../../src/assistant/sav-assistant.ts';
+import type { AssistantAnswer, SavAssistant } from '../../src/assistant/sav-assistant.ts';
 import type { Database } from '../../src/db/schema.ts';
-import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
+import { OllamaStandIn } from '../../stand-ins/ollama-stand-in.ts';
 import { TestClock } from '../support/database.ts';
 import { assistantDatabase } from './assistant-database.ts';
+import { standInAssistant } from './stand-in-assistant.ts';
 
 /**
  * The business's three example questions, and paraphrases as technicians type them, through the
@@ -59,14 +55,7 @@ afterEach(async () => {
 });
 
 function assistant(ollamaUrl: string): SavAssistant {
-  const created = createSavAssistant({
-    ollamaUrl,
-    chatModel: STAND_IN_CHAT_MODEL,
-    embedModel: STAND_IN_EMBED_MODEL,
-    db,
-    knowledge: { source: localFolderSource('knowledge/Wiki_SAV') },
-    clock: new TestClock().now,
-  });
+  const created = standInAssistant(ollamaUrl, db, { clock: new TestClock().now });
   opened.push(created);
   return created;
 }

@@ -1,13 +1,11 @@
 import type { Kysely } from 'kysely';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assistantJobs } from '../../src/assistant/assistant-job-kinds.ts';
 import { assistantHandlers } from '../../src/assistant/assistant-jobs.ts';
 import type { AssistantDatabase } from '../../src/assistant/assistant-schema.ts';
 import { nextcloudFolderSource } from '../../src/assistant/knowledge-source.ts';
-import { createSavAssistant, type SavAssistant } from '../../src/assistant/sav-assistant.ts';
+import { type SavAssistant } from '../../src/assistant/sav-assistant.ts';
 import type { Database } from '../../src/db/schema.ts';
-import { decideFailure } from '../../src/job-failure.ts';
 import type { CredentialsBreaker } from '../../src/nextcloud/credentials-breaker.ts';
 import { createNextcloudArchive } from '../../src/nextcloud/webdav-archive.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
@@ -15,10 +13,12 @@ import { listJobs } from '../../src/queue/job-store.ts';
 import { Worker } from '../../src/queue/worker.ts';
 import { nextcloudBreaker } from '../../src/reports/nextcloud-breaker.ts';
 import { nextcloudPorts, type NextcloudPorts } from '../../src/reports/nextcloud-ports.ts';
-import { OllamaStandIn, STAND_IN_CHAT_MODEL, STAND_IN_EMBED_MODEL } from '../../stand-ins/ollama-stand-in.ts';
+import { OllamaStandIn } from '../../stand-ins/ollama-stand-in.ts';
 import { startWebDavServer, type WebDavServer } from '../../stand-ins/webdav-server.ts';
 import { TestClock } from '../support/database.ts';
 import { assistantDatabase } from './assistant-database.ts';
+import { testWorker } from '../support/test-worker.ts';
+import { standInAssistant } from './stand-in-assistant.ts';
 
 /**
  * The assistant's sync reads its notes through the Nextcloud credentials breaker
@@ -59,22 +59,14 @@ beforeEach(async () => {
   ports = nextcloudPorts({ nextcloud, deckBoard: 'ETM Chantiers', deckShareGroup: undefined }, (call) =>
     breaker.guard(call),
   );
-  assistant = createSavAssistant({
-    ollamaUrl: ollama.url,
-    chatModel: STAND_IN_CHAT_MODEL,
-    embedModel: STAND_IN_EMBED_MODEL,
-    db,
+  assistant = standInAssistant(ollama.url, db, {
     knowledge: { source: nextcloudFolderSource(ports.files!, 'Wiki_SAV') },
     clock: clock.now,
   });
-  worker = new Worker({
+  worker = testWorker({
     db,
     handlers: assistantHandlers({ db, assistant, cards: undefined, hasBotApi: () => false }),
-    decide: decideFailure,
     clock: clock.now,
-    logger: pino({ level: 'silent' }),
-    concurrency: 1,
-    random: () => 0,
   });
 });
 afterEach(async () => {

@@ -129,21 +129,35 @@ const messageOf = async (db: Db, key: string) => {
   return job && (JSON.parse(job.payload) as { chatId: number; text: string });
 };
 
+type Setup = Awaited<ReturnType<typeof setUp>>;
+type Run = (s: Setup) => Promise<void>;
+
+/** The report's notification, run by replica A. */
+const notify: Run = (s) => notifyReportHandler(depsOn(s.a))({ reportId: s.id }, s.notifyCtx);
+/** Its on-hold announcement and its delay notice, run by replica B. */
+const onHold: Run = (s) => announceOnHoldHandler(depsOn(s.b))({ reportId: s.id }, s.plainCtx);
+const delayNotice: Run = (s) => delayNoticeHandler(depsOn(s.b))({ reportId: s.id }, s.plainCtx);
+
+/**
+ * `first` then `second` start while the row is held, each waiting for its lock in that order;
+ * then the holder lets go. Returns the set-up and the report as both left it.
+ */
+async function race(now: Date, createdAt: number, first: Run, second: Run) {
+  const s = await setUp(now, createdAt);
+  const one = first(s);
+  await waitersOnLock(s.holder, 1);
+  const two = second(s);
+  await waitersOnLock(s.holder, 2);
+  s.release();
+  await Promise.all([s.held, one, two]);
+  const report = await s.a.selectFrom('reports').selectAll().where('id', '=', s.id).executeTakeFirstOrThrow();
+  return { s, report };
+}
+
 describe.runIf(testDialect === 'postgres')('report jobs of one report racing on two replicas', () => {
   it('does not leave on hold a report whose archive ended, when its on-hold announcement read it before', async () => {
     const now = new Date('2026-03-25T14:30:00Z');
-    const s = await setUp(now, now.getTime());
-    const notify = notifyReportHandler(depsOn(s.a))({ reportId: s.id }, s.notifyCtx);
-    await waitersOnLock(s.holder, 1);
-    const onHold = announceOnHoldHandler(depsOn(s.b))({ reportId: s.id }, s.plainCtx);
-    await waitersOnLock(s.holder, 2);
-    s.release();
-    await Promise.all([s.held, notify, onHold]);
-    const report = await s.a
-      .selectFrom('reports')
-      .selectAll()
-      .where('id', '=', s.id)
-      .executeTakeFirstOrThrow();
+    const { s, report } = await race(now, now.getTime(), notify, onHold);
     expect((await messageOf(s.a, `report:${s.id}:group`))?.text).not.toContain('en attente');
     expect(JSON.parse(report.problems)).not.toContain(archiveOnHold);
     expect(report.status).toBe('done');
@@ -151,18 +165,7 @@ describe.runIf(testDialect === 'postgres')('report jobs of one report racing on 
 
   it('announces on hold, then ends the hold, when the on-hold announcement takes the report first', async () => {
     const now = new Date('2026-03-25T14:30:00Z');
-    const s = await setUp(now, now.getTime());
-    const onHold = announceOnHoldHandler(depsOn(s.b))({ reportId: s.id }, s.plainCtx);
-    await waitersOnLock(s.holder, 1);
-    const notify = notifyReportHandler(depsOn(s.a))({ reportId: s.id }, s.notifyCtx);
-    await waitersOnLock(s.holder, 2);
-    s.release();
-    await Promise.all([s.held, onHold, notify]);
-    const report = await s.a
-      .selectFrom('reports')
-      .selectAll()
-      .where('id', '=', s.id)
-      .executeTakeFirstOrThrow();
+    const { s, report } = await race(now, now.getTime(), onHold, notify);
     expect((await messageOf(s.a, `report:${s.id}:group`))?.text).toContain(archiveOnHold);
     expect(report.status).toBe('done');
     expect(JSON.parse(report.problems)).toEqual([]);
@@ -180,18 +183,7 @@ describe.runIf(testDialect === 'postgres')('report jobs of one report racing on 
 
   it('does not tell "archivage en cours, je te confirme" about a report announced done', async () => {
     const now = new Date('2026-03-25T14:31:00Z');
-    const s = await setUp(now, now.getTime() - 60_000);
-    const notify = notifyReportHandler(depsOn(s.a))({ reportId: s.id }, s.notifyCtx);
-    await waitersOnLock(s.holder, 1);
-    const delay = delayNoticeHandler(depsOn(s.b))({ reportId: s.id }, s.plainCtx);
-    await waitersOnLock(s.holder, 2);
-    s.release();
-    await Promise.all([s.held, notify, delay]);
-    const report = await s.a
-      .selectFrom('reports')
-      .selectAll()
-      .where('id', '=', s.id)
-      .executeTakeFirstOrThrow();
+    const { s, report } = await race(now, now.getTime() - 60_000, notify, delayNotice);
     expect(report.status).toBe('done');
     expect(report.delay_notified_at).toBeNull();
     expect(await messageOf(s.a, `report:${s.id}:delay`)).toBeUndefined();
@@ -199,18 +191,7 @@ describe.runIf(testDialect === 'postgres')('report jobs of one report racing on 
 
   it('tells that archiving goes on when the delay notice takes the report before it is announced', async () => {
     const now = new Date('2026-03-25T14:31:00Z');
-    const s = await setUp(now, now.getTime() - 60_000);
-    const delay = delayNoticeHandler(depsOn(s.b))({ reportId: s.id }, s.plainCtx);
-    await waitersOnLock(s.holder, 1);
-    const notify = notifyReportHandler(depsOn(s.a))({ reportId: s.id }, s.notifyCtx);
-    await waitersOnLock(s.holder, 2);
-    s.release();
-    await Promise.all([s.held, delay, notify]);
-    const report = await s.a
-      .selectFrom('reports')
-      .selectAll()
-      .where('id', '=', s.id)
-      .executeTakeFirstOrThrow();
+    const { s, report } = await race(now, now.getTime() - 60_000, delayNotice, notify);
     expect(report.status).toBe('done');
     expect(report.delay_notified_at).toBe(now.getTime());
     expect((await messageOf(s.a, `report:${s.id}:delay`))?.chatId).toBe(TECHNICIAN_CHAT);

@@ -1,18 +1,15 @@
 import fc from 'fast-check';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../src/db/database.ts';
-import { decideFailure } from '../../src/job-failure.ts';
 import { enqueue, type NewJob } from '../../src/queue/enqueue.ts';
 import type { JobKind } from '../../src/queue/job-kind.ts';
 import { claimNextJob, listJobs, nextRunAt } from '../../src/queue/job-store.ts';
 import { Worker } from '../../src/queue/worker.ts';
-import { createBotApiClient } from '../../src/telegram/bot-api-client.ts';
-import { type TelegramBot, telegramHandlers } from '../../src/telegram/telegram-handlers.ts';
 import { telegramJobs } from '../../src/telegram/telegram-jobs.ts';
 import type { Message } from '../../src/telegram/update-schema.ts';
-import { STAND_IN_TOKEN, type ScriptedFailure, TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
+import { type ScriptedFailure, TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
 import { memoryDatabase, TestClock } from '../support/database.ts';
+import { telegramTestWorker } from '../support/test-worker.ts';
 import { freshDatabaseUrl, testDialect } from '../support/test-database.ts';
 
 /**
@@ -43,17 +40,7 @@ afterEach(() => db.destroy());
 function worker(
   on: { db: Db; telegram: TelegramStandIn; clock: () => Date } = { db, telegram, clock: clock.now },
 ) {
-  const client = createBotApiClient({ apiUrl: on.telegram.apiUrl, token: STAND_IN_TOKEN });
-  const bots = new Map<string, TelegramBot>([['etm', { client }]]);
-  return new Worker({
-    db: on.db,
-    handlers: telegramHandlers({ db: on.db, bots }),
-    decide: decideFailure,
-    clock: on.clock,
-    logger: pino({ level: 'silent' }),
-    concurrency: 1,
-    random: () => 0.5,
-  });
+  return telegramTestWorker({ db: on.db, apiUrl: on.telegram.apiUrl, clock: on.clock, jitter: 0.5 });
 }
 
 /** Chats of their own for each test: the stand-in serves the whole file. */

@@ -1,17 +1,14 @@
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../src/db/database.ts';
-import { decideFailure } from '../../src/job-failure.ts';
 import { enqueue } from '../../src/queue/enqueue.ts';
 import type { JobKind, PayloadOf } from '../../src/queue/job-kind.ts';
 import { listJobs } from '../../src/queue/job-store.ts';
 import { Worker } from '../../src/queue/worker.ts';
-import { createBotApiClient } from '../../src/telegram/bot-api-client.ts';
 import { currentChatId } from '../../src/telegram/chat-migrations.ts';
-import { type TelegramBot, telegramHandlers } from '../../src/telegram/telegram-handlers.ts';
 import { telegramJobs } from '../../src/telegram/telegram-jobs.ts';
-import { STAND_IN_TOKEN, TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
+import { TelegramStandIn } from '../../stand-ins/telegram-stand-in.ts';
 import { memoryDatabase, TestClock } from '../support/database.ts';
+import { telegramTestWorker } from '../support/test-worker.ts';
 import { freshDatabaseUrl, testDialect } from '../support/test-database.ts';
 
 const OLD_GROUP = -1001111111111;
@@ -33,17 +30,7 @@ afterEach(() => db.destroy());
 
 /** A worker as the service builds it (its own client: a fresh process). */
 function worker(on: { db: Db; apiUrl: string } = { db, apiUrl: telegram.apiUrl }): Worker {
-  const client = createBotApiClient({ apiUrl: on.apiUrl, token: STAND_IN_TOKEN });
-  const bots = new Map<string, TelegramBot>([['etm', { client }]]);
-  return new Worker({
-    db: on.db,
-    handlers: telegramHandlers({ db: on.db, bots }),
-    decide: decideFailure,
-    clock: clock.now,
-    logger: pino({ level: 'silent' }),
-    concurrency: 1,
-    random: () => 0,
-  });
+  return telegramTestWorker({ ...on, clock: clock.now });
 }
 
 let keys = 0;
